@@ -22,6 +22,7 @@ from depthlab.committee.theory_rs import (
     alpha_rs_relu_k2_exact,
     sq_distance,
 )
+from depthlab.committee.theory_sign_rs import alpha_rs_sign_exact
 
 __all__ = [
     "ACTIVATIONS",
@@ -34,6 +35,7 @@ __all__ = [
     "alpha_rs_finite_k",
     "alpha_rs_infinite_k",
     "alpha_rs_relu_k2_exact",
+    "alpha_rs_sign_exact",
     "alpha_sign_growth",
     "alpha_sign_rs_asymptote",
     "kernel",

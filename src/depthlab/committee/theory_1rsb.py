@@ -1,30 +1,25 @@
 """One-step replica-symmetry-breaking (1RSB) capacity at K → ∞ for spherical weights.
 
-Derivation (standard 1RSB Gardner volume, Gardner 1988 / Krauth & Mézard 1989 style, with the K → ∞
-kernel κ of
-:mod:`depthlab.committee.theory_common`; written out in
-``/work/shared/notes/baldassi-relu-capacity.md`` §3.2 and
-re-derived here). Parameters: q0 (inter-state overlap), q1 (intra-state overlap), Parisi block size
-m. At the SAT/UNSAT
-transition q1 → 1 with y = m/(1 − q1) fixed; both the entropic and the energetic term grow like 1/(1 − q1)::
+Derivation (standard 1RSB Gardner volume, Gardner 1988 / Krauth & Mézard 1989 style, with the K → ∞ kernel κ
+of :mod:`depthlab.committee.theory_common`; written out in ``/work/shared/notes/baldassi-relu-capacity.md``
+§3.2 and re-derived here). Parameters: q0 (inter-state overlap), q1 (intra-state overlap), Parisi block size
+m. At the SAT/UNSAT transition q1 → 1 with y = m/(1 − q1) fixed; both the entropic and the energetic term
+grow like 1/(1 − q1)::
 
     φ ≈ [A(q0, y) + α B(q0, y)/y] / (1 − q1)
     A(q0, y) = ½ [ q0/(1 + y(1 − q0)) + ln(1 + y(1 − q0))/y ]
     B(q0, y) = E_{z0} ln[ Φ(μ/s) + r^{−1/2} exp(−β μ²/(2r)) Φ(−μ/(s √r)) ]
     μ = √κ(q0) z0,  s² = 1 − κ(q0),  c = κ′(1),  β = y/c,  r = 1 + β s².
 
-(A is the q1 → 1 limit of the spherical 1RSB entropy ½[ln(1 − q1) + (1/m) ln((1 − q1 + m(q1 − q0))/(1 − q1)) +
-q0/(1 − q1 + m(q1 − q0))]; B/(y(1 − q1)) is the limit of (1/m) E_{z0} ln E_{z1} H(−h/√(1 − κ(q1)))^m with
-h = √κ(q0) z0 + √(κ(q1) − κ(q0)) z1, using 1 − κ(q1) ≈ c (1 − q1) and H(−h/√ε)^m → exp(−(m/ε) h² Θ(−h)/2).)
+(A is the q1 → 1 limit of the spherical 1RSB entropy ½[ln(1 − q1) + (1/m) ln((1 − q1 + m(q1 − q0))/(1 − q1))
++ q0/(1 − q1 + m(q1 − q0))]; B/(y(1 − q1)) is the limit of (1/m) E_{z0} ln E_{z1} H(−h/√(1 − κ(q1)))^m with h
+= √κ(q0) z0 + √(κ(q1) − κ(q0)) z1, using 1 − κ(q1) ≈ c (1 − q1) and H(−h/√ε)^m → exp(−(m/ε) h² Θ(−h)/2).)
 
 The capacity is where the coefficient vanishes at its stationary point in (q0, y), i.e. a stationary point of
-α(q0, y) = −A y / B. At the corner q0 → 1 (any y) α → 2c, the RS value; for ReLU the stationary
-point is an interior
-minimum below it (note §3.2: 2.66428 at q0 = 0.7571, y = 16.63). For the linear kernel (perceptron)
-there is no
-interior minimum and the corner gives 2 (RS is exact for the spherical perceptron). For sign units
-c = ∞ and the
-capacity at K = ∞ is infinite.
+α(q0, y) = −A y / B. At the corner q0 → 1 (any y) α → 2c, the RS value; for ReLU the stationary point is an
+interior minimum below it (note §3.2: 2.66428 at q0 = 0.7571, y = 16.63). For the linear kernel (perceptron)
+there is no interior minimum and the corner gives 2 (RS is exact for the spherical perceptron). For sign
+units c = ∞ and the capacity at K = ∞ is infinite.
 """
 
 from __future__ import annotations
@@ -57,8 +52,7 @@ class OneRSBResult:
         q0: inter-state overlap at the saddle (1.0 at the RS corner).
         y: m/(1 − q1) at the saddle (nan at the RS corner, where α does not depend on y).
         grad_norm: |∇α| in (logit q0, ln y) at the returned interior point (nan at the corner): the
-        stationarity
-            residual.
+            stationarity residual.
         corner_alpha: the RS corner value 2κ′(1).
         interior: whether an interior stationary point below the corner was found.
     """
@@ -117,8 +111,8 @@ def _grad_uv(p: np.ndarray, activation: str, nodes: int, h: float = 1e-5) -> np.
 def solve_1rsb(activation: str, nodes: int = NODES_1RSB) -> OneRSBResult:
     """Find the 1RSB stationary point of α(q0, y) at K → ∞ (spherical weights).
 
-    A coarse grid over q0 ∈ (0.05, 0.995), y ∈ (0.1, 1000) seeds Nelder–Mead in (logit q0, ln y); converged to
-    |Δα| < 1e-12. If the interior minimum is not below the RS corner 2κ′(1), the corner is returned.
+    A coarse grid over q0 ∈ (0.05, 0.995), y ∈ (0.1, 1000) seeds Nelder–Mead in (logit q0, ln y); converged
+    to |Δα| < 1e-12. If the interior minimum is not below the RS corner 2κ′(1), the corner is returned.
     """
     activation = check_activation(activation)
     corner = 2.0 * kernel_slope_at_one(activation)

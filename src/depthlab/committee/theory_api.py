@@ -1,20 +1,14 @@
 """Public capacity calculator: :func:`alpha_rs`, :func:`alpha_1rsb` and :func:`theory_table`.
 
-Which combinations are computed, and how:
+Which combinations are computed, and how (spherical = continuous weights):
 
-=============  ==========  =========  =====================================================================
-weights        activation  K          method
-=============  ==========  =========  =====================================================================
-spherical      any         ∞          RS closed form 2κ′(1) (:mod:`theory_rs`); 1RSB saddle
-(:mod:`theory_1rsb`)
-spherical      relu/sign   finite     RS = 1/E[d(z,S)²] (exact for ReLU K=2, QMC otherwise); 1RSB
-not available
-spherical      linear      any        perceptron: 2 (RS and 1RSB; Gardner 1988)
-binary         any         ∞          RS zero-entropy point (:mod:`theory_binary`); 1RSB = frozen
-1RSB = same α
-binary         linear      any        binary perceptron (also sign with K = 1): 0.8331 (Krauth–Mézard 1989)
-binary         relu/sign   finite>1   not available (raises InputError)
-=============  ==========  =========  =====================================================================
+* spherical, any activation, K = ∞: RS closed form 2κ′(1) (:mod:`theory_rs`); 1RSB saddle
+  (:mod:`theory_1rsb`).
+* spherical, sign, finite odd K: RS = 1/E[d(z,S)²] by exact 1-D quadrature (:mod:`theory_sign_rs`).
+* spherical, ReLU, finite even K: RS = 1/E[d(z,S)²], exact at K = 2, quasi-Monte Carlo otherwise.
+* spherical, linear (any K) or sign with K = 1: the perceptron, 2 (RS and 1RSB; Gardner 1988).
+* binary, K = ∞ or the perceptron: RS zero-entropy point (:mod:`theory_binary`); 1RSB = frozen 1RSB = same α.
+* not available (InputError): 1RSB at finite K > 1, binary committee machines at finite K > 1.
 """
 
 from __future__ import annotations
@@ -36,6 +30,7 @@ from depthlab.committee.theory_rs import (
     alpha_rs_infinite_k,
     alpha_rs_relu_k2_exact,
 )
+from depthlab.committee.theory_sign_rs import alpha_rs_sign_exact
 from depthlab.errors import InputError
 
 
@@ -48,15 +43,15 @@ def alpha_rs(activation: str, weights: str = "spherical", K: float | int = INF) 
 
     Args:
         activation: "relu" (K even, output weights ±1 halves), "sign" (K odd, all +1) or "linear"
-        (perceptron).
+            (perceptron).
         weights: "spherical" (continuous, each branch on its sphere) or "binary" (±1).
         K: number of hidden units, or ``float('inf')``.
 
     Returns:
         Spherical: α_RS (2π/(π−1) ≈ 2.93388 for ReLU at K = ∞, ∞ for sign at K = ∞, 2 for the
-        perceptron; finite
-        K from 1/E[d(z,S)²], QMC with relative standard error ≲ 1e-3 except ReLU K = 2, exact). Binary: the α
-        where the RS entropy vanishes (0.83308 perceptron, 0.90399 ReLU, 0.94695 sign, at K = ∞).
+        perceptron; finite K from 1/E[d(z,S)²], QMC with relative standard error ≲ 1e-3 except ReLU K = 2,
+        exact). Binary: the α where the RS entropy vanishes (0.83308 perceptron, 0.90399 ReLU, 0.94695 sign,
+        at K = ∞).
 
     Raises:
         InputError: unknown activation/weights, K < 1, odd K for ReLU, even K for sign, or a binary committee
@@ -72,6 +67,8 @@ def alpha_rs(activation: str, weights: str = "spherical", K: float | int = INF) 
             return 2.0
         if activation == "relu" and K == 2:
             return alpha_rs_relu_k2_exact()
+        if activation == "sign":
+            return alpha_rs_sign_exact(int(K))
         return alpha_rs_finite_k(activation, int(K)).alpha
     if _is_perceptron(activation, K):
         return solve_binary_rs("linear").alpha
@@ -133,12 +130,10 @@ def theory_table(relu_ks: Iterable[int] = (2, 4, 6, 8, 16, 32), sign_ks: Iterabl
 
     Returns:
         DataFrame with columns ``quantity`` (alpha_rs / alpha_1rsb / alpha_growth), ``activation``,
-        ``weights``,
-        ``K`` (float, inf for K → ∞), ``method``, ``alpha``, ``stderr`` (0 for deterministic values; their
-        quadrature/solver error is < 1e-9), ``source`` (how we computed it), ``reference_value`` and
-        ``reference_source`` (the number to compare with and where it comes from: a paper, or
-        "note's computation";
-        NaN/"" where there is none).
+        ``weights``, ``K`` (float, inf for K → ∞), ``method``, ``alpha``, ``stderr`` (0 for deterministic
+        values; their quadrature/solver error is < 1e-9), ``source`` (how we computed it),
+        ``reference_value`` and ``reference_source`` (the number to compare with and where it comes from: a
+        paper, or "note's computation"; NaN/"" where there is none).
     """
     relu_ks = [check_k(k, "relu") for k in relu_ks]
     sign_ks = [check_k(k, "sign") for k in sign_ks]
@@ -164,9 +159,8 @@ def theory_table(relu_ks: Iterable[int] = (2, 4, 6, 8, 16, 32), sign_ks: Iterabl
         rows.append(_row("alpha_rs", "relu", "spherical", k, "RS", e.alpha, e.stderr,
                          f"RS 1/E[d²], QMC {e.replicas}×{e.points} scrambled Sobol points"))
     for k in sign_ks:
-        e = alpha_rs_finite_k("sign", int(k), points=points, replicas=replicas, seed=seed)
-        rows.append(_row("alpha_rs", "sign", "spherical", k, "RS", e.alpha, e.stderr,
-                         f"RS 1/E[d²], QMC {e.replicas}×{e.points} scrambled Sobol points"))
+        rows.append(_row("alpha_rs", "sign", "spherical", k, "RS", alpha_rs_sign_exact(int(k)), 0.0,
+                         "RS 1/E[d²], exact 1-D quadrature over order statistics (theory_sign_rs)"))
     for k in sign_ks:
         rows.append(_row("alpha_growth", "sign", "spherical", k, "large-K law (16/π)√(ln K)",
                          alpha_sign_growth(k), 0.0, "Monasson & Zecchina, PRL 75, 2432 (1995)"))
@@ -179,9 +173,8 @@ def theory_values(activation: str, weights: str, K: float | int) -> dict[str, ob
     """The calculator's answer for one machine, as plain JSON-ready values (used by the CLI).
 
     Returns:
-        ``{"activation", "weights", "K", "alpha_rs", "alpha_1rsb", "notes"}``; a quantity that is
-        not implemented
-        for this combination is ``None`` and ``notes`` says why. ∞ is the float ``inf``.
+        ``{"activation", "weights", "K", "alpha_rs", "alpha_1rsb", "notes"}``; a quantity that is not
+        implemented for this combination is ``None`` and ``notes`` says why. ∞ is the float ``inf``.
     """
     activation = check_activation(activation)
     weights = check_weights(weights)

@@ -7,14 +7,12 @@ energetic term is replaced by the kernel κ(q), ``/work/shared/notes/baldassi-re
     G_E(q)        = E_z ln Φ( z √(κ(q) / (1 − κ(q))) )                (Φ = standard normal CDF)
     saddle:  q = E_z tanh²(√q̂ z),   q̂ = −2α G_E′(q)
 
-The RS entropy φ_RS at the saddle decreases with α; the capacity returned here is the α where it
-reaches 0 (the
-"zero-entropy" point). For the binary perceptron this gives α ≈ 0.8331, which coincides with the Krauth–Mézard
-(frozen 1RSB) capacity, J. Phys. France 50, 3057 (1989); the RS value where q → 1 (Gardner–Derrida,
-4/π ≈ 1.27)
-is the wrong answer there, and is not what this module computes. Whether Baldassi et al. quote the analogous
-zero-entropy value for the committee machines could not be confirmed from the paper's text (see
-``docs/readme/committee-theory.md``).
+The RS entropy φ_RS at the saddle decreases with α; the capacity returned here is the α where it reaches 0
+(the "zero-entropy" point). For the binary perceptron this gives α ≈ 0.8331, which coincides with the
+Krauth–Mézard (frozen 1RSB) capacity, J. Phys. France 50, 3057 (1989); the RS value where q → 1
+(Gardner–Derrida, 4/π ≈ 1.27) is the wrong answer there, and is not what this module computes. Whether
+Baldassi et al. quote the analogous zero-entropy value for the committee machines could not be confirmed from
+the paper's text (see ``docs/readme/committee-theory.md``).
 """
 
 from __future__ import annotations
@@ -74,9 +72,9 @@ def _entropic(qhat: float, nodes: int) -> tuple[float, float]:
 def rs_saddle(alpha: float, activation: str, nodes: int = NODES_BINARY) -> tuple[float, float, float]:
     """Solve the RS saddle point at load α: returns (q, q̂, φ_RS).
 
-    The fixed point is written as F(q) = E tanh²(√q̂(q) z) − q = 0 with q̂(q) = −2α G_E′(q) and
-    solved with brentq
-    on the smallest sign change of F over a grid in (1e-6, 0.99) (the branch connected to q = 0 at α = 0).
+    The fixed point is written as F(q) = E tanh²(√q̂(q) z) − q = 0 with q̂(q) = −2α G_E′(q) and solved with
+    brentq on the smallest sign change of F over a grid in (1e-6, 0.99) (the branch connected to q = 0 at α =
+    0).
     """
     def F(q: float) -> float:
         qh = -2.0 * alpha * energetic(q, activation, nodes)[1]
@@ -99,8 +97,8 @@ def rs_saddle(alpha: float, activation: str, nodes: int = NODES_BINARY) -> tuple
 def solve_binary_rs(activation: str, nodes: int = NODES_BINARY) -> BinaryRSResult:
     """Zero-entropy RS capacity for binary weights at K → ∞ (``linear``: the binary perceptron).
 
-    brentq on α ∈ [0.3, 1.2] for φ_RS(α) = 0 (φ_RS(0.3) > 0 > φ_RS(1.2) for all three activations),
-    xtol 1e-12.
+    brentq on α ∈ [0.3, 1.2] for φ_RS(α) = 0 (φ_RS(0.3) > 0 > φ_RS(1.2) for all three activations), xtol
+    1e-12.
     """
     activation = check_activation(activation)
     f = lambda a: rs_saddle(a, activation, nodes)[2]  # noqa: E731

@@ -35,14 +35,11 @@ def theory(
 ) -> None:
     """Replica capacity α = P/N of the tree committee machine (Baldassi, Malatesta & Zecchina, PRL 2019).
 
-    Prints the replica-symmetric (RS) and one-step RSB capacities. Spherical weights: RS at any K
-    (closed form at
-    K = inf, 1/E[d(z,S)²] at finite K), 1RSB at K = inf. Binary weights: the RS zero-entropy
-    capacity (equal to
-    the frozen-1RSB one) at K = inf and for the perceptron. With --json, one JSON object with keys
-    alpha_rs and
-    alpha_1rsb (null where not implemented; Infinity where the capacity diverges) plus activation, weights, K,
-    notes.
+    Prints the replica-symmetric (RS) and one-step RSB capacities. Spherical weights: RS at any K (closed
+    form at K = inf, 1/E[d(z,S)²] at finite K), 1RSB at K = inf. Binary weights: the RS zero-entropy capacity
+    (equal to the frozen-1RSB one) at K = inf and for the perceptron. With --json, one JSON object with keys
+    alpha_rs and alpha_1rsb (null where not implemented; Infinity where the capacity diverges) plus
+    activation, weights, K, notes.
 
     Examples:
         depthlab committee theory --activation relu --K inf --json

@@ -1,17 +1,14 @@
 """Shared pieces of the committee-machine capacity calculator: input checks, Gaussian quadrature, kernels.
 
 The model (Baldassi, Malatesta & Zecchina, PRL 123, 170602 (2019), arXiv 1907.07578; the architecture as in
-``/work/shared/notes/baldassi-relu-capacity.md`` §1): a tree committee machine with K hidden units,
-each seeing its
-own N/K inputs, output ``sign(Σ_l c_l g(λ_l))`` with fixed ``c_l = +1`` for the first K/2 units and
-``−1`` for the
-rest (ReLU, K even), or ``c_l = +1`` for all units (sign, K odd). ``linear`` (g(λ) = λ) is the
-perceptron control:
-for any K the machine is a single perceptron, so its capacity is that of the perceptron.
+``/work/shared/notes/baldassi-relu-capacity.md`` §1): a tree committee machine with K hidden units, each
+seeing its own N/K inputs, output ``sign(Σ_l c_l g(λ_l))`` with fixed ``c_l = +1`` for the first K/2 units
+and ``−1`` for the rest (ReLU, K even), or ``c_l = +1`` for all units (sign, K odd). ``linear`` (g(λ) = λ) is
+the perceptron control: for any K the machine is a single perceptron, so its capacity is that of the
+perceptron.
 
-Replica calculations at K → ∞ replace the overlap q in the energetic term by the centred,
-normalised activation
-kernel (note §3.2; the "Δ(q)" of Annesi, Malatesta & Zamponi, arXiv 2410.06717)::
+Replica calculations at K → ∞ replace the overlap q in the energetic term by the centred, normalised
+activation kernel (note §3.2; the "Δ(q)" of Annesi, Malatesta & Zamponi, arXiv 2410.06717)::
 
     κ(q) = (E[g(u) g(v)] − E[g]²) / Var g,     (u, v) standard Gaussians with correlation q.
 """
@@ -60,8 +57,7 @@ def check_k(K: Any, activation: str) -> float | int:
 
     Raises:
         InputError: K < 1, not an integer, odd K for ReLU (the ± output split needs K even), even K
-        for sign (the
-            majority vote with c_l = +1 needs K odd to avoid ties).
+            for sign (the majority vote with c_l = +1 needs K odd to avoid ties).
     """
     if isinstance(K, str):
         if K.strip().lower() in ("inf", "infinity", "∞"):
@@ -121,9 +117,8 @@ def gauss_hermite(n: int = 201) -> tuple[np.ndarray, np.ndarray]:
 def kernel(q: np.ndarray | float, activation: str) -> np.ndarray:
     """Centred, normalised activation kernel κ(q), elementwise, κ(1) = 1, κ(0) = 0.
 
-    * ReLU: ``[sin θ + (π − θ) cos θ − 1] / (π − 1)`` with ``θ = arccos q`` (degree-1 arc-cosine
-      kernel of Cho &
-      Saul, 2009, centred by E[relu]² = 1/(2π) and divided by Var relu = (π − 1)/(2π)).
+    * ReLU: ``[sin θ + (π − θ) cos θ − 1] / (π − 1)`` with ``θ = arccos q`` (degree-1 arc-cosine kernel of
+      Cho & Saul, 2009, centred by E[relu]² = 1/(2π) and divided by Var relu = (π − 1)/(2π)).
     * sign: ``(2/π) arcsin q``.
     * linear: ``q``.
     """

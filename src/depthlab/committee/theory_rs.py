@@ -1,10 +1,9 @@
 """Replica-symmetric (RS) capacity of tree committee machines with spherical weights.
 
 Two routes, both from the RS Gardner volume in the limit where the overlap q between two solutions goes to 1
-(Gardner, J. Phys. A 21, 257 (1988); for committee machines Barkai, Hansel & Sompolinsky, PRA 45,
-4146 (1992) and
-Engel et al., PRA 45, 7590 (1992); recipe written out in
-``/work/shared/notes/baldassi-relu-capacity.md`` §3.2–3.3):
+(Gardner, J. Phys. A 21, 257 (1988); for committee machines Barkai, Hansel & Sompolinsky, PRA 45, 4146 (1992)
+and Engel et al., PRA 45, 7590 (1992); recipe written out in ``/work/shared/notes/baldassi-relu-capacity.md``
+§3.2–3.3):
 
 * **K → ∞ (closed form).** The output field becomes Gaussian with replica covariance κ(q) (see
   :func:`~depthlab.committee.theory_common.kernel`); as q → 1, 1 − κ(q) ≈ κ′(1)(1 − q), hence::
@@ -13,8 +12,8 @@ Engel et al., PRA 45, 7590 (1992); recipe written out in
 
   = 2π/(π − 1) ≈ 2.93388 for ReLU, 2 for linear, ∞ for sign (g′ is a delta function, 1 − κ ∝ √(1 − q)).
 
-* **Finite K (distance to the feasible cone).** With S = {z ∈ R^K : Σ_l c_l g(z_l) ≥ 0}, the RS energetic term
-  behaves like −E[d(z, S)²] / (2(1 − q)) and the entropic term like 1/(2(1 − q)), so::
+* **Finite K (distance to the feasible cone).** With S = {z ∈ R^K : Σ_l c_l g(z_l) ≥ 0}, the RS energetic
+  term behaves like −E[d(z, S)²] / (2(1 − q)) and the entropic term like 1/(2(1 − q)), so::
 
       α_RS(K) = 1 / E_{z ~ N(0, I_K)}[ d(z, S)² ].
 
@@ -83,13 +82,10 @@ def alpha_rs_relu_k2_exact() -> float:
 def sq_distance_relu(z: np.ndarray) -> np.ndarray:
     """Squared Euclidean distance from each row of z to S = {Σ_{l<K/2} relu(w_l) ≥ Σ_{l≥K/2} relu(w_l)}.
 
-    The nearest point raises every positive "+" unit by a common t, lowers every positive "−" unit
-    by min(t, z_l),
-    and lifts the k negative "+" units closest to zero to z_l + t > 0 (KKT with one multiplier on
-    each activation
-    pattern). For each k = 0..K/2 the piecewise-linear gain equation gain(t) = deficit is solved
-    exactly on its
-    breakpoints; the cheapest valid k wins.
+    The nearest point raises every positive "+" unit by a common t, lowers every positive "−" unit by min(t,
+    z_l), and lifts the k negative "+" units closest to zero to z_l + t > 0 (KKT with one multiplier on each
+    activation pattern). For each k = 0..K/2 the piecewise-linear gain equation gain(t) = deficit is solved
+    exactly on its breakpoints; the cheapest valid k wins.
 
     Args:
         z: shape [n, K], K even; the first K/2 columns have output weight +1, the rest −1.
@@ -168,10 +164,9 @@ def mean_sq_distance_qmc(activation: str, K: int, *, points: int = QMC_POINTS, r
                          seed: int = 0, chunk: int = 2**14) -> tuple[float, float]:
     """E_{z~N(0,I_K)}[d(z,S)²] by randomised QMC on the sphere: returns (mean, standard error).
 
-    Each of ``replicas`` independent Owen-scrambled Sobol sequences of ``points`` points is mapped to Gaussian
-    vectors (inverse normal CDF), normalised to the unit sphere, and K · mean(d(u,S)²) is averaged;
-    the standard
-    error is the spread of the replicas / √replicas.
+    Each of ``replicas`` independent Owen-scrambled Sobol sequences of ``points`` points is mapped to
+    Gaussian vectors (inverse normal CDF), normalised to the unit sphere, and K · mean(d(u,S)²) is averaged;
+    the standard error is the spread of the replicas / √replicas.
     """
     if points < 2 or points & (points - 1):
         raise InputError(f"points must be a power of 2 (Sobol balance), got {points}")
@@ -222,8 +217,9 @@ def alpha_rs_finite_k(activation: str, K: int, *, points: int = QMC_POINTS, repl
 def alpha_rs_spherical(activation: str, K: float | int) -> float:
     """RS capacity for spherical weights at any K: exact where a closed form exists, otherwise QMC (seed 0).
 
-    Exact: K = ∞ (2κ′(1)); linear at any K and sign at K = 1 (perceptron, 2); ReLU at K = 2 (8π/(3π − 2√2)).
-    Otherwise the default QMC estimate of :func:`alpha_rs_finite_k` (relative standard error ≈ 1e-4 to 1e-3).
+    Exact: K = ∞ (2κ′(1)); linear at any K and sign at K = 1 (perceptron, 2); ReLU at K = 2 (8π/(3π − 2√2));
+    sign at any odd K (1-D quadrature, :mod:`theory_sign_rs`). ReLU at K ≥ 4: the default QMC estimate of
+    :func:`alpha_rs_finite_k` (relative standard error ≈ 1e-4 to 1e-3).
     """
     activation = check_activation(activation)
     K = check_k(K, activation)
@@ -233,4 +229,8 @@ def alpha_rs_spherical(activation: str, K: float | int) -> float:
         return 2.0
     if activation == "relu" and K == 2:
         return alpha_rs_relu_k2_exact()
+    if activation == "sign":
+        from depthlab.committee.theory_sign_rs import alpha_rs_sign_exact
+
+        return alpha_rs_sign_exact(int(K))
     return alpha_rs_finite_k(activation, int(K)).alpha
