@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import minimize
@@ -108,6 +109,7 @@ def _grad_uv(p: np.ndarray, activation: str, nodes: int, h: float = 1e-5) -> np.
     return g
 
 
+@lru_cache(maxsize=256)
 def solve_1rsb(activation: str, nodes: int = NODES_1RSB) -> OneRSBResult:
     """Find the 1RSB stationary point of α(q0, y) at K → ∞ (spherical weights).
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import brentq
@@ -94,6 +95,7 @@ def rs_saddle(alpha: float, activation: str, nodes: int = NODES_BINARY) -> tuple
     return q, qh, phi
 
 
+@lru_cache(maxsize=256)
 def solve_binary_rs(activation: str, nodes: int = NODES_BINARY) -> BinaryRSResult:
     """Zero-entropy RS capacity for binary weights at K → ∞ (``linear``: the binary perceptron).
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import ndtri
@@ -192,6 +193,7 @@ def mean_sq_distance_qmc(activation: str, K: int, *, points: int = QMC_POINTS, r
     return mean, se
 
 
+@lru_cache(maxsize=256)
 def alpha_rs_finite_k(activation: str, K: int, *, points: int = QMC_POINTS, replicas: int = QMC_REPLICAS,
                       seed: int = 0) -> FiniteKEstimate:
     """Finite-K RS capacity for spherical weights, α = 1/E[d(z,S)²], with its QMC standard error.

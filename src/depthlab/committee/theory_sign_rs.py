@@ -16,6 +16,8 @@ relative (tests), so the sign curve is known to far more than 6 digits at any od
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.special import ndtri
 from scipy.stats import beta as beta_dist
@@ -59,6 +61,7 @@ def mean_sq_distance_sign(K: int) -> float:
     return total
 
 
+@lru_cache(maxsize=256)
 def alpha_rs_sign_exact(K: int) -> float:
     """RS capacity of the sign tree committee machine at odd finite K, spherical weights (1/E[d²]).
 
