@@ -31,6 +31,9 @@ def theory(
     weights: Annotated[str, typer.Option(help="Weight prior: spherical (continuous) or binary (±1).")]
     = "spherical",
     K: Annotated[str, typer.Option("--K", "-K", help="Number of hidden units, or 'inf' for K → ∞.")] = "inf",
+    ties: Annotated[str, typer.Option(
+        help="An output of exactly 0 (all ReLU units inactive) counts as an 'error' (the model's convention, "
+        "default) or as 'correct' (the note's recipe). Matters only for ReLU at finite K.")] = "error",
     json: JsonOption = False,
 ) -> None:
     """Replica capacity α = P/N of the tree committee machine (Baldassi, Malatesta & Zecchina, PRL 2019).
@@ -45,12 +48,14 @@ def theory(
         depthlab committee theory --activation relu --K inf --json
         depthlab committee theory --activation sign --K 3
         depthlab committee theory --activation relu --weights binary
+        depthlab committee theory --activation relu --K 2 --ties correct
     """
-    values = theory_values(activation, weights, K)
+    values = theory_values(activation, weights, K, ties)
     if json:
         emit_json(values)
         return
-    typer.echo(f"{values['activation']} committee machine, {values['weights']} weights, K = {values['K']}")
+    typer.echo(f"{values['activation']} committee machine, {values['weights']} weights, K = {values['K']}, "
+               f"ties = {values['ties']}")
     typer.echo(f"  alpha_RS   = {_fmt(values['alpha_rs'])}")
     typer.echo(f"  alpha_1RSB = {_fmt(values['alpha_1rsb'])}")
     for note in values["notes"]:  # type: ignore[union-attr]
