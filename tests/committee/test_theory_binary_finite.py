@@ -74,7 +74,7 @@ def test_sign_rises_towards_k_infinity() -> None:
 
 def test_relu2_ties_matter() -> None:
     """ReLU K = 2: 0.5751 with ties as errors; with ties counted correct the zero output is right for both
-    labels and the zero-entropy point exceeds the information bound 1 (1.3089): that convention is degenerate."""
+    labels and the zero-entropy point exceeds the information bound 1 (1.3089): a degenerate convention."""
     err = alpha_binary_rs_finite_k("relu", 2)
     cor = alpha_binary_rs_finite_k("relu", 2, ties="correct")
     assert err == pytest.approx(0.575051, abs=1e-5)
