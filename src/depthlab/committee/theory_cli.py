@@ -38,11 +38,21 @@ def theory(
 ) -> None:
     """Replica capacity α = P/N of the tree committee machine (Baldassi, Malatesta & Zecchina, PRL 2019).
 
-    Prints the replica-symmetric (RS) and one-step RSB capacities. Spherical weights: RS at any K (closed
-    form at K = inf, 1/E[d(z,S)²] at finite K), 1RSB at K = inf. Binary weights: the RS zero-entropy capacity
-    (equal to the frozen-1RSB one) at K = inf and for the perceptron. With --json, one JSON object with keys
-    alpha_rs and alpha_1rsb (null where not implemented; Infinity where the capacity diverges) plus
-    activation, weights, K, notes.
+    Prints the replica-symmetric (RS) and one-step RSB (1RSB) capacities.
+
+    Spherical weights: RS at any K (closed form at K = inf, 1/E(d(z,S)²) at finite K); 1RSB at K = inf.
+
+    Binary weights: RS zero-entropy capacity (= frozen 1RSB) at K = inf and for the perceptron.
+
+    Binary weights at finite K: sign with odd K ≤ 15, ReLU with K = 2.
+
+    --ties error (default): an output of exactly 0 is a mistake, as in the model.
+
+    --ties correct: the note's recipe; differs only for ReLU at small K (K = 2: 4/3 vs 3.81).
+
+    --json: one JSON object with keys alpha_rs, alpha_1rsb, activation, weights, K, ties, notes.
+
+    In JSON, null means not implemented (notes says why) and Infinity means the capacity diverges.
 
     Examples:
         depthlab committee theory --activation relu --K inf --json
