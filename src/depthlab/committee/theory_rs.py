@@ -19,11 +19,14 @@ and Engel et al., PRA 45, 7590 (1992); recipe written out in ``/work/shared/note
 
   S is a cone (g positively homogeneous), so d² is homogeneous of degree 2 and E[d(z,S)²] = K · E_u[d(u,S)²]
   with u uniform on the unit sphere; we estimate the latter with randomly scrambled Sobol points (quasi-Monte
-  Carlo) and report a standard error from independent scramblings. For ReLU at K = 2 the integral
-  is done in closed
-  form: E[d²] = 3/8 − √2/(4π), α_RS(2) = 8π/(3π − 2√2) ≈ 3.81011 (derived here by integrating over
-  the angle; the
-  note's Monte Carlo gives 3.812 ± 0.007).
+  Carlo) and report a standard error from independent scramblings.
+
+* **Ties.** A ReLU machine outputs exactly 0 when every unit is inactive (probability 2^{-K} at random
+  weights). ``ties="error"`` (default; the model's convention, sign(0) matches no label, as in the authors'
+  ``GraphCommReLU`` code where Δ ≤ 0 is an error) uses the closure of {Σ c relu > 0}; ``ties="correct"`` uses
+  S = {Σ c relu ≥ 0}, the note's §3.3 recipe. For ReLU at K = 2 both are done in closed form by integrating
+  over the angle (derived here): E[d²] = 3/4, α = 4/3 (ties="error"); E[d²] = 3/8 − √2/(4π),
+  α = 8π/(3π − 2√2) ≈ 3.81010 (ties="correct"; the note's Monte Carlo gives 3.812 ± 0.007).
 """
 
 from __future__ import annotations
