@@ -60,12 +60,12 @@ def alpha_rs(activation: str, weights: str = "spherical", K: float | int = INF, 
     Returns:
         Spherical: α_RS (2π/(π−1) ≈ 2.93388 for ReLU at K = ∞, ∞ for sign at K = ∞, 2 for the
         perceptron; finite K from 1/E[d(z,S)²], QMC with relative standard error ≲ 1e-3 except ReLU K = 2,
-        exact). Binary: the α where the RS entropy vanishes (0.83308 perceptron, 0.90399 ReLU, 0.94695 sign,
-        at K = ∞).
+        exact; sign at finite K exact). Binary: the α where the RS entropy vanishes (0.83308 perceptron,
+        0.90399 ReLU, 0.94695 sign, at K = ∞; finite K for sign with odd K ≤ 15 and ReLU with K = 2).
 
     Raises:
-        InputError: unknown activation/weights, K < 1, odd K for ReLU, even K for sign, or a binary committee
-            machine at finite K > 1 (not implemented).
+        InputError: unknown activation/weights/ties, K < 1, odd K for ReLU, even K for sign, or a binary
+            committee machine that is not implemented (ReLU K ≥ 4, sign K > 15).
     """
     activation = check_activation(activation)
     weights = check_weights(weights)
@@ -103,12 +103,12 @@ def alpha_1rsb(activation: str, weights: str = "spherical", K: float | int = INF
 
     Returns:
         Spherical, K = ∞: the 1RSB stationary point (≈ 2.66428 for ReLU, ∞ for sign, 2 for linear). Spherical
-        perceptron at any K: 2. Binary (K = ∞ or perceptron): the frozen-1RSB capacity, which equals the RS
-        zero-entropy point (Krauth & Mézard 1989), i.e. the same number as :func:`alpha_rs`.
+        perceptron at any K: 2. Binary: the frozen-1RSB capacity, which equals the RS zero-entropy point
+        (Krauth & Mézard 1989), i.e. the same number as :func:`alpha_rs`.
 
     Raises:
         InputError: bad input, or a combination without a 1RSB calculation (spherical ReLU/sign at finite K,
-            binary committee at finite K > 1).
+            binary combinations that :func:`alpha_rs` does not implement).
     """
     activation = check_activation(activation)
     weights = check_weights(weights)
