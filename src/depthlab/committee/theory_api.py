@@ -182,7 +182,8 @@ def theory_table(relu_ks: Iterable[int] = (2, 4, 6, 8, 16, 32), sign_ks: Iterabl
     for k in sign_ks:
         rows.append(_row("alpha_growth", "sign", "spherical", k, "large-K law (16/π)√(ln K)",
                          alpha_sign_growth(k), 0.0,
-                         "Monasson & Zecchina, PRL 75, 2432 (1995); cond-mat/9601122 abstract"))
+                         "Monasson & Zecchina, cond-mat/9601122 (abstract); PRL 75, 2432 (1995) "
+                         "per the note"))
     df = pd.DataFrame(rows)
     df["K"] = df["K"].astype(float)
     return df
