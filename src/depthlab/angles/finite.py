@@ -158,9 +158,8 @@ def mu_minus_log_sin2(theta: ArrayLike, n: ArrayLike) -> np.ndarray:
     j22, rx, _, lnr = _pieces(t)
     e = 4 * j22 - 1
     val = (
-        np.log(m - 1)
-        + lnr
-        - np.log(e + m)
+        lnr
+        - np.log1p(4 * j22 / (m - 1))  # = ln((n − 1)/(4J22 − 1 + n)), without cancelling two logs
         + 4 * (j22 + 1) / (m * (e / m + 1) ** 2)
         - 4 * rx / (m * (1 - 1 / m) ** 2)
     )
@@ -301,3 +300,12 @@ def approx1_step(log_sin2: ArrayLike, theta: ArrayLike, n: ArrayLike) -> np.ndar
     """
     t = check_theta(theta)
     return _out(np.asarray(np.asarray(log_sin2, dtype=np.float64) - 2 * t / (3 * np.pi) - np.asarray(rho(n))))
+
+
+def __getattr__(name: str) -> object:
+    """Forward the layer-by-layer predictors (they live in :mod:`depthlab.angles.predict`)."""
+    if name in ("predict_mean_path", "predict_density"):
+        from depthlab.angles import predict
+
+        return getattr(predict, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

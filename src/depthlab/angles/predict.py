@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import sparse
+from scipy.interpolate import PchipInterpolator
 from scipy.special import ndtr
 
 from depthlab.angles._checks import check_scalar_theta, check_widths
@@ -139,15 +140,20 @@ class DensityPrediction:
     def cdf(self, layer: int) -> Callable[[ArrayLike], np.ndarray]:
         """The predicted CDF of ln sin²θ_ℓ at ``layer`` (1..L).
 
-        Piecewise linear between cell edges and normalised by the mass on the grid; pass it to
+        Exact cumulative cell masses at the cell edges, joined by a monotone cubic (PCHIP) interpolant, and
+        normalised by the mass on the grid; pass it to
         :func:`scipy.stats.kstest`: ``kstest(samples, pred.cdf(30))``.
         """
         layer = self._check_layer(layer, 1)
         cum = self._cum[layer]
         edges = self.edges
 
+        spline = PchipInterpolator(edges, cum, extrapolate=False)
+
         def f(x: ArrayLike) -> np.ndarray:
-            return np.interp(np.asarray(x, dtype=np.float64), edges, cum, left=0.0, right=1.0)
+            xv = np.asarray(x, dtype=np.float64)
+            val = np.clip(np.nan_to_num(spline(xv), nan=0.0), 0.0, 1.0)
+            return np.where(xv >= edges[-1], 1.0, np.where(xv <= edges[0], 0.0, val))
 
         return f
 
