@@ -26,7 +26,7 @@ from depthlab.angles.finite import (
     theorem1_mpmath,
 )
 from depthlab.angles.infinite import infinite_width_angles, infinite_width_asymptote, infinite_width_map
-from depthlab.angles.jab import J, J_bessel, J_gauss_legendre, J_quadrature, J_recurrence
+from depthlab.angles.jab import J, J_bessel, J_gauss_legendre, J_near_pi, J_quadrature, J_recurrence
 from depthlab.angles.predict import DensityPrediction, predict_density, predict_mean_path, theta_from_log_sin2
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "J",
     "J_bessel",
     "J_gauss_legendre",
+    "J_near_pi",
     "J_quadrature",
     "J_recurrence",
     "P",
