@@ -13,6 +13,7 @@ from depthlab.angles import (
     mu,
     mu_minus_log_sin2,
     mu_series,
+    mu_sigma2,
     rho,
     sigma2,
     sigma2_limit,
@@ -43,6 +44,9 @@ def test_float64_matches_mpmath_everywhere(n: int) -> None:
     th = np.concatenate([np.logspace(-12, 0, 25), np.linspace(1.0, np.pi, 12)])
     ref = np.array([theorem1_mpmath(t, n) for t in th])
     m, s = mu(th, n), sigma2(th, n)
+    m2, s2 = mu_sigma2(th, n)
+    np.testing.assert_array_equal(m2, m)
+    np.testing.assert_array_equal(s2, s)
     assert np.all(np.abs(m - ref[:, 0]) < 1e-13 * np.maximum(1, np.abs(ref[:, 0])))
     ok = th <= 2.5
     assert np.all(np.abs(s[ok] / ref[ok, 1] - 1) < 1e-10)

@@ -89,35 +89,37 @@ def _horner(coef: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def _pieces(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """J22, X/D², Y/D and ln(D / sin²θ) at angles t (t > 0 where the log is needed), stably."""
+    """J22, X/D², Y/D and ln(D / sin²θ) at angles t (flat float64 array), stably.
+
+    Angles below :data:`SERIES_BELOW` use the Taylor series of D/θ², X/θ⁴, Y/θ²; the others the J's with the
+    stable 1 − cos θ_{ℓ+1} of the infinite-width map. Each branch is evaluated only on its own angles.
+    """
     s, c = np.sin(t), np.cos(t)
     p = np.pi - t
-    j11 = (s + p * c) / (2 * np.pi)
     j22 = (p * (2 * c * c + 1) + 3 * s * c) / (2 * np.pi)
-    j31 = (3 * p * c + s * c * c + 2 * s) / (2 * np.pi)
+    rx, ry, lnr = np.empty_like(t), np.empty_like(t), np.empty_like(t)
     small = t < SERIES_BELOW
-    # direct branch (θ ≥ 0.5): D from the stable 1 − cos of the infinite-width map
-    u = one_minus_cos_next(t)
-    d_dir = u * (2.0 - u)
-    x_dir = 8 * j11**2 * j22 - 8 * j11**4 + 4 * j11**2 - 8 * j11 * j31 + j22 + 1
-    y_dir = 2 * j11**2 - 4 * j11 * j31 + j22 + 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rx_dir = x_dir / d_dir**2
-        ry_dir = y_dir / d_dir
-        lnr_dir = np.log(d_dir) - np.log(s * s)
-    # series branch (θ < 0.5)
-    cd, cx, cy = _series_coefficients()
-    ds, xs, ys = _horner(cd, t), _horner(cx, t), _horner(cy, t)
-    rx_ser = xs / ds**2
-    ry_ser = ys / ds
-    sinc = np.sinc(t / np.pi)  # sin θ / θ
-    lnr_ser = np.log(ds) - 2.0 * np.log(sinc)
-    return (
-        j22,
-        np.where(small, rx_ser, rx_dir),
-        np.where(small, ry_ser, ry_dir),
-        np.where(small, lnr_ser, lnr_dir),
-    )
+    if np.any(small):
+        ts = t[small]
+        cd, cx, cy = _series_coefficients()
+        ds, xs, ys = _horner(cd, ts), _horner(cx, ts), _horner(cy, ts)
+        rx[small] = xs / ds**2
+        ry[small] = ys / ds
+        lnr[small] = np.log(ds) - 2.0 * np.log(np.sinc(ts / np.pi))  # sinc(θ/π) = sin θ / θ
+    big = ~small
+    if np.any(big):
+        tb, sb, cb, pb, j22b = t[big], s[big], c[big], p[big], j22[big]
+        j11 = (sb + pb * cb) / (2 * np.pi)
+        j31 = (3 * pb * cb + sb * cb * cb + 2 * sb) / (2 * np.pi)
+        u = one_minus_cos_next(tb)
+        d = u * (2.0 - u)
+        x = 8 * j11**2 * j22b - 8 * j11**4 + 4 * j11**2 - 8 * j11 * j31 + j22b + 1
+        y = 2 * j11**2 - 4 * j11 * j31 + j22b + 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rx[big] = x / d**2
+            ry[big] = y / d
+            lnr[big] = np.log(d) - np.log(sb * sb)
+    return j22, rx, ry, lnr
 
 
 def _out(x: np.ndarray) -> np.ndarray:
@@ -155,15 +157,21 @@ def mu_minus_log_sin2(theta: ArrayLike, n: ArrayLike) -> np.ndarray:
     t = check_theta(theta)
     m = check_width(n)
     t, m = np.broadcast_arrays(t, m)
+    shape = t.shape
+    t, m = t.ravel(), m.ravel()
     j22, rx, _, lnr = _pieces(t)
+    return _out(_g(j22, rx, lnr, m).reshape(shape))
+
+
+def _g(j22: np.ndarray, rx: np.ndarray, lnr: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """μ − ln sin²θ from the pieces (Theorem 1, eq. 4)."""
     e = 4 * j22 - 1
-    val = (
+    return (
         lnr
         - np.log1p(4 * j22 / (m - 1))  # = ln((n − 1)/(4J22 − 1 + n)), without cancelling two logs
         + 4 * (j22 + 1) / (m * (e / m + 1) ** 2)
         - 4 * rx / (m * (1 - 1 / m) ** 2)
     )
-    return _out(val)
 
 
 def mu(theta: ArrayLike, n: ArrayLike) -> np.ndarray:
@@ -203,13 +211,22 @@ def sigma2(theta: ArrayLike, n: ArrayLike) -> np.ndarray:
         >>> round(float(sigma2(0.1, 256)), 6)  # research note §8.2
         0.029262
     """
+    return mu_sigma2(theta, n)[1]
+
+
+def mu_sigma2(theta: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """(μ(θ, n), σ²(θ, n)) of Theorem 1 in one pass (the J's are shared); shapes and errors as :func:`mu`."""
     t = check_theta(theta)
     m = check_width(n)
     t, m = np.broadcast_arrays(t, m)
-    j22, rx, ry, _ = _pieces(t)
+    shape = t.shape
+    t, m = t.ravel(), m.ravel()
+    j22, rx, ry, lnr = _pieces(t)
     e = 4 * j22 - 1
-    val = 8 * m * (j22 + 1) / (e + m) ** 2 + 8 * m * rx / (m - 1) ** 2 - 16 * m * ry / ((e + m) * (m - 1))
-    return _out(val)
+    s2 = 8 * m * (j22 + 1) / (e + m) ** 2 + 8 * m * rx / (m - 1) ** 2 - 16 * m * ry / ((e + m) * (m - 1))
+    with np.errstate(divide="ignore"):
+        mu_v = _g(j22, rx, lnr, m) + 2.0 * np.log(np.sin(t))
+    return _out(mu_v.reshape(shape)), _out(s2.reshape(shape))
 
 
 def sigma2_limit(n: ArrayLike) -> np.ndarray:

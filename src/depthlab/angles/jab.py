@@ -119,9 +119,10 @@ def J(a: int, b: int, theta: ArrayLike) -> np.ndarray:
     θ ≤ :data:`NEAR_PI` (= 2). Beyond, those formulas lose relative accuracy (J_{a,b}(θ) vanishes like
     (π − θ)^{a+b+1} as θ → π while their terms stay O(1): relative error 1e-8 at θ = 2.5, 1e-3 at θ = 2.8 for
     a, b ≤ 8), so there J is evaluated from its power series in π − θ (:func:`J_near_pi`), which keeps
-    relative accuracy ~1e-14 up to π. When a + b > 6 the recursion's alternating terms already cancel for θ >
-    π/2, so Gauss–Legendre quadrature (:func:`J_gauss_legendre`) is used on (π/2, 2]. Relative error against
-    adaptive quadrature: ≤ 1e-14 for a, b ≤ 15 on [0, π] (tests use 1e-10).
+    relative accuracy ~1e-14 up to π. When a + b > 16 the recursion's alternating terms already cancel
+    visibly for θ > π/2 (1e-13 at a + b = 16, 1e-10 at 30), so Gauss–Legendre quadrature
+    (:func:`J_gauss_legendre`) is used on (π/2, 2] there. Relative error against adaptive quadrature: ≤ 1e-14
+    for a, b ≤ 15 on [0, π] (tests use 1e-10).
 
     Args:
         a: power of φ(G), ≥ 0.
@@ -143,7 +144,7 @@ def J(a: int, b: int, theta: ArrayLike) -> np.ndarray:
     lo, hi = min(a, b), max(a, b)
     out = _closed(lo, hi, t) if hi <= 3 else _recurrence(lo, hi, t)
     near_pi = t > NEAR_PI
-    middle = (t > 0.5 * np.pi) & ~near_pi if hi + lo > 6 else np.zeros(t.shape, dtype=bool)
+    middle = (t > 0.5 * np.pi) & ~near_pi if hi + lo > 16 else np.zeros(t.shape, dtype=bool)
     if np.any(near_pi) or np.any(middle):  # J_{a,b}(θ) → 0 like (π − θ)^{a+b+1}: the closed forms cancel
         out = np.array(out, copy=True)
         out[near_pi] = J_near_pi(lo, hi, np.pi - t[near_pi])
@@ -331,9 +332,9 @@ def J_gauss_legendre(a: int, b: int, theta: ArrayLike, *, nodes: int | None = No
 def _gauss_legendre(a: int, b: int, t: np.ndarray, nodes: int | None = None) -> np.ndarray:
     m = nodes if nodes is not None else (a + b) // 2 + 20
     x, w = np.polynomial.legendre.leggauss(m)
-    lo = t[..., None] - np.pi / 2
-    half = 0.5 * (np.pi / 2 - lo)
-    psi = lo + half * (x + 1.0)
-    vals = np.cos(psi) ** a * np.cos(psi - t[..., None]) ** b
+    # ψ = π/2 − u: J = C ∫_0^ε sin^a u sin^b(ε − u) du over u ∈ [0, ε], ε = π − θ (exact interval length)
+    eps = (np.pi - t)[..., None]
+    u = 0.5 * eps * (x + 1.0)
+    vals = np.sin(u) ** a * np.sin(eps - u) ** b
     const = 2.0 ** ((a + b) / 2) * math.gamma((a + b) / 2 + 1) / (2.0 * math.pi)
-    return const * half[..., 0] * (vals @ w)
+    return const * 0.5 * eps[..., 0] * (vals @ w)
