@@ -104,3 +104,10 @@ def test_corollary2_coefficients_and_typo() -> None:
     for th in (1e-3, 1e-2, 3e-2):
         assert abs(float(sigma2_series(th, n)) - float(sigma2(th, n))) < (50 * th**3 + 1e-4) / n
         assert abs(float(mu_series(th, n)) - float(mu(th, n))) < 5 * th**3 + 1e-9
+
+
+def test_antipodal_inputs_give_orthogonal_next_layer() -> None:
+    """θ = π: φ(G) and φ(−G) have disjoint supports, so θ_1 = π/2 exactly: μ = 0 and σ² = 0."""
+    assert float(mu(math.pi, 64)) == 0.0
+    assert abs(float(sigma2(math.pi, 64))) < 1e-15
+    assert float(mu_minus_log_sin2(math.pi, 64)) == math.inf

@@ -27,11 +27,11 @@ def test_table1_closed_forms_match_quadrature(a: int, b: int) -> None:
 
 
 def test_higher_orders_all_methods_agree_with_quadrature() -> None:
-    """Prop. 1 recursion (J, J_recurrence) and Theorem 5 / Prop. 3 (J_bessel) up to a, b ≤ 10 where they are
+    """Prop. 1 recursion (J, J_recurrence) and Theorem 5 / Prop. 3 (J_bessel) up to a, b ≤ 8 where they are
     well conditioned (θ ≤ π/2), and J everywhere (it switches to Gauss–Legendre near π)."""
     th_mid = np.array([0.0, 0.05, 0.7, 1.3, np.pi / 2])
-    for a in range(11):
-        for b in range(11):
+    for a in range(9):
+        for b in range(9):
             q = J_quadrature(a, b, th_mid)
             for f in (J, J_recurrence, J_bessel, J_gauss_legendre):
                 assert np.max(np.abs(f(a, b, th_mid) / q - 1)) < RTOL, (f.__name__, a, b)

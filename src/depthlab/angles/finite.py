@@ -88,8 +88,15 @@ def _horner(coef: np.ndarray, t: np.ndarray) -> np.ndarray:
     return out
 
 
-def _pieces(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """J22, X/D², Y/D and ln(D / sin²θ) at angles t (flat float64 array), stably.
+def log_sin2(theta: ArrayLike) -> np.ndarray:
+    """ln sin²θ with sin θ evaluated as sin(min(θ, π − θ)), so that θ = π (the float) gives −∞ like θ = 0."""
+    t = np.asarray(theta, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return 2.0 * np.log(np.sin(np.minimum(t, np.pi - t)))
+
+
+def _pieces(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """J22, X/D², Y/D, ln(D / sin²θ) and ln D at angles t (flat float64 array), stably.
 
     Angles below :data:`SERIES_BELOW` use the Taylor series of D/θ², X/θ⁴, Y/θ²; the others the J's with the
     stable 1 − cos θ_{ℓ+1} of the infinite-width map. Each branch is evaluated only on its own angles.
@@ -97,7 +104,8 @@ def _pieces(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     s, c = np.sin(t), np.cos(t)
     p = np.pi - t
     j22 = (p * (2 * c * c + 1) + 3 * s * c) / (2 * np.pi)
-    rx, ry, lnr = np.empty_like(t), np.empty_like(t), np.empty_like(t)
+    rx, ry, lnr, lnd = np.empty_like(t), np.empty_like(t), np.empty_like(t), np.empty_like(t)
+    lns = log_sin2(t)
     small = t < SERIES_BELOW
     if np.any(small):
         ts = t[small]
@@ -106,6 +114,7 @@ def _pieces(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
         rx[small] = xs / ds**2
         ry[small] = ys / ds
         lnr[small] = np.log(ds) - 2.0 * np.log(np.sinc(ts / np.pi))  # sinc(θ/π) = sin θ / θ
+        lnd[small] = lnr[small] + lns[small]  # −∞ at θ = 0
     big = ~small
     if np.any(big):
         tb, sb, cb, pb, j22b = t[big], s[big], c[big], p[big], j22[big]
@@ -118,8 +127,9 @@ def _pieces(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
         with np.errstate(divide="ignore", invalid="ignore"):
             rx[big] = x / d**2
             ry[big] = y / d
-            lnr[big] = np.log(d) - np.log(sb * sb)
-    return j22, rx, ry, lnr
+            lnd[big] = np.log(d)
+            lnr[big] = lnd[big] - lns[big]  # +∞ at θ = π
+    return j22, rx, ry, lnr, lnd
 
 
 def _out(x: np.ndarray) -> np.ndarray:
@@ -159,12 +169,12 @@ def mu_minus_log_sin2(theta: ArrayLike, n: ArrayLike) -> np.ndarray:
     t, m = np.broadcast_arrays(t, m)
     shape = t.shape
     t, m = t.ravel(), m.ravel()
-    j22, rx, _, lnr = _pieces(t)
+    j22, rx, _, lnr, _ = _pieces(t)
     return _out(_g(j22, rx, lnr, m).reshape(shape))
 
 
 def _g(j22: np.ndarray, rx: np.ndarray, lnr: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """μ − ln sin²θ from the pieces (Theorem 1, eq. 4)."""
+    """μ − ln sin²θ from the pieces (Theorem 1, eq. 4); given ln D instead of ln(D/sin²θ) it returns μ."""
     e = 4 * j22 - 1
     return (
         lnr
@@ -193,11 +203,7 @@ def mu(theta: ArrayLike, n: ArrayLike) -> np.ndarray:
         >>> round(float(mu(0.1, 256)), 6)  # research note §8.2
         -4.63924
     """
-    t = check_theta(theta)
-    g = np.asarray(mu_minus_log_sin2(t, n))
-    t = np.broadcast_to(t, g.shape)
-    with np.errstate(divide="ignore"):
-        return _out(g + 2.0 * np.log(np.sin(t)))
+    return mu_sigma2(theta, n)[0]
 
 
 def sigma2(theta: ArrayLike, n: ArrayLike) -> np.ndarray:
@@ -221,11 +227,10 @@ def mu_sigma2(theta: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     t, m = np.broadcast_arrays(t, m)
     shape = t.shape
     t, m = t.ravel(), m.ravel()
-    j22, rx, ry, lnr = _pieces(t)
+    j22, rx, ry, _, lnd = _pieces(t)
     e = 4 * j22 - 1
     s2 = 8 * m * (j22 + 1) / (e + m) ** 2 + 8 * m * rx / (m - 1) ** 2 - 16 * m * ry / ((e + m) * (m - 1))
-    with np.errstate(divide="ignore"):
-        mu_v = _g(j22, rx, lnr, m) + 2.0 * np.log(np.sin(t))
+    mu_v = _g(j22, rx, lnd, m)
     return _out(mu_v.reshape(shape)), _out(s2.reshape(shape))
 
 
@@ -286,7 +291,7 @@ def mu_series(theta: ArrayLike, n: ArrayLike) -> np.ndarray:
     m = check_width(n)
     with np.errstate(divide="ignore"):
         val = (
-            2 * np.log(np.sin(t))
+            log_sin2(t)
             - 2 * t / (3 * np.pi)
             - np.asarray(rho(m))
             - 8 * t / (15 * np.pi * m)

@@ -158,12 +158,13 @@ def _near_pi_coefficients(a: int, b: int, terms: int) -> np.ndarray:
     import mpmath as mp
 
     with mp.workdps(40):
-        def sin_pow(p: int) -> list:  # coefficients s_k of sin^p u = Σ_k s_k u^{p+2k}
-            base = [(-1) ** k / mp.factorial(2 * k + 1) for k in range(terms)]  # sin u / u
-            out = [mp.mpf(1)] + [mp.mpf(0)] * (terms - 1)
-            for _ in range(p):
-                out = [mp.fsum(out[i] * base[k - i] for i in range(k + 1)) for k in range(terms)]
-            return out
+        g = [mp.mpf(-1) ** k / mp.factorial(2 * k + 1) for k in range(terms)]  # sin u / u in powers of u²
+
+        def sin_pow(p: int) -> list:  # coefficients f_k of sin^p u = Σ_k f_k u^{p+2k}, i.e. of g^p
+            f = [mp.mpf(1)]  # J. C. P. Miller's recurrence for powers of a series (g_0 = 1)
+            for k in range(1, terms):
+                f.append(mp.fsum(((p + 1) * j - k) * g[j] * f[k - j] for j in range(1, k + 1)) / k)
+            return f
 
         sa, sb = sin_pow(a), sin_pow(b)
         const = mp.mpf(2) ** (mp.mpf(a + b) / 2) * mp.gamma(mp.mpf(a + b) / 2 + 1) / (2 * mp.pi)

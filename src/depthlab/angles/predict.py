@@ -25,7 +25,7 @@ from scipy.interpolate import PchipInterpolator
 from scipy.special import ndtr
 
 from depthlab.angles._checks import check_scalar_theta, check_widths
-from depthlab.angles.finite import mu, mu_minus_log_sin2, rho, sigma2
+from depthlab.angles.finite import log_sin2, mu, mu_minus_log_sin2, rho, sigma2
 from depthlab.angles.infinite import infinite_width_angles
 from depthlab.errors import InputError
 
@@ -39,11 +39,6 @@ def theta_from_log_sin2(x: ArrayLike) -> np.ndarray:
     """
     xv = np.asarray(x, dtype=np.float64)
     return np.arcsin(np.exp(0.5 * np.minimum(xv, 0.0)))
-
-
-def _log_sin2(theta: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return 2.0 * np.log(np.sin(theta))
 
 
 def predict_mean_path(theta0: float, widths: Sequence[int] | int) -> dict[str, Any]:
@@ -82,7 +77,7 @@ def predict_mean_path(theta0: float, widths: Sequence[int] | int) -> dict[str, A
     x = np.empty(depth + 1)
     a1 = np.empty(depth + 1)
     theta[0] = t0
-    x[0] = a1[0] = float(_log_sin2(np.float64(t0)))
+    x[0] = a1[0] = float(log_sin2(np.float64(t0)))
     for k, n in enumerate(ws):
         x[k + 1] = min(float(mu(theta[k], n)), 0.0)
         theta[k + 1] = float(theta_from_log_sin2(x[k + 1]))
@@ -95,7 +90,7 @@ def predict_mean_path(theta0: float, widths: Sequence[int] | int) -> dict[str, A
         "theta": theta,
         "mean_log_sin2": x,
         "infinite_width_theta": inf_theta,
-        "infinite_width_log_sin2": _log_sin2(inf_theta),
+        "infinite_width_log_sin2": log_sin2(inf_theta),
         "approx1_log_sin2": a1,
         "rho": np.asarray(rho(np.array(ws))),
     }
@@ -264,7 +259,7 @@ def predict_density(
     centres = 0.5 * (edges[1:] + edges[:-1])
     ncell = centres.size
     mass = np.zeros((depth + 1, ncell))
-    x0 = float(_log_sin2(np.float64(t0)))
+    x0 = float(log_sin2(np.float64(t0)))
     j0 = int(np.clip(np.searchsorted(edges, x0, side="right") - 1, 0, ncell - 1))
     mass[0, j0] = 1.0
     outside = np.zeros(depth + 1)
