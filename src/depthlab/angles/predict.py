@@ -14,6 +14,7 @@ this convention when widths vary (note §1, §5.3). With equal widths all conven
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -66,9 +67,9 @@ def predict_mean_path(theta0: float, widths: Sequence[int] | int) -> dict[str, A
         InputError: θ_0 outside [0, π], empty widths or a width below 2.
 
     Example:
-        >>> p = predict_mean_path(np.pi / 2, [256] * 10)
-        >>> round(float(p["mean_log_sin2"][10]), 3)  # note §8.4
-        -1.485
+        >>> p = predict_mean_path(np.pi / 2, [256] * 50)
+        >>> round(float(p["mean_log_sin2"][50]), 3)  # note §8.4
+        -3.995
     """
     t0 = check_scalar_theta(theta0, "theta0")
     ws = check_widths(widths)
@@ -171,7 +172,8 @@ def _kernel_params(y: np.ndarray, n: int, kernel: str) -> tuple[np.ndarray, np.n
     """Mean α(y) and sd β(y) of x_{ℓ+1} given x_ℓ = y."""
     th = theta_from_log_sin2(y)
     if kernel == "theorem1":
-        return np.minimum(y, 0.0) + np.asarray(mu_minus_log_sin2(th, n)), np.sqrt(np.asarray(sigma2(th, n)))
+        g, s2 = np.asarray(mu_minus_log_sin2(th, n)), np.asarray(sigma2(th, n))
+        return np.minimum(y, 0.0) + g, np.sqrt(np.maximum(s2, 1e-300))
     r = float(rho(n))
     beta = np.sqrt(8.0 * n / (n + 5.0) ** 2)
     return np.minimum(y, 0.0) - 2.0 * th / (3.0 * np.pi) - r, np.full_like(y, beta)
@@ -226,7 +228,9 @@ def predict_density(
         theta0: input angle in [0, π].
         widths: widths of layers 1..L (widths[k] enters step k → k+1; see the module docstring).
         grid: increasing cell edges of x = ln sin²θ (≥ 3 values); default: ``n_cells`` equal cells from 12
-            accumulated standard deviations below Algorithm 1's lowest mean to max(0, μ_1 + 10σ_1).
+            accumulated standard deviations below Algorithm 1's lowest mean to max(0, μ_1 + 10σ_1,
+            10 √σ²(π/2, n)) (the Gaussian kernel puts some mass above x = 0, which the paper's notebook, with
+            its grid [−15, 0], drops; here it is kept and propagated with θ = π/2).
         n_cells: number of cells of the default grid (≥ 50).
         kernel: ``"theorem1"`` or ``"linearised"``.
 
@@ -241,7 +245,7 @@ def predict_density(
     if kernel not in ("theorem1", "linearised"):
         raise InputError(f"kernel must be 'theorem1' or 'linearised', got {kernel!r}")
     depth = len(ws)
-    m1, s1 = float(mu(t0, ws[0])), float(np.sqrt(sigma2(t0, ws[0])))
+    m1, s1 = float(mu(t0, ws[0])), math.sqrt(max(float(sigma2(t0, ws[0])), 0.0))  # σ² ≈ −1e-17 near θ = π
     if not np.isfinite(m1):
         raise InputError("theta0 = 0 (or π) gives ln sin²θ_1 = −∞ exactly: there is no density to propagate")
     if grid is None:
@@ -250,7 +254,9 @@ def predict_density(
         path = predict_mean_path(t0, ws)
         var = np.cumsum(np.asarray(sigma2(path["theta"][:-1], np.array(ws))))
         lo = float(np.min(path["mean_log_sin2"][1:] - 12.0 * np.sqrt(var))) - 1.0
-        hi = max(0.0, m1 + 10.0 * s1)
+        # mass above x = 0 (impossible for an angle, allowed by the Gaussian kernel) comes from cells near
+        # θ = π/2, whose kernel sd is √σ²(π/2, n): keep 10 of those above 0 so that no mass leaves the grid
+        hi = max(0.0, m1 + 10.0 * s1, 10.0 * math.sqrt(float(np.max(sigma2(np.pi / 2, np.array(ws))))))
         edges = np.linspace(lo, hi, int(n_cells) + 1)
     else:
         edges = np.asarray(grid, dtype=np.float64).ravel()
