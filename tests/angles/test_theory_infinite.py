@@ -12,7 +12,7 @@ from depthlab.angles import J, infinite_width_angles, infinite_width_asymptote, 
 
 
 def _mp_iterate(theta0: float, depth: int) -> list[float]:
-    with mp.workdps(50):
+    with mp.workdps(50 + int(2 * math.log10(1 / theta0))):  # acos near 1 needs ~2·log10(1/θ) extra digits
         t = mp.mpf(theta0)
         out = [float(t)]
         for _ in range(depth):
@@ -37,10 +37,11 @@ def test_map_equals_two_j11() -> None:
     np.testing.assert_allclose(np.cos(infinite_width_map(th)), 2 * J(1, 1, th), rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("theta", [1e-3, 1e-6, 1e-8, 1e-12])
+@pytest.mark.parametrize("theta", [0.49, 1e-3, 1e-6, 1e-8, 1e-12, 1e-200])
 def test_tiny_angles_keep_relative_precision(theta: float) -> None:
     ref = _mp_iterate(theta, 5)
     np.testing.assert_allclose(infinite_width_angles(theta, 5), ref, rtol=1e-13)
+    np.testing.assert_allclose(infinite_width_map(np.array(ref[:-1])), ref[1:], rtol=1e-13)
 
 
 def test_three_pi_over_ell_law() -> None:
