@@ -18,7 +18,8 @@ differences of O(1) terms, so the plain float64 formulas lose precision below θ
 (40 terms whose coefficients are computed once, exactly in 50-digit arithmetic, from the Taylor series of sin,
 cos and the J's), and above it from the J's with the stable 1 − cos of :mod:`depthlab.angles.infinite`.
 :func:`theorem1_mpmath` evaluates the same formulas in arbitrary precision and is the reference the tests
-compare against (agreement ~1e-14 relative from θ = 1e-12 to π).
+compare against: μ agrees to 1e-13 relative, σ² to 7e-11 relative for θ ∈ [1e-15, 2.5] and to 2e-13
+absolute up to π (σ² → 0 at θ = π, where θ_{ℓ+1} = π/2 exactly), for n from 2 to 10⁶.
 """
 
 from __future__ import annotations
