@@ -14,7 +14,7 @@ import typer
 from depthlab.cli.common import DeviceOption, SeedOption, handle_errors
 from depthlab.errors import DepthlabError
 
-app = typer.Typer(
+_app = typer.Typer(
     name="depthlab",
     help="depthlab: a laboratory for the power of depth — exact constructions, batched experiments and "
     "checked predictions, side by side with the papers they come from.",
@@ -24,7 +24,7 @@ app = typer.Typer(
 )
 
 
-@app.command()
+@_app.command()
 @handle_errors
 def reproduce(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for index.html, report.md, tables, figures.")]
@@ -55,7 +55,7 @@ def reproduce(
         raise typer.Exit(1)
 
 
-@app.command()
+@_app.command()
 def studies() -> None:
     """List the registered studies and their papers."""
     from depthlab.report import available_studies
@@ -64,21 +64,36 @@ def studies() -> None:
         typer.echo(f"{s.name:12s} {s.title}\n{'':12s} {s.paper}")
 
 
-def _add_study_groups() -> None:
-    from depthlab.report import available_studies
-
-    for s in available_studies().values():
-        if s.cli is not None:
-            app.add_typer(s.cli, name=s.name, help=s.title)
+_built = False
 
 
-_add_study_groups()
+def build_app() -> typer.Typer:
+    """The full ``depthlab`` application: the core commands plus every registered study's group.
+
+    Built on first use (``depthlab.cli.app``), not at import, so that a study module may import
+    :mod:`depthlab.cli.common` without an import cycle through the registry.
+    """
+    global _built
+    if not _built:
+        _built = True
+        from depthlab.report import available_studies
+
+        for s in available_studies().values():
+            if s.cli is not None:
+                _app.add_typer(s.cli, name=s.name, help=s.title)
+    return _app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":
+        return build_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        build_app()()
     except DepthlabError as exc:  # safety net; commands already handle these
         typer.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
