@@ -48,7 +48,8 @@ def test_annealer_against_exhaustive(activation: str, N: int, K: int, alpha: flo
 
 @pytest.mark.parametrize(("activation", "K"), [("relu", 2), ("sign", 3)])
 def test_annealer_solves_small_alpha(activation: str, K: int) -> None:
-    # α = 0.2 is far below the binary capacities (RS ≈ 0.90 ReLU, 0.95 sign at K → ∞; issue #6 note §2.2); n = 21
+    # α = 0.2 is far below the binary capacities (RS ≈ 0.90 ReLU, 0.95 sign at K → ∞; issue #6 note §2.2);
+    # n = 21
     # is odd so no hidden field is ever 0.
     spec = CommitteeSpec(21 * K, K, activation, "binary")
     X, y, W0 = _problem(spec, 0.2, 32, key="small")

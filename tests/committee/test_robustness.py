@@ -54,7 +54,8 @@ def test_full_flip_inverts_every_output(sign_solutions) -> None:
 def test_huge_input_noise_gives_chance_level(sign_solutions) -> None:
     W, X, y = sign_solutions
     err = input_noise_errors(W, X, y, "sign", [1e3], draws=8)
-    # Noise dominates the pattern, so each (pattern, draw) is a fair coin: SE = 0.5/√(#trials); 5 SE tolerance.
+    # Noise dominates the pattern, so each (pattern, draw) is a fair coin: SE = 0.5/√(#trials);
+    # 5 SE tolerance.
     trials = X.shape[0] * X.shape[1] * 8
     assert abs(err.mean() - 0.5) < 5 * 0.5 / math.sqrt(trials)
 
