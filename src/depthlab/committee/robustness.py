@@ -26,9 +26,19 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import torch
 
-from depthlab.committee.model import output_field, preactivations
+from depthlab.committee.model import (
+    CommitteeSpec,
+    check_alpha,
+    check_solutions,
+    make_instances,
+    n_patterns,
+    output_field,
+    preactivations,
+    random_weights,
+)
 from depthlab.errors import ConfigError
 from depthlab.seeding import torch_generator
 from depthlab.validate import positive_int
@@ -142,3 +152,72 @@ def distance_profile(W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, activati
         energy[i] = (e / draws).cpu().numpy()
         frac[i] = (s / draws).cpu().numpy()
     return energy, frac
+
+
+def find_solutions(spec: CommitteeSpec, alpha: float, key: str, machines: int, *,
+                   device: torch.device | str = "cpu", steps: int = 2000,
+                   sweeps: int = 300) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Solutions to compare: ``(W, X, y)`` of the machines (out of ``machines``) that stored all their
+    patterns.
+
+    Continuous weights are trained with the engine (:func:`depthlab.committee.training.train_weights`), binary
+    weights annealed (:func:`depthlab.committee.annealing.anneal`). Everything is float64 on CPU.
+    """
+    from depthlab.committee.annealing import anneal
+    from depthlab.committee.training import TrainSettings, train_weights
+
+    P = n_patterns(alpha, spec.N)
+    idx = list(range(machines))
+    if spec.weights == "binary":
+        X, y = make_instances(spec, P, key, idx, dtype=torch.float64)
+        W0 = random_weights(spec, f"{key}/init", idx, dtype=torch.float64)
+        W = anneal(W0, X, y, spec.activation, sweeps=sweeps, seed=f"{key}/sa").weights
+    else:
+        X, y = make_instances(spec, P, key, idx, dtype=torch.float32)
+        W, _ = train_weights(spec, X, y, key, [(i, 0) for i in idx], TrainSettings(steps=steps), device)
+        X = X.double()
+        y = y.double()
+    ok = check_solutions(W, X, y, spec.activation)
+    return W[ok], X[ok], y[ok]
+
+
+def compare(specs: Sequence[CommitteeSpec], alpha: float, *, machines: int = 32, draws: int = 16,
+            seed: int = 0, weight_sigmas: Sequence[float] = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0),
+            input_sigmas: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0),
+            distances: Sequence[float] = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2),
+            device: torch.device | str = "cpu", steps: int = 2000, sweeps: int = 300) -> pd.DataFrame:
+    """Robustness curves of solutions of several machines at the same α (e.g. ReLU K = 4 vs sign K = 3).
+
+    Returns:
+        One row per (machine kind, perturbation, level): ``activation, weights, K, N, alpha, solutions,
+        perturbation`` (``weight`` / ``input`` / ``distance``), ``level``, ``error`` (mean training-error
+        fraction over solutions and draws), ``error_se`` (standard error over solutions), ``frac_solutions``
+        (distance only: fraction of random points still storing every pattern).
+    """
+    alpha = check_alpha(alpha)
+    rows = []
+    for spec in specs:
+        key = f"committee-robust/{seed}/{spec.activation}/{spec.weights}/K{spec.K}/N{spec.N}/a{alpha}"
+        W, X, y = find_solutions(spec, alpha, key, machines, device=device, steps=steps, sweeps=sweeps)
+        base = {"activation": spec.activation, "weights": spec.weights, "K": spec.K, "N": spec.N,
+                "alpha": alpha, "solutions": int(W.shape[0])}
+        if W.shape[0] == 0:
+            continue
+        levels = [s for s in weight_sigmas if spec.weights == "spherical" or s <= 1.0]
+        curves = {
+            "weight": (levels, weight_noise_errors(W, X, y, spec.activation, levels, weights=spec.weights,
+                                                   draws=draws, seed=key), None),
+            "input": (list(input_sigmas),
+                      input_noise_errors(W, X, y, spec.activation, input_sigmas, draws=draws, seed=key),
+                      None),
+        }
+        energy, frac = distance_profile(W, X, y, spec.activation, distances, weights=spec.weights,
+                                        draws=draws, seed=key)
+        curves["distance"] = (list(distances), energy, frac)
+        for kind, (levels_k, err, fr) in curves.items():
+            for i, lev in enumerate(levels_k):
+                n = err.shape[1]
+                rows.append({**base, "perturbation": kind, "level": float(lev), "error": float(err[i].mean()),
+                             "error_se": float(err[i].std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan"),
+                             "frac_solutions": float(fr[i].mean()) if fr is not None else float("nan")})
+    return pd.DataFrame(rows)
