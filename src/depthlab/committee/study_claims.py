@@ -6,9 +6,11 @@ Verdict rules (each row's note repeats its rule):
   (σ_ref from the reference text, "± x", else 0);
 * measured transitions: gradient/annealing thresholds must not exceed the RS capacity (they may sit below it —
   algorithms stop below capacity); "holds" when α_50 ≤ α_RS(K) + 2 SE;
-* robustness: "holds" when ReLU's mean error is below sign's by more than 2 combined SE at the reference level,
+* robustness: "holds" when ReLU's mean error is below sign's by more than 2 combined SE at the reference
+  level,
   "differs" otherwise (with the measured difference);
-* headline: sign α_50 grows from the smallest to the largest K by > 2 SE while ReLU α_50 does not grow by > 2 SE.
+* headline: sign α_50 grows from the smallest to the largest K by > 2 SE while ReLU α_50 does not grow by > 2
+  SE.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ def _half_unit(value: float) -> float:
 
 
 def theory_claims(theory: pd.DataFrame) -> list[Claim]:
-    """One row per calculator value with a reference, plus the sign growth values (no reference: not tested)."""
+    """One row per calculator value with a reference, plus the sign growth values (no reference: not
+    tested)."""
     out = []
     for r in theory.itertuples():
         K = "∞" if math.isinf(r.K) else str(int(r.K))
