@@ -39,9 +39,9 @@ def fit_transition(alpha: np.ndarray, success: np.ndarray) -> Transition:
     """Logistic MLE of α_50 from per-instance outcomes.
 
     When every instance succeeded (or failed) there is no crossing: α_50 is returned as NaN with
-    ``bracketed=False``. When the data separate perfectly the width is bounded below by 1 % of the α grid
-    spacing (so the MLE exists) and the SE is half the gap between the last all-success and first all-failure
-    loads.
+    ``bracketed=False``. The width is bounded below by 1 % of the α grid spacing (so the MLE exists when the
+    data separate perfectly); when the fitted width is below the grid spacing the SE is the grid-resolution
+    limit spacing/√12 instead of the (meaningless) curvature of a flat likelihood.
     """
     a = np.asarray(alpha, dtype=float)
     s = np.asarray(success, dtype=float)
@@ -67,13 +67,11 @@ def fit_transition(alpha: np.ndarray, success: np.ndarray) -> Transition:
     se = float("nan")
     if np.all(np.isfinite(H)) and np.linalg.det(H) > 0 and H[0, 0] > 0:
         se = float(math.sqrt(max(np.linalg.inv(H)[0, 0], 0.0)))
-    separated = logw <= lo_w + 1e-6
-    if separated or not math.isfinite(se):
-        ok = frac.index[frac.to_numpy() == 1.0]
-        bad = frac.index[frac.to_numpy() == 0.0]
-        hi_ok = float(ok.max()) if len(ok) else float(grid[0])
-        lo_bad = float(bad.min()) if len(bad) else float(grid[-1])
-        se = abs(lo_bad - hi_ok) / 2 if lo_bad > hi_ok else spacing / 2
+    if math.exp(logw) < spacing or not math.isfinite(se):
+        # The transition is sharper than the α grid: the likelihood is flat between the two grid points around
+        # the crossing and its curvature means nothing. α_50 is then only known to lie in that interval; report
+        # the standard deviation of a uniform distribution on it, spacing/√12.
+        se = spacing / math.sqrt(12.0)
     bracketed = bool(frac.iloc[0] >= 0.5 >= frac.iloc[-1]) or bool(frac.max() >= 0.5 >= frac.min())
     return Transition(float(a50), se, float(math.exp(logw)), bracketed)
 

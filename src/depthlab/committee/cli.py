@@ -15,17 +15,11 @@ import numpy as np
 import typer
 
 from depthlab.cli.common import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
+from depthlab.committee.cli_app import app
 from depthlab.committee.theory_cli import theory
 from depthlab.errors import ConfigError
 from depthlab.validate import finite_float
 
-app = typer.Typer(
-    name="committee",
-    help="Committee-machine capacity, ReLU vs sign hidden units (Baldassi, Malatesta & Zecchina, PRL 123, "
-    "170602 (2019)): replica theory beside measured storage transitions.",
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
 app.command("theory")(theory)
 
 

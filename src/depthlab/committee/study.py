@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from depthlab.committee.analysis import extrapolate, transitions
-from depthlab.committee.cli import app
+from depthlab.committee.cli_app import app
 from depthlab.committee.experiment import SweepConfig, run_sweep, success_table
 from depthlab.committee.figures import capacity_figure, robustness_figure, success_figure
 from depthlab.committee.model import CommitteeSpec
@@ -46,8 +46,10 @@ def _a(lo: float, hi: float, step: float) -> tuple[float, ...]:
 #: Scale presets. Sign K are the issue's K − 1 (odd; K = 1 is the perceptron).
 SCALES: dict[str, dict[str, Any]] = {
     "quick": {
-        "relu": {"Ks": (2, 4, 8), "Ns": (32, 64), "alphas": _a(0.75, 2.75, 0.5), "instances": 16, "steps": 400},
-        "sign": {"Ks": (1, 3, 7), "Ns": (32, 64), "alphas": _a(1.0, 4.0, 0.75), "instances": 16, "steps": 400},
+        "relu": {"Ks": (2, 4, 8), "Ns": (32, 64), "alphas": _a(0.75, 2.75, 0.5), "instances": 16,
+                 "steps": 600},
+        "sign": {"Ks": (1, 3, 7), "Ns": (32, 64), "alphas": _a(0.75, 2.75, 0.5), "instances": 16,
+                 "steps": 600},
         "binary": {"Ns": (42,), "alphas": _a(0.1, 0.7, 0.15), "instances": 16, "sweeps": 100},
         "robust": {"N": 60, "alpha": 1.0, "machines": 16, "draws": 8, "steps": 1000,
                    "binary_N": 42, "binary_alpha": 0.3, "sweeps": 200},
@@ -58,7 +60,8 @@ SCALES: dict[str, dict[str, Any]] = {
                  "instances": 64, "steps": 5000},
         "sign": {"Ks": (1, 3, 7, 15, 31), "Ns": (256, 512, 1024), "alphas": _a(0.5, 8.0, 0.25),
                  "instances": 64, "steps": 5000},
-        "binary": {"Ns": (126, 252), "alphas": _a(0.1, 1.0, 0.05), "instances": 64, "sweeps": 2000},
+        "binary": {"Ns": (126, 252), "alphas": _a(0.1, 1.0, 0.05), "instances": 64,
+                   "sweeps": 2000},
         "robust": {"N": 480, "alpha": 1.5, "machines": 64, "draws": 32, "steps": 5000,
                    "binary_N": 210, "binary_alpha": 0.4, "sweeps": 2000},
         "theory": {"relu_ks": (2, 4, 8, 16, 32), "sign_ks": (3, 7, 15, 31)},
@@ -100,15 +103,17 @@ def run(ctx: StudyContext) -> StudyOutput:
     rob = pd.concat([
         compare([CommitteeSpec(r["N"], 4, "relu"), CommitteeSpec(r["N"], 3, "sign")], r["alpha"],
                 machines=r["machines"], draws=r["draws"], seed=ctx.seed, steps=r["steps"], device=ctx.device),
-        compare([CommitteeSpec(r["binary_N"], 2, "relu", "binary"), CommitteeSpec(r["binary_N"], 3, "sign",
-                                                                                  "binary")],
-                r["binary_alpha"], machines=r["machines"], draws=r["draws"], seed=ctx.seed, sweeps=r["sweeps"],
-                weight_sigmas=(0.0, 0.01, 0.02, 0.05, 0.1, 0.2), distances=(0.0, 0.01, 0.02, 0.05, 0.1, 0.2)),
+        compare([CommitteeSpec(r["binary_N"], 2, "relu", "binary"),
+                 CommitteeSpec(r["binary_N"], 3, "sign", "binary")],
+                r["binary_alpha"], machines=r["machines"], draws=r["draws"], seed=ctx.seed,
+                sweeps=r["sweeps"], weight_sigmas=(0.0, 0.01, 0.02, 0.05, 0.1, 0.2),
+                distances=(0.0, 0.01, 0.02, 0.05, 0.1, 0.2)),
     ], ignore_index=True)
 
     claims = theory_claims(theory)
-    claims += transition_claims(ext[ext["weights"] == "spherical"], theory,
-                                "Adam on the squared hinge via the shared engine (straight-through surrogates)")
+    claims += transition_claims(
+        ext[ext["weights"] == "spherical"], theory,
+        "Adam on the squared hinge via the shared engine (straight-through surrogates)")
     claims += transition_claims(ext[ext["weights"] == "binary"], theory, "simulated annealing (Metropolis)")
     claims.append(headline_claim(ext, theory))
     claims += robustness_claims(rob, ROBUST_LEVELS)
@@ -121,10 +126,11 @@ def run(ctx: StudyContext) -> StudyOutput:
         FigureRef("capacity.png", "Headline: measured storage transition α_50 vs K (largest N, and 1/N-"
                   "extrapolated) for ReLU and sign committee machines, with the RS capacity at finite K, the "
                   "ReLU RS and 1RSB values at K → ∞ and the sign growth law (16/π)√(ln K)."),
-        FigureRef("success.png", "Success probability (all αN patterns stored) vs α per K and N; dashed/dotted "
-                  "verticals: RS/1RSB capacity at K → ∞."),
-        FigureRef("robustness.png", "Training-error fraction of found solutions after weight noise, input noise "
-                  "and a move to distance d along random directions (local energy), ReLU vs sign at equal α."),
+        FigureRef("success.png", "Success probability (all αN patterns stored) vs α per K and N; "
+                  "dashed/dotted verticals: RS/1RSB capacity at K → ∞."),
+        FigureRef("robustness.png", "Training-error fraction of found solutions after weight noise, input "
+                  "noise and a move to distance d along random directions (local energy), ReLU vs sign at "
+                  "equal α."),
     ]
     summary = _summary(ext, rob)
     config = {"scale": ctx.scale, "seed": ctx.seed, "presets": sc, "robust_levels": ROBUST_LEVELS}
@@ -152,3 +158,6 @@ STUDY = Study(
     run=run,
     cli=app,
 )
+
+# Attach the commands to ``app`` now that STUDY exists (see cli_app.py for why this import comes last).
+from depthlab.committee import cli as _cli  # noqa: E402, F401

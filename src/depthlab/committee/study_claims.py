@@ -56,7 +56,8 @@ def theory_claims(theory: pd.DataFrame) -> list[Claim]:
         if math.isinf(ref) or math.isinf(r.alpha):
             ok = math.isinf(ref) and math.isinf(r.alpha)
             out.append(Claim(f"{name} diverges", str(r.reference_source), "∞", f"{r.alpha}",
-                             Verdict.HOLDS if ok else Verdict.DIFFERS, "divergence (K → ∞) checked symbolically"))
+                             Verdict.HOLDS if ok else Verdict.DIFFERS,
+                             "divergence (K → ∞) checked symbolically"))
             continue
         m = re.search(r"±\s*([0-9.]+)", str(r.reference_source))
         sig_ref = float(m.group(1)) if m else 0.0
@@ -65,8 +66,8 @@ def theory_claims(theory: pd.DataFrame) -> list[Claim]:
         out.append(Claim(name, str(r.reference_source), f"{ref:g}",
                          f"{r.alpha:.5f}" + (f" ± {r.stderr:.4f}" if r.stderr > 0 else ""),
                          Verdict.HOLDS if ok else Verdict.DIFFERS,
-                         f"|Δ| = {abs(r.alpha - ref):.2g} vs tolerance {tol:.2g} (3σ combined + ½ last digit); "
-                         f"{r.method}. The paper's own numbers were not reachable (abstract only)."))
+                         f"|Δ| = {abs(r.alpha - ref):.2g} vs tolerance {tol:.2g} (3σ combined + ½ last "
+                         f"digit); {r.method}. The paper's own numbers were not reachable (abstract only)."))
     return out
 
 
@@ -157,7 +158,8 @@ def robustness_claims(rob: pd.DataFrame, levels: dict[str, float]) -> list[Claim
         verdict = Verdict.HOLDS if diff > 2 * se else Verdict.DIFFERS
         out.append(Claim(
             f"ReLU solutions are more robust than sign solutions to {what[kind]} ({wts} weights, α = "
-            f"{r['alpha']:g})", f"{PAPER}, abstract (dense regions; robust to weight and input perturbations)",
+            f"{r['alpha']:g})",
+            f"{PAPER}, abstract (dense regions; robust to weight and input perturbations)",
             "ReLU more robust (qualitative)",
             f"error fraction at level {lev:g}: ReLU K={r['K']} {r['error']:.4f} ± {r['error_se']:.4f} vs "
             f"sign K={s['K']} {s['error']:.4f} ± {s['error_se']:.4f}",
