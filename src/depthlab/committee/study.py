@@ -70,7 +70,7 @@ SCALES: dict[str, dict[str, Any]] = {
 
 #: Reference perturbation levels for the robustness claim rows.
 ROBUST_LEVELS = {"spherical/weight": 0.3, "spherical/input": 1.0, "spherical/distance": 0.05,
-                 "binary/weight": 0.05, "binary/input": 1.0, "binary/distance": 0.05}
+                 "binary/weight": 0.05, "binary/input": 1.0, "binary/distance": 0.1}
 
 
 def _sweep(ctx: StudyContext, name: str, cfg: SweepConfig) -> pd.DataFrame:
@@ -107,7 +107,7 @@ def run(ctx: StudyContext) -> StudyOutput:
                  CommitteeSpec(r["binary_N"], 3, "sign", "binary")],
                 r["binary_alpha"], machines=r["machines"], draws=r["draws"], seed=ctx.seed,
                 sweeps=r["sweeps"], weight_sigmas=(0.0, 0.01, 0.02, 0.05, 0.1, 0.2),
-                distances=(0.0, 0.01, 0.02, 0.05, 0.1, 0.2)),
+                distances=(0.0, 0.05, 0.1, 0.15, 0.2, 0.3)),
     ], ignore_index=True)
 
     claims = theory_claims(theory)
