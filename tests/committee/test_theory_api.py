@@ -30,10 +30,16 @@ def test_headline_values() -> None:
 
 
 def test_finite_k_dispatch() -> None:
-    """ReLU K=2 exact; sign finite K exact; ReLU K=4 by QMC (≈ 3.079, SE ≈ 3e-4)."""
-    assert alpha_rs("relu", "spherical", 2) == pytest.approx(8 * math.pi / (3 * math.pi - 2 * math.sqrt(2)))
+    """ReLU K=2 exact (4/3 with ties as errors, 8π/(3π−2√2) with ties correct); sign finite K exact; ReLU K=4
+    by QMC (≈ 2.4747 / 3.0798, SE ≈ 5e-4); linear at any K is the perceptron; binary finite K."""
+    assert alpha_rs("relu", "spherical", 2) == pytest.approx(4 / 3, rel=1e-15)
+    assert alpha_rs("relu", "spherical", 2, ties="correct") == pytest.approx(
+        8 * math.pi / (3 * math.pi - 2 * math.sqrt(2)), rel=1e-15)
     assert alpha_rs("sign", "spherical", 3) == pytest.approx(4.02519187, abs=1e-7)
-    assert alpha_rs("relu", "spherical", 4) == pytest.approx(3.079, abs=3e-3)
+    assert alpha_rs("relu", "spherical", 4) == pytest.approx(2.4747, abs=3e-3)
+    assert alpha_rs("relu", "spherical", 4, ties="correct") == pytest.approx(3.0798, abs=3e-3)
+    assert alpha_rs("linear", "spherical", 7) == 2.0
+    assert alpha_rs("sign", "binary", 3) == pytest.approx(0.920619, abs=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -44,7 +50,8 @@ def test_finite_k_dispatch() -> None:
         (lambda: alpha_rs("relu", "spherical", 0), "≥ 1"),
         (lambda: alpha_rs("tanh", "spherical", INF), "unknown activation"),
         (lambda: alpha_rs("relu", "ternary", INF), "unknown weights"),
-        (lambda: alpha_rs("relu", "binary", 4), "K = inf"),
+        (lambda: alpha_rs("relu", "binary", 4), "K=inf"),
+        (lambda: alpha_rs("relu", "spherical", 4, ties="maybe"), "unknown ties"),
         (lambda: alpha_1rsb("relu", "spherical", 8), "K = inf only"),
     ],
 )
@@ -112,3 +119,14 @@ def test_cli_bad_input_exit_2() -> None:
     res = CliRunner().invoke(_cli_app(), ["theory", "--activation", "relu", "--K", "3"])
     assert res.exit_code == 2
     assert "even K" in res.output
+
+
+def test_cli_ties_option() -> None:
+    app = _cli_app()
+    err = json.loads(CliRunner().invoke(app, ["theory", "--K", "2", "--json"]).stdout)
+    cor = json.loads(CliRunner().invoke(app, ["theory", "--K", "2", "--ties", "correct", "--json"]).stdout)
+    assert err["alpha_rs"] == pytest.approx(4 / 3, rel=1e-15)
+    assert cor["alpha_rs"] == pytest.approx(3.8100977, abs=1e-7)
+    assert err["ties"] == "error"
+    bad = CliRunner().invoke(app, ["theory", "--K", "2", "--ties", "maybe"])
+    assert bad.exit_code == 2

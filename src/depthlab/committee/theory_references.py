@@ -37,6 +37,13 @@ REFERENCES: dict[tuple[str, str, str, float], tuple[float, str]] = {
 }
 
 
-def reference_for(quantity: str, activation: str, weights: str, K: float | int) -> tuple[float, str]:
-    """The reference (value, source) for one calculator value, or (nan, "") when there is none."""
+def reference_for(quantity: str, activation: str, weights: str, K: float | int,
+                  ties: str = "error") -> tuple[float, str]:
+    """The reference (value, source) for one calculator value, or (nan, "") when there is none.
+
+    The note's finite-K ReLU values (§2.3) use the recipe S = {Σ c relu ≥ 0}, i.e. ties="correct"; they are
+    attached to those rows only.
+    """
+    if activation == "relu" and weights == "spherical" and math.isfinite(float(K)) and ties != "correct":
+        return (math.nan, "")
     return REFERENCES.get((quantity, activation, weights, float(K)), (math.nan, ""))

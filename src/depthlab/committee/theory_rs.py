@@ -19,11 +19,14 @@ and Engel et al., PRA 45, 7590 (1992); recipe written out in ``/work/shared/note
 
   S is a cone (g positively homogeneous), so d² is homogeneous of degree 2 and E[d(z,S)²] = K · E_u[d(u,S)²]
   with u uniform on the unit sphere; we estimate the latter with randomly scrambled Sobol points (quasi-Monte
-  Carlo) and report a standard error from independent scramblings. For ReLU at K = 2 the integral
-  is done in closed
-  form: E[d²] = 3/8 − √2/(4π), α_RS(2) = 8π/(3π − 2√2) ≈ 3.81011 (derived here by integrating over
-  the angle; the
-  note's Monte Carlo gives 3.812 ± 0.007).
+  Carlo) and report a standard error from independent scramblings.
+
+* **Ties.** A ReLU machine outputs exactly 0 when every unit is inactive (probability 2^{-K} at random
+  weights). ``ties="error"`` (default; the model's convention, sign(0) matches no label, as in the authors'
+  ``GraphCommReLU`` code where Δ ≤ 0 is an error) uses the closure of {Σ c relu > 0}; ``ties="correct"`` uses
+  S = {Σ c relu ≥ 0}, the note's §3.3 recipe. For ReLU at K = 2 both are done in closed form by integrating
+  over the angle (derived here): E[d²] = 3/4, α = 4/3 (ties="error"); E[d²] = 3/8 − √2/(4π),
+  α = 8π/(3π − 2√2) ≈ 3.81010 (ties="correct"; the note's Monte Carlo gives 3.812 ± 0.007).
 """
 
 from __future__ import annotations
@@ -75,13 +78,36 @@ def alpha_rs_infinite_k(activation: str) -> float:
     return 2.0 * kernel_slope_at_one(check_activation(activation))
 
 
-def alpha_rs_relu_k2_exact() -> float:
-    """Closed-form RS capacity of the K = 2 ReLU tree (c = (+1, −1)): 1 / (3/8 − √2/(4π)) = 8π/(3π − 2√2)."""
+TIES = ("error", "correct")
+
+
+def check_ties(ties: str) -> bool:
+    """Return ``strict`` (True for ties="error"); raise :class:`InputError` for anything else."""
+    if ties not in TIES:
+        raise InputError(f"unknown ties convention {ties!r}; choose 'error' (an output of exactly 0 is a "
+                         f"mistake, the model's convention) or 'correct' (the note's §3.3 recipe)")
+    return ties == "error"
+
+
+def alpha_rs_relu_k2_exact(ties: str = "error") -> float:
+    """Closed-form RS capacity of the K = 2 ReLU tree (c = (+1, −1)), derived here by angular integration.
+
+    * ties="error" (output 0 is a mistake): E[d²] = 3/4, α = 4/3.
+    * ties="correct" (the note's recipe, S = {relu(w1) ≥ relu(w2)}): E[d²] = 3/8 − √2/(4π),
+      α = 8π/(3π − 2√2) ≈ 3.81010.
+    """
+    if check_ties(ties):
+        return 4.0 / 3.0
     return 8.0 * math.pi / (3.0 * math.pi - 2.0 * math.sqrt(2.0))
 
 
-def sq_distance_relu(z: np.ndarray) -> np.ndarray:
+def sq_distance_relu(z: np.ndarray, strict: bool = True) -> np.ndarray:
     """Squared Euclidean distance from each row of z to S = {Σ_{l<K/2} relu(w_l) ≥ Σ_{l≥K/2} relu(w_l)}.
+
+    With ``strict`` (ties count as errors, the model's convention: output sign(0) matches no label) S is
+    replaced by the closure of {Σ_+ relu > Σ_− relu}, i.e. S with at least one "+" unit ≥ 0. This matters at
+    finite K because all units can be inactive with probability 2^{-K}: those points must lift the "+" unit
+    nearest 0, and "push every positive − unit to 0" is no solution when no "+" unit is positive.
 
     The nearest point raises every positive "+" unit by a common t, lowers every positive "−" unit by min(t,
     z_l), and lifts the k negative "+" units closest to zero to z_l + t > 0 (KKT with one multiplier on each
@@ -90,6 +116,7 @@ def sq_distance_relu(z: np.ndarray) -> np.ndarray:
 
     Args:
         z: shape [n, K], K even; the first K/2 columns have output weight +1, the rest −1.
+        strict: ties are errors (default) or count as correct (the note's §3.3 recipe).
 
     Returns:
         d², shape [n] (0 where z ∈ S).
@@ -100,6 +127,9 @@ def sq_distance_relu(z: np.ndarray) -> np.ndarray:
     bpos = np.sort(np.maximum(B, 0.0), axis=1)  # [n, h] ascending
     deficit = bpos.sum(axis=1) - np.maximum(A, 0.0).sum(axis=1)
     out = np.zeros(n)
+    if strict:  # all units inactive: a tie; lift the "+" unit nearest 0 to 0
+        tie = (deficit <= 0) & ~(A > 0).any(axis=1)
+        out[tie] = np.max(A[tie], axis=1) ** 2
     bad = deficit > 0
     if not bad.any():
         return out
@@ -126,7 +156,9 @@ def sq_distance_relu(z: np.ndarray) -> np.ndarray:
             cost = pk * t**2 + (np.minimum(t[:, None], b) ** 2).sum(axis=1)
             valid = np.isfinite(Sk) & np.isfinite(t) & (g[rows, jstar] <= D)
             if k > 0:
-                valid &= t + negs[:, k - 1] >= 0.0
+                valid &= t + negs[:, k - 1] >= -1e-12 * (1.0 + t)  # lifted unit ends ≥ 0 (rounding slack)
+            elif strict:
+                valid &= p > 0  # no "+" unit positive and none lifted: the result would be a tie
             best = np.where(valid & (cost < best), cost, best)
     out[bad] = best
     return out
@@ -152,17 +184,20 @@ def sq_distance_linear(z: np.ndarray) -> np.ndarray:
     return np.maximum(-(z @ c), 0.0) ** 2 / K
 
 
-def sq_distance(z: np.ndarray, activation: str) -> np.ndarray:
-    """Squared distance d(z, S)², shape [n], for z of shape [n, K] and a checked activation."""
+def sq_distance(z: np.ndarray, activation: str, strict: bool = True) -> np.ndarray:
+    """Squared distance d(z, S)², shape [n], for z of shape [n, K] and a checked activation.
+
+    ``strict`` (ties are errors) only matters for ReLU; sign with odd K and linear have no ties.
+    """
     if activation == "relu":
-        return sq_distance_relu(z)
+        return sq_distance_relu(z, strict)
     if activation == "sign":
         return sq_distance_sign(z)
     return sq_distance_linear(z)
 
 
 def mean_sq_distance_qmc(activation: str, K: int, *, points: int = QMC_POINTS, replicas: int = QMC_REPLICAS,
-                         seed: int = 0, chunk: int = 2**14) -> tuple[float, float]:
+                         seed: int = 0, chunk: int = 2**14, strict: bool = True) -> tuple[float, float]:
     """E_{z~N(0,I_K)}[d(z,S)²] by randomised QMC on the sphere: returns (mean, standard error).
 
     Each of ``replicas`` independent Owen-scrambled Sobol sequences of ``points`` points is mapped to
@@ -185,7 +220,7 @@ def mean_sq_distance_qmc(activation: str, K: int, *, points: int = QMC_POINTS, r
             u = np.clip(u, 1e-300, 1 - 1e-16)
             z = ndtri(u)
             z /= np.linalg.norm(z, axis=1, keepdims=True)
-            total += float(sq_distance(z, activation).sum())
+            total += float(sq_distance(z, activation, strict).sum())
             done += m
         means[r] = K * total / points
     mean = float(means.mean())
@@ -195,44 +230,26 @@ def mean_sq_distance_qmc(activation: str, K: int, *, points: int = QMC_POINTS, r
 
 @lru_cache(maxsize=256)
 def alpha_rs_finite_k(activation: str, K: int, *, points: int = QMC_POINTS, replicas: int = QMC_REPLICAS,
-                      seed: int = 0) -> FiniteKEstimate:
+                      seed: int = 0, ties: str = "error") -> FiniteKEstimate:
     """Finite-K RS capacity for spherical weights, α = 1/E[d(z,S)²], with its QMC standard error.
 
     Args:
         activation: "relu" (K even), "sign" (K odd) or "linear".
         K: number of hidden units (finite).
         points, replicas, seed: the QMC budget (see :func:`mean_sq_distance_qmc`).
+        ties: "error" (an output of exactly 0 is a mistake; default, the model's convention) or "correct".
+            Only ReLU has ties (all units inactive, probability 2^{-K} at random weights).
 
     Returns:
         A :class:`FiniteKEstimate`.
     """
+    strict = check_ties(ties)
     activation = check_activation(activation)
     K = check_k(K, activation)
     if K == INF:
         raise InputError("alpha_rs_finite_k needs a finite K; use alpha_rs_infinite_k for K = inf")
-    mean, se = mean_sq_distance_qmc(activation, int(K), points=points, replicas=replicas, seed=seed)
+    mean, se = mean_sq_distance_qmc(activation, int(K), points=points, replicas=replicas, seed=seed,
+                                    strict=strict)
     alpha = 1.0 / mean
     return FiniteKEstimate(alpha=alpha, stderr=alpha * alpha * se, mean_d2=mean, mean_d2_stderr=se,
                            points=points, replicas=replicas)
-
-
-def alpha_rs_spherical(activation: str, K: float | int) -> float:
-    """RS capacity for spherical weights at any K: exact where a closed form exists, otherwise QMC (seed 0).
-
-    Exact: K = ∞ (2κ′(1)); linear at any K and sign at K = 1 (perceptron, 2); ReLU at K = 2 (8π/(3π − 2√2));
-    sign at any odd K (1-D quadrature, :mod:`theory_sign_rs`). ReLU at K ≥ 4: the default QMC estimate of
-    :func:`alpha_rs_finite_k` (relative standard error ≈ 1e-4 to 1e-3).
-    """
-    activation = check_activation(activation)
-    K = check_k(K, activation)
-    if K == INF:
-        return alpha_rs_infinite_k(activation)
-    if activation == "linear" or (activation == "sign" and K == 1):
-        return 2.0
-    if activation == "relu" and K == 2:
-        return alpha_rs_relu_k2_exact()
-    if activation == "sign":
-        from depthlab.committee.theory_sign_rs import alpha_rs_sign_exact
-
-        return alpha_rs_sign_exact(int(K))
-    return alpha_rs_finite_k(activation, int(K)).alpha
