@@ -64,8 +64,14 @@ def capacity_figure(extrap: pd.DataFrame, theory: pd.DataFrame) -> Figure:
                             marker="s", mfc="none", ls=":", label=f"{act}: α_50 extrapolated 1/N → 0")
         t = theory[(theory["activation"] == act) & (theory["weights"] == "spherical")
                    & np.isfinite(theory["K"]) & (theory["quantity"] == "alpha_rs")].sort_values("K")
-        if len(t):
-            ax.plot(t["K"], t["alpha"], color=_COLORS[act], ls="--", lw=1, label=f"{act}: RS (finite K)")
+        ties = t["ties"] if "ties" in t.columns else pd.Series("error", index=t.index)
+        if (ties == "error").any():
+            te = t[ties == "error"]
+            ax.plot(te["K"], te["alpha"], color=_COLORS[act], ls="--", lw=1, label=f"{act}: RS (finite K)")
+        if (ties == "correct").any():
+            tc = t[ties == "correct"]
+            ax.plot(tc["K"], tc["alpha"], color=_COLORS[act], ls=(0, (1, 3)), lw=1,
+                    label=f"{act}: RS, ties counted correct (note's recipe)")
     g = theory[theory["quantity"] == "alpha_growth"].sort_values("K")
     if len(g):
         ax.plot(g["K"], g["alpha"], color=_COLORS["sign"], ls="-.", lw=1, label="sign: (16/π)√(ln K)")

@@ -43,6 +43,8 @@ def theory_claims(theory: pd.DataFrame) -> list[Claim]:
         K = "∞" if math.isinf(r.K) else str(int(r.K))
         q = {"alpha_rs": "α_RS", "alpha_1rsb": "α_1RSB"}.get(r.quantity, r.quantity)
         name = f"{q} {r.activation}, {r.weights}, K={K}"
+        if r.activation == "relu" and K != "∞" and getattr(r, "ties", "error") == "correct":
+            name += " (ties counted correct: the note's recipe)"
         if r.quantity == "alpha_growth":
             out.append(Claim(f"sign capacity grows as (16/π)√(ln K): {name}",
                              "Monasson & Zecchina, PRL 75, 2432 (1995) (large-K law)",
@@ -72,11 +74,20 @@ def theory_claims(theory: pd.DataFrame) -> list[Claim]:
 
 
 def _rs_at(theory: pd.DataFrame, activation: str, weights: str, K: int) -> float:
+    """RS capacity of our model (ties count as errors) at finite K: from the table, else from the calculator."""
     t = theory[(theory["quantity"] == "alpha_rs") & (theory["activation"] == activation)
                & (theory["weights"] == weights) & (theory["K"] == float(K))]
-    if activation == "sign" and K == 1 and weights == "spherical":
-        return 2.0
-    return float(t["alpha"].iloc[0]) if len(t) else float("nan")
+    if "ties" in t.columns:
+        t = t[t["ties"] == "error"]
+    if len(t):
+        return float(t["alpha"].iloc[0])
+    from depthlab.committee import alpha_rs
+    from depthlab.errors import DepthlabError
+
+    try:
+        return float(alpha_rs(activation, weights, K))
+    except DepthlabError:
+        return float("nan")
 
 
 def transition_claims(extrap: pd.DataFrame, theory: pd.DataFrame, algorithm: str) -> list[Claim]:
@@ -108,35 +119,36 @@ def transition_claims(extrap: pd.DataFrame, theory: pd.DataFrame, algorithm: str
 
 
 def headline_claim(extrap: pd.DataFrame, theory: pd.DataFrame) -> Claim:
-    """'Capacity stays finite as K grows for ReLU, diverges for sign' from the measured α_50(K)."""
-    def ends(act: str) -> tuple[pd.Series, pd.Series] | None:
-        e = extrap[(extrap["activation"] == act) & (extrap["weights"] == "spherical")
-                   & np.isfinite(extrap["alpha50_Nmax"])].sort_values("K")
-        return (e.iloc[0], e.iloc[-1]) if len(e) >= 2 else None
+    """'Capacity stays finite as K grows for ReLU, diverges for sign', tested on the measured α_50(K).
 
-    relu, sign = ends("relu"), ends("sign")
-    rs_relu = theory[(theory["quantity"] == "alpha_1rsb") & (theory["activation"] == "relu")
-                     & np.isinf(theory["K"])]
-    paper = (f"ReLU: finite as K → ∞ (1RSB {float(rs_relu['alpha'].iloc[0]):.3f} per our calculator); "
-             "sign: diverges (abstract)") if len(rs_relu) else "ReLU finite, sign diverges (abstract)"
-    if relu is None or sign is None:
-        return Claim("Capacity stays finite as K grows for ReLU, diverges for sign (measured α_50 vs K)",
-                     f"{PAPER}, abstract", paper, "fewer than two K with a crossing", Verdict.NOT_TESTED)
-
-    def growth(lo: pd.Series, hi: pd.Series) -> tuple[float, float]:
-        return hi.alpha50_Nmax - lo.alpha50_Nmax, math.hypot(hi.alpha50_Nmax_se, lo.alpha50_Nmax_se)
-
-    g_relu, s_relu = growth(*relu)
-    g_sign, s_sign = growth(*sign)
-    measured = (f"ReLU α_50: {relu[0].alpha50_Nmax:.2f} (K={relu[0].K}) → {relu[1].alpha50_Nmax:.2f} "
-                f"(K={relu[1].K}); sign α_50: {sign[0].alpha50_Nmax:.2f} (K={sign[0].K}) → "
-                f"{sign[1].alpha50_Nmax:.2f} (K={sign[1].K})")
-    ok = g_sign > 2 * s_sign and g_relu < 2 * s_relu
-    return Claim("Capacity stays finite as K grows for ReLU, diverges for sign (measured α_50 vs K)",
-                 f"{PAPER}, abstract", paper, measured, Verdict.HOLDS if ok else Verdict.DIFFERS,
-                 f"Rule: sign α_50 grows by > 2 SE (Δ = {g_sign:+.2f} ± {s_sign:.2f}) and ReLU α_50 does not "
-                 f"(Δ = {g_relu:+.2f} ± {s_relu:.2f}). Measured with gradient training at finite N, so this "
-                 "tests the algorithmic threshold's trend, not the capacity itself.")
+    Rule: every measured ReLU α_50 stays at or below the ReLU RS ceiling α_RS(K → ∞) = 2π/(π−1) (+ 2 SE), and
+    the sign machine's α_50 at its largest K exceeds that ceiling by > 2 SE (a capacity that diverges must pass
+    any finite ceiling). Note that with ties counted as errors the ReLU RS capacity *rises* with K towards the
+    ceiling (4/3 at K = 2), so a rising ReLU α_50 at small K is expected.
+    """
+    sel = theory[(theory["quantity"] == "alpha_rs") & (theory["activation"] == "relu")
+                 & (theory["weights"] == "spherical") & np.isinf(theory["K"])]
+    ceiling = float(sel["alpha"].iloc[0]) if len(sel) else 2.0 * math.pi / (math.pi - 1.0)
+    relu = extrap[(extrap["activation"] == "relu") & (extrap["weights"] == "spherical")
+                  & np.isfinite(extrap["alpha50_Nmax"])].sort_values("K")
+    sign = extrap[(extrap["activation"] == "sign") & (extrap["weights"] == "spherical")
+                  & np.isfinite(extrap["alpha50_Nmax"])].sort_values("K")
+    paper = (f"ReLU: finite as K → ∞ (RS {ceiling:.3f}, 1RSB 2.664 by our calculator); sign: diverges "
+             "(abstract; (16/π)√(ln K), Monasson & Zecchina 1995)")
+    claim = "Capacity stays finite as K grows for ReLU, diverges for sign (measured α_50 vs K)"
+    if len(relu) < 2 or len(sign) < 2:
+        return Claim(claim, f"{PAPER}, abstract", paper, "fewer than two K with a crossing", Verdict.NOT_TESTED)
+    measured = ("ReLU α_50: " + ", ".join(f"{r.alpha50_Nmax:.2f} (K={r.K})" for r in relu.itertuples())
+                + "; sign α_50: " + ", ".join(f"{r.alpha50_Nmax:.2f} (K={r.K})" for r in sign.itertuples()))
+    relu_ok = bool((relu["alpha50_Nmax"] <= ceiling + 2 * relu["alpha50_Nmax_se"]).all())
+    top = sign.iloc[-1]
+    sign_ok = bool(top["alpha50_Nmax"] > ceiling + 2 * top["alpha50_Nmax_se"])
+    note = (f"Rule: all ReLU α_50 ≤ {ceiling:.3f} + 2 SE ({'yes' if relu_ok else 'no'}) and sign α_50 at "
+            f"K={top['K']} > {ceiling:.3f} + 2 SE ({'yes' if sign_ok else 'no'}). Measured with gradient training "
+            "at finite N and a fixed step budget: this tests the algorithmic threshold, which for sign units "
+            "stays far below the sign RS capacity (which grows like √K), not the capacity itself.")
+    return Claim(claim, f"{PAPER}, abstract", paper, measured,
+                 Verdict.HOLDS if relu_ok and sign_ok else Verdict.DIFFERS, note)
 
 
 def robustness_claims(rob: pd.DataFrame, levels: dict[str, float]) -> list[Claim]:
