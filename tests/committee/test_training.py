@@ -97,3 +97,16 @@ def test_bad_settings() -> None:
         TrainSettings(leak=2.0)
     with pytest.raises(ConfigError, match="steps"):
         TrainSettings(steps=0)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (CI has none)")
+def test_cuda_matches_cpu() -> None:
+    spec = CommitteeSpec(64, 4, "relu")
+    X, _ = make_instances(spec, 64, "gpu", list(range(8)), dtype=torch.float64)
+    W = random_weights(spec, "gpu/w", list(range(8)), dtype=torch.float64)
+    # Same float64 forward on both devices, to rounding.
+    torch.testing.assert_close(committee_forward(W.cuda(), X.cuda(), "relu").cpu(),
+                               committee_forward(W, X, "relu"), rtol=1e-12, atol=1e-12)
+    res = train_instances(spec, n_patterns(0.2, 64), "gpu", 16, 1, TrainSettings(steps=400), device="cuda")
+    assert res["solved"].all()

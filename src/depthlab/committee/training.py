@@ -198,7 +198,8 @@ def train_instances(spec: CommitteeSpec, P: int, key: str, instances: int, resta
         restart, NaN if none).
     """
     dtype = torch.float32 if settings.dtype == "float32" else torch.float64
-    X, y, idx = _stack(spec, P, key, instances, restarts, dtype, device)
+    # Data stay on the CPU; the engine moves each chunk to ``device`` and returns float64 CPU weights.
+    X, y, idx = _stack(spec, P, key, instances, restarts, dtype, "cpu")
     W, steps = train_weights(spec, X, y, key, idx, settings, device)
     ok = check_solutions(W, X, y, spec.activation)
     errs = n_errors(W, X.double(), y.double(), spec.activation)
