@@ -23,7 +23,8 @@ Public API (stable)::
 * **Training** (:func:`fit` with :class:`FitConfig`): regression or classification (±1 labels, squared hinge);
   stages ``"adam"`` (batched Adam, float32 by default, geometric learning-rate decay, per-model stopping) and
   ``"lm"`` (batched Levenberg–Marquardt in float64, Cholesky, Nielsen damping, per-model stopping); ``"auto"``
-  runs LM alone for smooth families and Adam → LM for ReLU-like ones. Success is decided in float64.
+  runs LM alone for smooth families and, for ReLU, ``"continuation"`` (LM along leaky-ReLU slopes
+  0.5 → 0.03) then LM on ReLU itself; other non-smooth families get Adam → LM. Success is decided in float64.
 * **Chunking**: models are split into chunks planned from :func:`bytes_per_model` and the memory available
   (CUDA: ``torch.cuda.mem_get_info``; CPU: ``memory_budget`` or ``DEPTHLAB_CPU_MEMORY``, default 2 GiB); CUDA
   out-of-memory halves the chunk and retries.

@@ -57,7 +57,10 @@ class Family:
         estimate).
         config: JSON-able description (used in hashes and results).
         init: optional custom ``init(key, indices, *, device, dtype) -> Params``; default
-        :func:`default_init`.
+            :func:`default_init`.
+        homotopy: optional ``homotopy(s) -> Family``: a smoother family with the same parameters for a
+            continuation parameter ``s ∈ (0, 1]`` (``s → 0`` approaches this family), used by the
+            ``"continuation"`` stage; the MLP sets it for ReLU to leaky ReLU with negative slope ``s``.
     """
 
     name: str
@@ -71,6 +74,7 @@ class Family:
     act_per_point: int = 0
     config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     init: InitFn | None = None
+    homotopy: Callable[[float], Family] | None = None
 
     @property
     def n_params(self) -> int:
@@ -181,11 +185,16 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
                 h = sigma(h)
         return h
 
+    homotopy = None
+    if activation == "relu":
+        def homotopy(s: float) -> Family:
+            return mlp(d_in, widths, d_out, "leaky_relu", bias=bias, negative_slope=s, init_gain=gain)
+
     config = {"family": "mlp", "d_in": d_in, "widths": list(widths), "d_out": d_out, "activation": activation,
               "bias": bias, "negative_slope": negative_slope, "init_gain": gain}
     return Family(name="mlp", shapes=shapes, forward=forward, in_shape=(d_in,), out_shape=(d_out,),
                   init_scales=scales, smooth=activation in SMOOTH_ACTIVATIONS,
-                  act_per_point=2 * (sum(widths) + d_out), config=config)
+                  act_per_point=2 * (sum(widths) + d_out), config=config, homotopy=homotopy)
 
 
 def square_mlp(d: int, depth: int, activation: str = "relu", *, bias: bool = False, **kwargs: Any) -> Family:
