@@ -50,6 +50,8 @@ from depthlab.engine.families import (
     perceptron,
     register_family,
     registered_families,
+    revive_dead_relu_units,
+    solve_readout,
     square_mlp,
 )
 from depthlab.engine.fit import FitResult, fit
@@ -86,7 +88,9 @@ __all__ = [
     "register_family",
     "registered_families",
     "residuals",
+    "revive_dead_relu_units",
     "sampler_for",
+    "solve_readout",
     "square_mlp",
     "unflatten",
 ]

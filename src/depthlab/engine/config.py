@@ -51,6 +51,9 @@ class FitConfig:
             margin below the certification threshold).
         continuation_slopes: continuation parameters of the ``"continuation"`` stage, in order (for ReLU
             MLPs the leaky-ReLU negative slopes, ending near 0 before the final LM on ReLU itself).
+        repair_every: LM iterations between calls of the family's ``repair`` hook (dead ReLU unit revival).
+        readout: at the start of each LM stage, re-solve the family's linear output layer by least squares
+            (regression only, families with a ``readout`` hook; kept only where it lowers the residual).
     """
 
     mode: str = "regression"
@@ -72,6 +75,8 @@ class FitConfig:
     lm_min_decrease: float = 1e-3
     lm_polish_factor: float = 0.01
     continuation_slopes: tuple[float, ...] = (0.5, 0.25, 0.1, 0.03)
+    repair_every: int = 10
+    readout: bool = True
 
     def __post_init__(self) -> None:
         choice(self.mode, "mode", MODES)
@@ -101,6 +106,7 @@ class FitConfig:
         choice(self.lm_dtype, "lm_dtype", tuple(_DTYPES))
         finite_float(self.lm_tau, "lm_tau", low=0.0, low_open=True)
         positive_int(self.lm_patience, "lm_patience")
+        positive_int(self.repair_every, "repair_every")
         finite_float(self.lm_min_decrease, "lm_min_decrease", low=0.0, high=1.0)
         finite_float(self.lm_polish_factor, "lm_polish_factor", low=0.0, low_open=True, high=1.0)
         slopes = tuple(finite_float(s, "continuation slope", low=0.0, low_open=True, high=1.0)

@@ -61,6 +61,11 @@ class Family:
         homotopy: optional ``homotopy(s) -> Family``: a smoother family with the same parameters for a
             continuation parameter ``s ∈ (0, 1]`` (``s → 0`` approaches this family), used by the
             ``"continuation"`` stage; the MLP sets it for ReLU to leaky ReLU with negative slope ``s``.
+        repair: optional *function-preserving* fix-up ``repair(params, X) -> params`` applied by the LM stage
+            (e.g. reviving dead ReLU units, :func:`revive_dead_relu_units`); must not change the outputs.
+        readout: optional ``readout(params, X, Y) -> params`` that re-solves a linear output layer by least
+            squares (never increases the regression residual); the LM stage calls it at its start.
+            The MLP uses :func:`solve_readout`.
     """
 
     name: str
@@ -75,6 +80,8 @@ class Family:
     config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     init: InitFn | None = None
     homotopy: Callable[[float], Family] | None = None
+    repair: Callable[[Params, torch.Tensor], Params] | None = None
+    readout: Callable[[Params, torch.Tensor, torch.Tensor], Params] | None = None
 
     @property
     def n_params(self) -> int:
@@ -185,8 +192,14 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
                 h = sigma(h)
         return h
 
-    homotopy = None
+    homotopy = repair = None
+
+    def readout(params: Params, x: torch.Tensor, y: torch.Tensor) -> Params:
+        return solve_readout(params, x, y, sigma, n_layers, bias)
     if activation == "relu":
+        def repair(params: Params, x: torch.Tensor) -> Params:
+            return revive_dead_relu_units(params, x, n_layers, bias)
+
         def homotopy(s: float) -> Family:
             return mlp(d_in, widths, d_out, "leaky_relu", bias=bias, negative_slope=s, init_gain=gain)
 
@@ -194,7 +207,71 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
               "bias": bias, "negative_slope": negative_slope, "init_gain": gain}
     return Family(name="mlp", shapes=shapes, forward=forward, in_shape=(d_in,), out_shape=(d_out,),
                   init_scales=scales, smooth=activation in SMOOTH_ACTIVATIONS,
-                  act_per_point=2 * (sum(widths) + d_out), config=config, homotopy=homotopy)
+                  act_per_point=2 * (sum(widths) + d_out), config=config, homotopy=homotopy,
+                  repair=repair, readout=readout)
+
+
+@torch.no_grad()
+def solve_readout(params: Params, x: torch.Tensor, y: torch.Tensor,
+                  sigma: Callable[[torch.Tensor], torch.Tensor],
+                  n_layers: int, bias: bool) -> Params:
+    """Replace the last layer ``(W_L, b_L)`` by the minimum-norm least-squares fit of ``Y`` on the features.
+
+    With features ``H = σ(…)`` of the last hidden layer (plus a column of ones with biases), solves
+    ``min ‖H W_L − Y‖_F`` per model through the pseudo-inverse (batched SVD). When ``H`` has full row rank
+    (e.g. N ≤ width for generic features) the fit is exact. Never increases the residual.
+    """
+    out = dict(params)
+    h = x.to(params["W1"].dtype)
+    for k in range(1, n_layers):
+        h = torch.matmul(h, params[f"W{k}"])
+        if bias:
+            h = h + params[f"b{k}"].unsqueeze(-2)
+        h = sigma(h)
+    if bias:
+        h = torch.cat([h, torch.ones_like(h[..., :1])], dim=-1)
+    sol = torch.linalg.pinv(h) @ y.to(h.dtype)
+    if bias:
+        out[f"W{n_layers}"], out[f"b{n_layers}"] = sol[:, :-1], sol[:, -1]
+    else:
+        out[f"W{n_layers}"] = sol
+    return out
+
+
+@torch.no_grad()
+def revive_dead_relu_units(params: Params, x: torch.Tensor, n_layers: int, bias: bool) -> Params:
+    """Revive ReLU units that are inactive on every data point, without changing the network's outputs.
+
+    A hidden unit ``k`` of layer ``l`` whose pre-activation is ≤ 0 at all N points outputs 0 and gets no
+    gradient, so Gauss–Newton cannot use it. Negating its incoming weights (and bias) makes it active on every
+    point (generic data), and zeroing its outgoing weights keeps the function unchanged; the optimiser can
+    then grow the outgoing weights. Applied layer by layer, per model.
+
+    Args:
+        params: stacked MLP parameters (``W1 … WL``, ``b1 … bL``), each ``(M, …)``.
+        x: inputs ``(M, N, d_in)``.
+        n_layers: number of weight layers L.
+        bias: whether the MLP has biases.
+
+    Returns:
+        New parameters (same shapes) computing the same outputs on ``x``.
+    """
+    out = {k: v.clone() for k, v in params.items()}
+    h = x.to(out["W1"].dtype)
+    for k in range(1, n_layers):
+        z = torch.matmul(h, out[f"W{k}"])
+        if bias:
+            z = z + out[f"b{k}"].unsqueeze(-2)
+        dead = (z <= 0).all(dim=1)  # (M, width)
+        if bool(dead.any()):
+            sign = torch.where(dead, -1.0, 1.0).to(z.dtype)
+            out[f"W{k}"] = out[f"W{k}"] * sign.unsqueeze(1)
+            if bias:
+                out[f"b{k}"] = out[f"b{k}"] * sign
+            out[f"W{k + 1}"] = out[f"W{k + 1}"] * (~dead).to(z.dtype).unsqueeze(2)
+            z = z * sign.unsqueeze(1)
+        h = torch.relu(z)
+    return out
 
 
 def square_mlp(d: int, depth: int, activation: str = "relu", *, bias: bool = False, **kwargs: Any) -> Family:

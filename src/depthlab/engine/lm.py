@@ -24,7 +24,7 @@ from torch.func import jacfwd, jacrev
 
 from depthlab.engine.config import FitConfig
 from depthlab.engine.families import Family
-from depthlab.engine.objective import residuals, solved
+from depthlab.engine.objective import flatten, residuals, solved, unflatten
 
 
 def stacked_jacobian(fn: Callable[[torch.Tensor], torch.Tensor], theta: torch.Tensor,
@@ -76,7 +76,9 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
     A regression model stops when its relative residual is ≤ ``cfg.tol · cfg.lm_polish_factor``, a
     classification model when all margins are positive; a model that has not reduced its loss by
     ``cfg.lm_min_decrease`` (relative to its best) for ``cfg.lm_patience`` iterations, or whose damping
-    exceeds 1e16 × its initial value, stops as stalled.
+    exceeds 1e16 × its initial value, stops as stalled. Families with a ``repair`` hook (ReLU MLPs: dead-unit
+    revival) get it at the start and every ``cfg.repair_every`` iterations; it preserves the outputs, so the
+    residuals and the damping state stay valid.
 
     Args:
         family: network family.
@@ -106,6 +108,12 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
     active, th, xa, ya = active[keep], out[keep], x[keep], y[keep]
     if active.numel() == 0:
         return out, iters
+    if family.repair is not None:
+        th = flatten(family.repair(unflatten(th, family), xa), family)
+    if family.readout is not None and cfg.mode == "regression" and cfg.readout:
+        new = flatten(family.readout(unflatten(th, family), xa, ya), family)
+        better = res(new, xa, ya).square().sum(1) < res(th, xa, ya).square().sum(1)
+        th = torch.where(better.unsqueeze(1), new, th)
     r = res(th, xa, ya)
     n_res = r.shape[1]
     f = 0.5 * r.square().sum(1)
@@ -115,6 +123,8 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
     lam = None
     lam0 = None
     for it in range(1, cfg.lm_steps + 1):
+        if family.repair is not None and it % cfg.repair_every == 0:
+            th = flatten(family.repair(unflatten(th, family), xa), family)
         jac = stacked_jacobian(lambda t, xa=xa, ya=ya: res(t, xa, ya), th, n_res)
         if lam is None:
             diag = jac.square().sum(1)  # diag(JᵀJ), (M, P)
