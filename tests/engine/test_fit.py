@@ -1,4 +1,4 @@
-"""The engine on tiny problems with known answers: linear capacity, N ≤ d fits, custom and complex families."""
+"""The engine on tiny problems with known answers: linear capacity, N ≤ d fits, complex families."""
 
 from __future__ import annotations
 
