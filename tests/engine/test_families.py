@@ -115,3 +115,18 @@ def test_revive_dead_relu_units_preserves_outputs():
     torch.testing.assert_close(fam.forward(new, x), fam.forward(params, x), rtol=1e-12, atol=1e-12)
     z1 = x @ new["W1"] + new["b1"].unsqueeze(1)
     assert ((z1 > 0).any(dim=1)).all()  # every layer-1 unit is now active somewhere
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "sigmoid", "tanh", "linear"])
+@pytest.mark.parametrize("bias", [False, True])
+def test_explicit_mlp_jacobian_matches_autodiff(activation, bias):
+    from depthlab.engine.lm import stacked_jacobian
+    from depthlab.engine.objective import flatten, outputs, unflatten
+
+    fam = mlp(3, (4, 5), 2, activation, bias=bias)
+    params = {k: v + 0.1 * torch.randn_like(v) for k, v in fam.initial("jac", range(3)).items()}
+    theta = flatten(params, fam)
+    x = torch.randn(3, 6, 3, dtype=torch.float64)
+    auto = stacked_jacobian(lambda t: outputs(fam, t, x).reshape(3, -1), theta, 12)
+    explicit = fam.jacobian(unflatten(theta, fam), x)
+    torch.testing.assert_close(explicit, auto, rtol=1e-12, atol=1e-12)  # float64 round-off

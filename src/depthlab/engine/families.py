@@ -66,6 +66,9 @@ class Family:
         readout: optional ``readout(params, X, Y) -> params`` that re-solves a linear output layer by least
             squares (never increases the regression residual); the LM stage calls it at its start.
             The MLP uses :func:`solve_readout`.
+        jacobian: optional explicit ``jacobian(params, X) -> (M, N·out, P)`` of the real outputs (flattened
+            point-major) with respect to the flat parameters (order of ``shapes``); without it the LM stage
+            uses ``torch.func``. The MLP's is :func:`mlp_jacobian`.
     """
 
     name: str
@@ -82,6 +85,7 @@ class Family:
     homotopy: Callable[[float], Family] | None = None
     repair: Callable[[Params, torch.Tensor], Params] | None = None
     readout: Callable[[Params, torch.Tensor, torch.Tensor], Params] | None = None
+    jacobian: Callable[[Params, torch.Tensor], torch.Tensor] | None = None
 
     @property
     def n_params(self) -> int:
@@ -194,6 +198,9 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
 
     homotopy = repair = None
 
+    def jacobian(params: Params, x: torch.Tensor) -> torch.Tensor:
+        return mlp_jacobian(params, x, activation, negative_slope, n_layers, bias)
+
     def readout(params: Params, x: torch.Tensor, y: torch.Tensor) -> Params:
         return solve_readout(params, x, y, sigma, n_layers, bias)
     if activation == "relu":
@@ -208,7 +215,60 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
     return Family(name="mlp", shapes=shapes, forward=forward, in_shape=(d_in,), out_shape=(d_out,),
                   init_scales=scales, smooth=activation in SMOOTH_ACTIVATIONS,
                   act_per_point=2 * (sum(widths) + d_out), config=config, homotopy=homotopy,
-                  repair=repair, readout=readout)
+                  repair=repair, readout=readout,
+                  jacobian=jacobian)
+
+
+def _activation_derivative(name: str, h: torch.Tensor, a: torch.Tensor,
+                           negative_slope: float) -> torch.Tensor:
+    """σ'(h) given the pre-activation ``h`` and ``a = σ(h)`` (ReLU: 1 for h > 0, else 0)."""
+    if name == "relu":
+        return (h > 0).to(h.dtype)
+    if name == "leaky_relu":
+        return torch.where(h > 0, torch.ones_like(h), torch.full_like(h, negative_slope))
+    if name == "sigmoid":
+        return a * (1 - a)
+    if name == "tanh":
+        return 1 - a * a
+    return torch.ones_like(h)
+
+
+@torch.no_grad()
+def mlp_jacobian(params: Params, x: torch.Tensor, activation: str, negative_slope: float, n_layers: int,
+                 bias: bool) -> torch.Tensor:
+    """Explicit per-model Jacobian of an MLP's outputs with respect to its flat parameters.
+
+    Backpropagates the identity over outputs: with ``δ_L = I`` and ``δ_l = σ'(h_l) ⊙ (W_{l+1} δ_{l+1})``,
+    ``∂out[n, j]/∂W_l[i, k] = a_{l−1}[n, i] δ_l[n, k, j]`` and ``∂out[n, j]/∂b_l[k] = δ_l[n, k, j]``.
+
+    Returns:
+        ``(M, N·d_out, P)``, rows point-major (``n·d_out + j``), columns in the order ``W1, b1, W2, b2, …``.
+    """
+    m, n = x.shape[0], x.shape[1]
+    acts = [x.to(params["W1"].dtype)]
+    pres = []
+    for k in range(1, n_layers + 1):
+        h = torch.matmul(acts[-1], params[f"W{k}"])
+        if bias:
+            h = h + params[f"b{k}"].unsqueeze(-2)
+        pres.append(h)
+        if k < n_layers:
+            acts.append(activation_fn(activation, negative_slope)(h))
+    d_out = params[f"W{n_layers}"].shape[-1]
+    eye = torch.eye(d_out, dtype=x.dtype if not x.is_complex() else params["W1"].dtype, device=x.device)
+    delta = eye.expand(m, n, d_out, d_out)  # (M, N, width_l, d_out)
+    blocks: list[torch.Tensor] = [None] * (2 * n_layers)  # type: ignore[list-item]
+    for k in range(n_layers, 0, -1):
+        a_prev = acts[k - 1]  # (M, N, fan_in)
+        jw = torch.einsum("mni,mnkj->mnjik", a_prev, delta).reshape(m, n * d_out, -1)
+        blocks[2 * (k - 1)] = jw
+        if bias:
+            blocks[2 * (k - 1) + 1] = delta.transpose(2, 3).reshape(m, n * d_out, -1)
+        if k > 1:
+            back = torch.matmul(params[f"W{k}"].unsqueeze(1), delta)  # (M, N, width_{k-1}, d_out)
+            deriv = _activation_derivative(activation, pres[k - 2], acts[k - 1], negative_slope)
+            delta = deriv.unsqueeze(-1) * back
+    return torch.cat([b for b in blocks if b is not None], dim=2)
 
 
 @torch.no_grad()

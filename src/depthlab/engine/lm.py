@@ -53,18 +53,18 @@ def lm_step(jac: torch.Tensor, r: torch.Tensor, lam: torch.Tensor) -> tuple[torc
         ``(delta, ok)``: steps ``(M, P)`` and a mask of models whose Cholesky factorisation succeeded.
     """
     n_res, p = jac.shape[1], jac.shape[2]
-    g = torch.einsum("mrp,mr->mp", jac, r)
+    g = torch.bmm(r.unsqueeze(1), jac).squeeze(1)
     if p <= n_res:
-        a = torch.einsum("mrp,mrq->mpq", jac, jac)
+        a = torch.bmm(jac.transpose(1, 2), jac)
         a.diagonal(dim1=1, dim2=2).add_(lam.unsqueeze(1))
         chol, info = torch.linalg.cholesky_ex(a)
         delta = -torch.cholesky_solve(g.unsqueeze(2), chol).squeeze(2)
     else:
-        b = torch.einsum("mrp,msp->mrs", jac, jac)
+        b = torch.bmm(jac, jac.transpose(1, 2))
         b.diagonal(dim1=1, dim2=2).add_(lam.unsqueeze(1))
         chol, info = torch.linalg.cholesky_ex(b)
         z = torch.cholesky_solve(r.unsqueeze(2), chol).squeeze(2)
-        delta = -torch.einsum("mrp,mr->mp", jac, z)
+        delta = -torch.bmm(z.unsqueeze(1), jac).squeeze(1)
     ok = (info == 0) & torch.isfinite(delta).all(dim=1)
     return torch.where(ok.unsqueeze(1), delta, torch.zeros_like(delta)), ok
 
@@ -125,7 +125,13 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
     for it in range(1, cfg.lm_steps + 1):
         if family.repair is not None and it % cfg.repair_every == 0:
             th = flatten(family.repair(unflatten(th, family), xa), family)
-        jac = stacked_jacobian(lambda t, xa=xa, ya=ya: res(t, xa, ya), th, n_res)
+        if family.jacobian is not None and not xa.is_complex():
+            jac = family.jacobian(unflatten(th, family), xa).to(dt)
+            if cfg.mode == "classification":
+                active_rows = (r > 0).to(dt) * ya.reshape(ya.shape[0], -1)
+                jac = -active_rows.unsqueeze(2) * jac
+        else:
+            jac = stacked_jacobian(lambda t, xa=xa, ya=ya: res(t, xa, ya), th, n_res)
         if lam is None:
             diag = jac.square().sum(1)  # diag(JᵀJ), (M, P)
             lam = cfg.lm_tau * diag.mean(1).clamp_min(torch.finfo(dt).tiny)
@@ -135,7 +141,7 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
         with torch.no_grad():
             r_new = res(th_new, xa, ya)
         f_new = 0.5 * r_new.square().sum(1)
-        g = torch.einsum("mrp,mr->mp", jac, r)
+        g = torch.bmm(r.unsqueeze(1), jac).squeeze(1)
         pred = 0.5 * (delta * (lam.unsqueeze(1) * delta - g)).sum(1)
         rho = (f - f_new) / pred.clamp_min(torch.finfo(dt).tiny)
         accept = ok & torch.isfinite(f_new) & (f_new < f) & (rho > 0)
