@@ -113,7 +113,8 @@ def transition_claims(extrap: pd.DataFrame, theory: pd.DataFrame, algorithm: str
                     f"{a / rs:.0%} of it. Rule: α_50 ≤ α_RS + 2 SE (algorithms stop at or below capacity).")
         K = f"K={r.K}" + (" (perceptron)" if r.activation == "sign" and r.K == 1 else "")
         out.append(Claim(f"{r.activation}, {r.weights} weights, {K}: measured storage transition below the "
-                         f"replica capacity", f"{PAPER} (capacity); issue #6 experiment", f"α_RS = {rs:.3f}",
+                         f"replica capacity", "RS capacity from depthlab's replica calculator (theory_* modules); "
+                         "issue #6 experiment", f"α_RS = {rs:.3f} (calculator, ties = errors)",
                          measured, verdict, note))
     return out
 
