@@ -1,0 +1,147 @@
+"""``depthlab committee ...``: replica theory, capacity sweeps and figures.
+
+Commands:
+    theory  — RS / 1RSB capacities (mounted from :mod:`depthlab.committee.theory_cli`).
+    run     — success probability vs α for chosen K, N, activation and weights; resumable (``--out``).
+    figure  — figures of a finished (or partial) run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from depthlab.cli.common import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
+from depthlab.committee.cli_app import app
+from depthlab.committee.theory_cli import theory
+from depthlab.errors import ConfigError
+from depthlab.validate import finite_float
+
+app.command("theory")(theory)
+
+
+def alpha_grid(alpha_min: float, alpha_max: float, alpha_step: float) -> tuple[float, ...]:
+    """α values from ``alpha_min`` to ``alpha_max`` (inclusive) in steps of ``alpha_step``; all must be >
+    0."""
+    lo = finite_float(alpha_min, "--alpha-min")
+    hi = finite_float(alpha_max, "--alpha-max")
+    step = finite_float(alpha_step, "--alpha-step")
+    if lo <= 0:
+        raise ConfigError(f"--alpha-min must be > 0 (α = P/N), got {lo}")
+    if hi < lo:
+        raise ConfigError(f"--alpha-max ({hi}) must be ≥ --alpha-min ({lo})")
+    if step <= 0:
+        raise ConfigError(f"--alpha-step must be > 0, got {step}")
+    n = int(np.floor((hi - lo) / step + 1e-9)) + 1
+    if n > 200:
+        raise ConfigError(f"the α grid has {n} points (> 200); use a larger --alpha-step")
+    return tuple(round(lo + i * step, 10) for i in range(n))
+
+
+@app.command()
+@handle_errors
+def run(
+    K: Annotated[list[int], typer.Option(
+        "--K", "-K", help="Hidden units (repeatable). Even for relu, odd for sign; each N is rounded to the "
+        "nearest multiple of K.")]
+    = [4],  # noqa: B006
+    N: Annotated[list[int], typer.Option("--N", "-N", help="Input sizes (repeatable); each is rounded to the "
+                                         "nearest multiple of K.")] = [64],  # noqa: B006
+    alpha_min: Annotated[float, typer.Option(help="Smallest load α = P/N (> 0).")] = 0.5,
+    alpha_max: Annotated[float, typer.Option(help="Largest load α.")] = 3.0,
+    alpha_step: Annotated[float, typer.Option(help="Step of the α grid.")] = 0.25,
+    activation: Annotated[str, typer.Option(help="relu or sign.")] = "relu",
+    weights: Annotated[str, typer.Option(help="spherical (engine, Adam) or binary (simulated annealing).")]
+    = "spherical",
+    instances: Annotated[int, typer.Option(help="Random storage problems per (K, N, α).")] = 32,
+    restarts: Annotated[int, typer.Option(help="Random starts per problem (solved if any restart stores "
+                                               "every pattern).")] = 1,
+    steps: Annotated[int, typer.Option(help="Adam steps per machine (spherical weights).")] = 2000,
+    sweeps: Annotated[int, typer.Option(help="Annealing sweeps per machine (binary weights).")] = 300,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Result folder; re-running the same command "
+                                                          "resumes (finished cells are skipped).")]
+    = Path("committee-run"),
+    seed: SeedOption = 0,
+    device: DeviceOption = "auto",
+    json: JsonOption = False,
+) -> None:
+    """Measure P(all P = αN random patterns stored) vs α and the transition α_50 (success = 1/2).
+
+    Each (K, N, α) cell trains `instances × restarts` machines as one stacked batch (continuous weights: the
+    shared engine, Adam on the squared hinge, straight-through surrogate gradients; binary weights: batched
+    simulated annealing). Success is checked on the true ReLU/sign machine in float64. Results go to
+    OUT/shards (one Parquet file per cell, so an interrupted run resumes), OUT/success.parquet,
+    OUT/transitions.parquet and OUT/manifest.json.
+
+    Examples:
+        depthlab committee run --K 2 --K 4 --K 8 --N 64 --N 128 --alpha-min 1 --alpha-max 3 -o relu-run
+        depthlab committee run --activation sign --K 3 --K 7 --N 63 --alpha-max 5 -o sign-run --json
+        depthlab committee run --weights binary --K 2 --N 42 --alpha-min 0.2 --alpha-max 0.8 --alpha-step 0.1
+    """
+    from depthlab.committee.analysis import extrapolate, transitions
+    from depthlab.committee.experiment import SweepConfig, run_sweep, success_table
+    from depthlab.device import resolve_device
+    from depthlab.results import recorded_run
+
+    cfg = SweepConfig(activation=activation, weights=weights, Ks=tuple(K), Ns=tuple(N),
+                      alphas=alpha_grid(alpha_min, alpha_max, alpha_step), instances=instances,
+                      restarts=restarts,
+                      seed=seed, steps=steps, sweeps=sweeps)
+    dev = resolve_device(device)
+    with recorded_run(out, config=cfg.__dict__, seed=seed, device=dev) as rec:
+        df = run_sweep(cfg, out, device=dev)
+        succ = success_table(df)
+        trans = transitions(df)
+        ext = extrapolate(trans)
+        rec.write_table("success", succ)
+        rec.write_table("transitions", trans)
+        rec.write_table("extrapolated", ext)
+    if json:
+        emit_json({"out": str(out), "cells": len(succ), "transitions": trans.to_dict(orient="records"),
+                   "extrapolated": ext.to_dict(orient="records")})
+        return
+    typer.echo(f"{len(succ)} cells in {out}")
+    for r in trans.itertuples():
+        typer.echo(f"  {r.activation:5s} {r.weights:9s} K={r.K:<3d} N={r.N:<5d} α_50 = {r.alpha50:.3f} "
+                   f"± {r.alpha50_se:.3f}")
+    for r in ext.itertuples():
+        typer.echo(f"  {r.activation:5s} {r.weights:9s} K={r.K:<3d} α_50(N→∞) = {r.alpha_inf:.3f} "
+                   f"± {r.alpha_inf_se:.3f}")
+
+
+@app.command()
+@handle_errors
+def figure(
+    out: Annotated[Path, typer.Option("--out", "-o", help="A folder written by `depthlab committee run`.")]
+    = Path("committee-run"),
+    json: JsonOption = False,
+) -> None:
+    """Draw OUT/success.png (success vs α with the replica capacities) and OUT/capacity.png (α_50 vs K).
+
+    Works on partial runs too: it reads every finished cell in OUT/shards.
+    """
+    from depthlab.committee import theory_table
+    from depthlab.committee.analysis import extrapolate, transitions
+    from depthlab.committee.experiment import success_table
+    from depthlab.committee.figures import capacity_figure, success_figure
+    from depthlab.plotting import save_figure
+    from depthlab.results import ShardStore
+
+    df = ShardStore(out).collect()
+    if df.empty:
+        raise ConfigError(f"no finished cells in {out}/shards; run `depthlab committee run --out {out}` "
+                          "first")
+    succ = success_table(df)
+    relu_ks = tuple(sorted(int(k) for k in df.loc[df["activation"] == "relu", "K"].unique()))
+    sign_ks = tuple(sorted(int(k) for k in df.loc[df["activation"] == "sign", "K"].unique() if k >= 3))
+    theory_df = theory_table(relu_ks=relu_ks, sign_ks=sign_ks)
+    paths = [save_figure(success_figure(succ, theory_df), out / "success.png"),
+             save_figure(capacity_figure(extrapolate(transitions(df)), theory_df), out / "capacity.png")]
+    if json:
+        emit_json({"figures": [str(p) for p in paths]})
+    else:
+        for p in paths:
+            typer.echo(f"wrote {p}")

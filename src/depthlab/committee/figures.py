@@ -1,0 +1,110 @@
+"""Figures of the committee-machine study (one function per figure; each returns a matplotlib Figure).
+
+* :func:`success_figure` — success probability vs α per (K, N), one panel per (activation, weights), with the
+  replica capacities as vertical lines.
+* :func:`capacity_figure` — the headline: measured transition α_50 vs K for ReLU and sign, beside the RS
+  curves,
+  the ReLU 1RSB value at K → ∞ and the sign growth law (16/π)√(ln K).
+* :func:`robustness_figure` — training-error fraction vs weight noise, input noise and distance, ReLU vs sign.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from depthlab.plotting import new_figure
+
+_COLORS = {"relu": "tab:blue", "sign": "tab:red", "linear": "tab:gray"}
+
+
+def success_figure(success: pd.DataFrame, theory: pd.DataFrame | None = None) -> Figure:
+    """Success probability vs α (``success`` from :func:`~depthlab.committee.experiment.success_table`)."""
+    groups = list(success.groupby(["activation", "weights"], sort=True))
+    fig, axes = new_figure(len(groups) or 1, 1, width=5.0, height=3.6)
+    for ax, ((act, wts), g) in zip(axes[0], groups, strict=False):
+        Ks = sorted(g["K"].unique())
+        cmap = {K: c for K, c in zip(Ks, ["C0", "C1", "C2", "C3", "C4", "C5", "C6"], strict=False)}
+        Ns = sorted(g["N"].unique())
+        for (K, N), h in g.groupby(["K", "N"], sort=True):
+            style = ["-", "--", ":", "-."][min(Ns.index(N), 3)] if N in Ns else "-"
+            ax.errorbar(h["alpha"], h["p_success"], yerr=h["se"], color=cmap[K], ls=style, marker="o", ms=3,
+                        label=f"K={K}, N={N}")
+        if theory is not None:
+            t = theory[(theory["activation"] == act) & (theory["weights"] == wts) & np.isinf(theory["K"])]
+            for _, r in t.iterrows():
+                if math.isfinite(r["alpha"]):
+                    ax.axvline(r["alpha"], color="k", ls="--" if r["quantity"] == "alpha_rs" else ":", lw=1)
+                    ax.text(r["alpha"], 1.02, "RS" if r["quantity"] == "alpha_rs" else "1RSB", fontsize=7,
+                            ha="center")
+        ax.axhline(0.5, color="gray", lw=0.5)
+        ax.set_xlabel("α = P/N")
+        ax.set_ylabel("P(all patterns stored)")
+        ax.set_title(f"{act}, {wts} weights")
+        ax.set_ylim(-0.05, 1.1)
+        ax.legend(fontsize=6, ncol=2)
+    return fig
+
+
+def capacity_figure(extrap: pd.DataFrame, theory: pd.DataFrame) -> Figure:
+    """Measured α_50 vs K (largest N and 1/N-extrapolated) with the replica curves, ReLU vs sign."""
+    fig, axes = new_figure(1, 1, width=6.5, height=4.2)
+    ax = axes[0][0]
+    for act in ("relu", "sign"):
+        e = extrap[(extrap["activation"] == act) & (extrap["weights"] == "spherical")].sort_values("K")
+        if len(e):
+            ax.errorbar(e["K"], e["alpha50_Nmax"], yerr=e["alpha50_Nmax_se"], color=_COLORS[act], marker="o",
+                        ls="-", label=f"{act}: measured α_50 (N max)")
+            ok = np.isfinite(e["alpha_inf"])
+            if ok.any():
+                ax.errorbar(e["K"][ok], e["alpha_inf"][ok], yerr=e["alpha_inf_se"][ok], color=_COLORS[act],
+                            marker="s", mfc="none", ls=":", label=f"{act}: α_50 extrapolated 1/N → 0")
+        t = theory[(theory["activation"] == act) & (theory["weights"] == "spherical")
+                   & np.isfinite(theory["K"]) & (theory["quantity"] == "alpha_rs")].sort_values("K")
+        ties = t["ties"] if "ties" in t.columns else pd.Series("error", index=t.index)
+        if (ties == "error").any():
+            te = t[ties == "error"]
+            ax.plot(te["K"], te["alpha"], color=_COLORS[act], ls="--", lw=1, label=f"{act}: RS (finite K)")
+        if (ties == "correct").any():
+            tc = t[ties == "correct"]
+            ax.plot(tc["K"], tc["alpha"], color=_COLORS[act], ls=(0, (1, 3)), lw=1,
+                    label=f"{act}: RS, ties counted correct (note's recipe)")
+    g = theory[theory["quantity"] == "alpha_growth"].sort_values("K")
+    if len(g):
+        ax.plot(g["K"], g["alpha"], color=_COLORS["sign"], ls="-.", lw=1, label="sign: (16/π)√(ln K)")
+    for q, ls in (("alpha_rs", "--"), ("alpha_1rsb", ":")):
+        r = theory[(theory["activation"] == "relu") & (theory["weights"] == "spherical")
+                   & np.isinf(theory["K"]) & (theory["quantity"] == q)]
+        if len(r):
+            val = float(r["alpha"].iloc[0])
+            ax.axhline(val, color=_COLORS["relu"], ls=ls, lw=0.8,
+                       label=f"relu: {'RS' if q == 'alpha_rs' else '1RSB'} K→∞ = {val:.3f}")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("K (hidden units)")
+    ax.set_ylabel("capacity α = P/N")
+    ax.set_title("Capacity vs K: replica theory (lines) and measured α_50 (markers)")
+    ax.legend(fontsize=6)
+    return fig
+
+
+def robustness_figure(rob: pd.DataFrame) -> Figure:
+    """Error fraction vs perturbation size, one panel per perturbation, one curve per machine kind."""
+    kinds = [k for k in ("weight", "input", "distance") if k in set(rob["perturbation"])]
+    fig, axes = new_figure(len(kinds) or 1, 1, width=4.2, height=3.4)
+    labels = {"weight": "relative weight noise σ (binary: flip probability)",
+              "input": "input noise σ (ξ + σ ε)", "distance": "distance d = (1 − q)/2 (random direction)"}
+    for ax, kind in zip(axes[0], kinds, strict=False):
+        for (act, wts, K), g in rob[rob["perturbation"] == kind].groupby(["activation", "weights", "K"]):
+            g = g.sort_values("level")
+            ax.errorbar(g["level"], g["error"], yerr=g["error_se"], color=_COLORS.get(act, "k"),
+                        ls="-" if wts == "spherical" else "--", marker="o", ms=3,
+                        label=f"{act} K={K} {wts}, α={g['alpha'].iloc[0]:g} "
+                        f"({int(g['solutions'].iloc[0])} sol.)")
+        ax.set_xlabel(labels[kind])
+        ax.set_ylabel("training-error fraction")
+        ax.set_title(f"{kind} perturbation")
+        ax.legend(fontsize=6)
+    return fig

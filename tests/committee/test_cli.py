@@ -1,0 +1,74 @@
+"""``depthlab committee ...``: theory --json, run (resumable) --json, figure, clear errors."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from depthlab.cli import app
+from depthlab.committee import experiment
+from depthlab.committee.cli import alpha_grid
+from depthlab.errors import ConfigError
+
+runner = CliRunner()
+
+
+def _json(result) -> dict:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_theory_json_keys() -> None:
+    out = _json(runner.invoke(app, ["committee", "theory", "--activation", "relu", "--K", "inf", "--json"]))
+    assert {"alpha_rs", "alpha_1rsb"} <= set(out)
+    assert out["alpha_rs"] == pytest.approx(2 * math.pi / (math.pi - 1), rel=1e-9)
+
+
+def test_run_json_and_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    args = ["committee", "run", "--weights", "binary", "--activation", "sign", "--K", "3", "--N", "21",
+            "--alpha-min", "0.2", "--alpha-max", "1.4", "--alpha-step", "0.6", "--instances", "6", "--sweeps", "30",
+            "--out", str(tmp_path), "--json", "--device", "cpu"]
+    first = _json(runner.invoke(app, args))
+    assert first["cells"] == 3
+    shards = sorted((tmp_path / "shards").glob("*.parquet"))
+    assert len(shards) == 3 and (tmp_path / "manifest.json").exists()
+    assert (tmp_path / "success.parquet").exists() and (tmp_path / "transitions.parquet").exists()
+
+    def boom(*a, **k):  # a resumed run must not recompute finished cells
+        raise AssertionError("a finished cell was recomputed")
+
+    monkeypatch.setattr(experiment, "run_cell", boom)
+    second = _json(runner.invoke(app, args))
+    assert second["transitions"] == first["transitions"]
+
+    fig = _json(runner.invoke(app, ["committee", "figure", "--out", str(tmp_path), "--json"]))
+    assert all(Path(p).exists() for p in fig["figures"])
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--activation", "relu", "--K", "3"], "even K"),
+    (["--activation", "sign", "--K", "4"], "odd K"),
+    (["--alpha-min", "0"], "alpha-min"),
+    (["--alpha-min", "2", "--alpha-max", "1"], "alpha-max"),
+    (["--weights", "ternary"], "unknown weights"),
+])
+def test_run_bad_inputs(tmp_path: Path, extra: list[str], message: str) -> None:
+    res = runner.invoke(app, ["committee", "run", "--out", str(tmp_path), *extra])
+    assert res.exit_code == 2
+    assert message in res.output
+    assert "Traceback" not in res.output
+
+
+def test_figure_without_results(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["committee", "figure", "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "no finished cells" in res.output
+
+
+def test_alpha_grid() -> None:
+    assert alpha_grid(0.5, 1.5, 0.5) == (0.5, 1.0, 1.5)
+    with pytest.raises(ConfigError):
+        alpha_grid(0.5, 1.5, 0.0)
