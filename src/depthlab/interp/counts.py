@@ -71,3 +71,9 @@ def classifier_parameters(N: int, d: int, G: int, K: int, s: int | None = None) 
     s = math.ceil(N / G) if s is None else s
     n1, n2 = 2 * G - 1, 2 * s
     return n1 * (d + 1) + n2 * (n1 + 1) + K * (n2 + 1) + K * (K + 1) + K * K + K
+
+
+def group_size_bound(N: int, G: int) -> int:
+    """Largest group ``grouped`` can form: ``⌈N/G⌉ + 2⌊N/(4G)⌋`` (each cut moves at most ⌊N/(4G)⌋ positions
+    towards a wider gap; :func:`depthlab.interp.deep._group_bounds`)."""
+    return math.ceil(N / G) + 2 * (N // (4 * G))

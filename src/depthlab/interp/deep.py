@@ -47,6 +47,9 @@ from depthlab.interp.network import ReluNet
 from depthlab.interp.shallow import _forward_slopes
 
 
+WINDOW = True
+
+
 def _group_bounds(ts: np.ndarray, G: int) -> np.ndarray:
     """Start indices of G consecutive groups of the sorted projections, cuts at locally largest gaps.
 
@@ -57,7 +60,7 @@ def _group_bounds(ts: np.ndarray, G: int) -> np.ndarray:
     N = ts.size
     gaps = np.diff(ts)
     starts = [0]
-    win = max(0, N // (4 * G))
+    win = max(0, N // (4 * G)) if WINDOW else 0
     for j in range(1, G):
         ideal = round(j * N / G)
         lo, hi = max(starts[-1] + 1, ideal - win), min(N - (G - j), ideal + win)

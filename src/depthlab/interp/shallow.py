@@ -93,7 +93,7 @@ def _triangular_parts(X: np.ndarray, Y: np.ndarray, rng: np.random.Generator, tr
 def _structured_cond(ts: np.ndarray, c: np.ndarray, scale: np.ndarray | None = None) -> float:
     """cond of the sorted interpolation matrix ``σ(t_(i) − c_j)·scale_j``; exact SVD up to N =
     2000, else trcon."""
-    if ts.size > 6000:
+    if ts.size > 4000:
         return float("nan")  # an N×N matrix this large is not formed; the residual is the check
     H = np.maximum(ts[:, None] - c[None, :], 0.0)
     if scale is not None:
@@ -150,7 +150,7 @@ def triangular_bias(
         factors=(w, np.ones(N - 1)),
     )
     cond = float("nan")
-    if N <= 6000:
+    if N <= 4000:
         M = np.hstack([np.ones((N, 1)), np.maximum(ts[:, None] - c[None, 1:], 0.0)])
         cond = condition(M, triangular=True)
     return _finish("triangular-bias", net, X, Y, N - 1, cond, N, order)
@@ -222,7 +222,7 @@ def two_sided(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int |
     )
     cond = float("nan")
     row_order = np.concatenate([order[:k][::-1], order[k:]])
-    if N <= 6000:
+    if N <= 4000:
         H = net.hidden(X[row_order])[0]
         cond = condition(H, triangular=True)
     return _finish("two-sided", net, X, Y, N, cond, N, row_order)
