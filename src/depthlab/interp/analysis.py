@@ -32,9 +32,7 @@ from depthlab.interp.network import ReluNet
 JACCARD_ROWS = 2000
 
 
-def hidden_torch(
-    net: ReluNet, X: np.ndarray | torch.Tensor, device: str | torch.device = "cpu"
-) -> list[torch.Tensor]:
+def hidden_torch(net: ReluNet, X: np.ndarray | torch.Tensor, device: str | torch.device = "cpu") -> list[torch.Tensor]:
     """``[H^(1), ..., H^(L)]`` as float64 tensors on ``device``."""
     h = torch.as_tensor(
         np.asarray(X, dtype=np.float64) if not torch.is_tensor(X) else X, dtype=torch.float64, device=device
@@ -90,15 +88,19 @@ def solution_type(N: int, n: int, rank: int, nested: float, disjoint: float, tri
     * ``"triangular (one-sided)"`` — a row/column order makes H lower triangular and live activation sets are
       nested (parallel-hyperplane solution, :func:`depthlab.interp.shallow.triangular`);
     * ``"triangular (two-sided/peeling)"`` — triangular order exists but sets are not all nested;
-    * ``"one-hot / block-sparse"`` — ≥ 90 % of live neuron pairs have disjoint active sets (sparse-matrix
-      principle, :func:`depthlab.interp.deep.classifier`);
+    * ``"one-hot / block-sparse"`` — no two live neurons have crossing active sets and at least half the pairs
+      are disjoint (class blocks; sparse-matrix principle, :func:`depthlab.interp.deep.classifier`);
+    * ``"nested (one-sided, triangular-like)"`` — all live active sets nested but no triangular order checked;
     * ``"overparameterized"`` — n > N and rank N; ``"full rank, non-triangular"`` — n = N = rank;
     * ``"generic (rank-deficient)"`` — rank < N and none of the above (typical trained layers with N ≫ n).
     """
     if triangular:
         return "triangular (one-sided)" if nested >= 0.999 else "triangular (two-sided/peeling)"
-    if disjoint >= 0.9:
+    crossing = 1.0 - nested - disjoint
+    if crossing <= 1e-3 and disjoint >= 0.5:
         return "one-hot / block-sparse"
+    if crossing <= 1e-3 and nested >= 0.999:
+        return "nested (one-sided, triangular-like)"
     if rank >= N:
         return "overparameterized" if n > N else "full rank, non-triangular"
     return "generic (rank-deficient)"

@@ -66,9 +66,7 @@ class Construction:
         }
 
 
-def separating_direction(
-    X: np.ndarray, rng: np.random.Generator, tries: int = 32
-) -> tuple[np.ndarray, np.ndarray]:
+def separating_direction(X: np.ndarray, rng: np.random.Generator, tries: int = 32) -> tuple[np.ndarray, np.ndarray]:
     """A unit direction with pairwise distinct projections, the best (largest relative min gap) of ``tries``.
 
     Args:

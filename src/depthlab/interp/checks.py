@@ -21,9 +21,7 @@ def as_points(X: Any, name: str = "X") -> np.ndarray:
     if arr.ndim != 2:
         raise InputError(f"{name} must have shape (N, d) (N points in R^d), got shape {arr.shape}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise InputError(
-            f"{name} is empty (shape {arr.shape}); give at least one point with at least one coordinate"
-        )
+        raise InputError(f"{name} is empty (shape {arr.shape}); give at least one point with at least one coordinate")
     return arr
 
 

@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import typer
 
-from depthlab.cli.common import JsonOption, SeedOption, emit_json, handle_errors
 from depthlab.errors import InputError
+
+# The shared helpers live in depthlab.cli.common; importing that package runs the study registry, which imports
+# this module's study: so they are looked up when a command runs, not when this module is imported (importing
+# depthlab.interp.study first would otherwise be a circular import).
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")]
+SeedOption = Annotated[int, typer.Option(help="Root random seed; every random draw derives from it.")]
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """:func:`depthlab.cli.common.handle_errors`, resolved at call time."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from depthlab.cli.common import handle_errors as shared
+
+        return shared(func)(*args, **kwargs)
+
+    return wrapper
+
+
+def emit_json(obj: Any) -> None:
+    """:func:`depthlab.cli.common.emit_json` (one JSON object on stdout)."""
+    from depthlab.cli.common import emit_json as shared
+
+    shared(obj)
+
 
 app = typer.Typer(
     name="interp",
@@ -80,18 +107,12 @@ def construct(
     n: NOpt = 100,
     d: DOpt = 3,
     outputs: Annotated[int, typer.Option(help="Outputs m of random targets.")] = 1,
-    classes: Annotated[
-        int | None, typer.Option(help="Random labels with this many classes (for classifier).")
-    ] = None,
-    neurons: Annotated[
-        int | None, typer.Option(help="Neuron budget: an error if the construction needs more.")
-    ] = None,
+    classes: Annotated[int | None, typer.Option(help="Random labels with this many classes (for classifier).")] = None,
+    neurons: Annotated[int | None, typer.Option(help="Neuron budget: an error if the construction needs more.")] = None,
     groups: Annotated[
         int | None, typer.Option(help="Groups G of grouped/classifier (default: fewest neurons).")
     ] = None,
-    save: Annotated[
-        Path | None, typer.Option(help="Write the network to this .npz (for interp analyse).")
-    ] = None,
+    save: Annotated[Path | None, typer.Option(help="Write the network to this .npz (for interp analyse).")] = None,
     seed: SeedOption = 0,
     json: JsonOption = False,
 ) -> None:
@@ -131,17 +152,14 @@ def analyse(
     network: Annotated[
         Path | None,
         typer.Option(
-            help="A network .npz (from construct --save). Without it, "
-            "--construction builds one, or --train trains one."
+            help="A network .npz (from construct --save). Without it, --construction builds one, or --train trains one."
         ),
     ] = None,
     construction: Annotated[
         str | None,
         typer.Option("--construction", "-c", help="Build this construction on the data and analyse it."),
     ] = None,
-    train: Annotated[
-        bool, typer.Option(help="Train a ReLU MLP (shared engine) on the data and analyse it.")
-    ] = False,
+    train: Annotated[bool, typer.Option(help="Train a ReLU MLP (shared engine) on the data and analyse it.")] = False,
     depth: Annotated[int, typer.Option(help="Hidden layers of the trained network.")] = 3,
     width: Annotated[int, typer.Option(help="Width of the trained network.")] = 64,
     input: InputOpt = None,
@@ -194,13 +212,9 @@ def analyse(
 @app.command()
 @handle_errors
 def figure(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG figures.")] = Path(
-        "interp-figures"
-    ),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG figures.")] = Path("interp-figures"),
     seed: SeedOption = 0,
-    trained: Annotated[
-        bool, typer.Option(help="Also train networks for the trained-sparsity figure.")
-    ] = False,
+    trained: Annotated[bool, typer.Option(help="Also train networks for the trained-sparsity figure.")] = False,
 ) -> None:
     """Draw the study's figures: interpolation matrices, neurons vs depth, residuals vs N (and trained sparsity)."""
     from depthlab.interp.study import make_figures

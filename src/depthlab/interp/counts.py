@@ -11,7 +11,7 @@ lower bound, d = 1     1            ⌈N/2⌉ − 1 for generic targets         
 piece count (interp.md)
 grouped                2            2G − 1 + 2 s m,  s = ⌈N/G⌉               ours
 (:mod:`depthlab.interp.deep`)
-classifier             4            2G − 1 + 2 s + 2K                       ours
+classifier             4            2G − 1 + 2 s + 3K                       ours
 =====================  ===========  ======================================  ===============================
 """
 
@@ -49,8 +49,8 @@ def best_groups(N: int, m: int = 1) -> int:
 
 
 def classifier_neurons(N: int, G: int, K: int, s: int | None = None) -> int:
-    """``2G − 1 + 2s + 2K`` neurons of the deep classifier."""
-    return grouped_neurons(N, G, 1, s) + 2 * K
+    """``2G − 1 + 2s + 3K`` neurons of the deep classifier (layer 3: K, layer 4: 2K)."""
+    return grouped_neurons(N, G, 1, s) + 3 * K
 
 
 def shallow_parameters(N: int, d: int, m: int = 1) -> int:
@@ -67,10 +67,10 @@ def grouped_parameters(N: int, d: int, G: int, m: int = 1, s: int | None = None)
 
 
 def classifier_parameters(N: int, d: int, G: int, K: int, s: int | None = None) -> int:
-    """Parameters of ``classifier``: grouped part, then ``K(n2 + 1) + K(K + 1) + K·K + K``."""
+    """Parameters of ``classifier``: grouped part, then ``K(n2 + 1) + 2K(K + 1) + 2K·K + K``."""
     s = math.ceil(N / G) if s is None else s
     n1, n2 = 2 * G - 1, 2 * s
-    return n1 * (d + 1) + n2 * (n1 + 1) + K * (n2 + 1) + K * (K + 1) + K * K + K
+    return n1 * (d + 1) + n2 * (n1 + 1) + K * (n2 + 1) + 2 * K * (K + 1) + 2 * K * K + K
 
 
 def group_size_bound(N: int, G: int) -> int:

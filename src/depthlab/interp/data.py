@@ -11,9 +11,7 @@ from depthlab.errors import MissingExtraError
 from depthlab.interp.checks import duplicate_groups
 
 
-def random_points(
-    n: int, d: int, rng: np.random.Generator, outputs: int = 1
-) -> tuple[np.ndarray, np.ndarray]:
+def random_points(n: int, d: int, rng: np.random.Generator, outputs: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """``X ~ N(0, I_d)`` (N × d) and targets ``Y ~ N(0, 1)`` (N × outputs)."""
     return rng.standard_normal((n, d)), rng.standard_normal((n, outputs))
 
@@ -26,9 +24,7 @@ def points_on_line(n: int, d: int, rng: np.random.Generator) -> tuple[np.ndarray
     return s[:, None] * u[None, :] + rng.standard_normal(d)[None, :], rng.standard_normal((n, 1))
 
 
-def nearly_coincident(
-    n: int, d: int, rng: np.random.Generator, eps: float = 1e-6
-) -> tuple[np.ndarray, np.ndarray]:
+def nearly_coincident(n: int, d: int, rng: np.random.Generator, eps: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
     """Adversarial: N/2 random points and, next to each, a copy moved by ``eps`` (distinct, nearly coincident)."""
     half = (n + 1) // 2
     base = rng.standard_normal((half, d))
@@ -37,9 +33,7 @@ def nearly_coincident(
     return X, rng.standard_normal((n, 1))
 
 
-def clusters(
-    n: int, d: int, k: int, rng: np.random.Generator, spread: float = 0.6
-) -> tuple[np.ndarray, np.ndarray]:
+def clusters(n: int, d: int, k: int, rng: np.random.Generator, spread: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
     """K Gaussian clusters (centres ~ N(0, 4 I)), ``n`` points, labels 0..K−1."""
     centres = 2.0 * rng.standard_normal((k, d))
     labels = rng.integers(0, k, n)

@@ -26,12 +26,12 @@ piecewise-linear function with n
 breakpoints has n + 1 pieces, each through at most 2 generic points), so the depth advantage is
 rigorous there.
 
-``classifier`` (four hidden layers, K classes). ``grouped`` with the class index as scalar
-target, then layer 3:
-``v_j = σ(f − j)`` (K neurons), layer 4: ``σ(2(v_{k−1} − 2 v_k + v_{k+1}) − 1)`` (K neurons;
-from the hat function, 1 on class
-k and exactly 0 on the others on data), output identity. The last interpolation matrix is exactly **one-hot**
-(sparsity (K − 1)/K), every training point is classified correctly, with ``2G − 1 + 2s + 2K`` neurons.
+``classifier`` (four hidden layers, K classes). ``grouped`` with the class index as scalar target f, then
+layer 3: ``v_j = σ(f − j)`` (K neurons) and layer 4: for each class k the pair ``σ(3 hat_k − 1)``,
+``σ(3 hat_k − 2)`` with the hat function ``hat_k = v_{k−1} − 2 v_k + v_{k+1}`` (1 on class k, 0 on the others),
+output ``σ(3 hat_k − 1) − σ(3 hat_k − 2)`` (a clamp to [0, 1]). The last interpolation matrix is **class-block
+sparse**: each point activates exactly the 2 neurons of its own class (sparsity (K − 1)/K, exact zeros), the
+output is one-hot to rounding and every training point is classified correctly, with ``2G − 1 + 2s + 3K`` neurons.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ from depthlab.interp.counts import best_groups, classifier_neurons, grouped_neur
 from depthlab.interp.matrix import relative_residual
 from depthlab.interp.network import ReluNet
 from depthlab.interp.shallow import _forward_slopes
-
 
 WINDOW = True
 
@@ -138,9 +137,7 @@ def grouped(
     for o in range(m):
         A[2 * o * s : 2 * (o + 1) * s : 2, o] = 1.0
         A[2 * o * s + 1 : 2 * (o + 1) * s : 2, o] = -1.0
-    net = ReluNet(
-        [np.tile(w, (n1, 1)), W2], [-thr1, b2], A, np.zeros(m), name="grouped", factors=(w, np.ones(n1))
-    )
+    net = ReluNet([np.tile(w, (n1, 1)), W2], [-thr1, b2], A, np.zeros(m), name="grouped", factors=(w, np.ones(n1)))
     res = relative_residual(net(X), Y)
     return Construction(
         name="grouped",
@@ -201,14 +198,18 @@ def classifier(
         else:
             W4[k, 0] += 1.0
             b4[k] = 1.0
-    # σ(2·hat − 1): exactly 0 off-class and 1 on-class on data, robust to rounding (|error| <
-    # 1/2), so the zeros
-    # of the last interpolation matrix are exact zeros.
-    W4, b4 = 2.0 * W4, 2.0 * b4 - 1.0
+    # Layer 4 clamps 3·hat − 1 to [0, 1] with two ReLUs per class: σ(3 hat − 1) − σ(3 hat − 2). On data hat is
+    # 1 ± δ on the class and ±δ off it, so both neurons are exactly 0 off-class and the output is exactly 1 on it
+    # (up to one rounding) for |δ| < 1/3: the output residual does not inherit the rounding of f.
+    W4 = np.repeat(3.0 * W4, 2, axis=0)
+    b4 = np.repeat(3.0 * b4, 2) - np.tile([1.0, 2.0], K)
+    A4 = np.zeros((2 * K, K))
+    A4[0::2, :] = np.eye(K)
+    A4[1::2, :] = -np.eye(K)
     net = ReluNet(
         [*base.net.weights, W3, W4],
         [*base.net.biases, b3, b4],
-        np.eye(K),
+        A4,
         np.zeros(K),
         name="classifier",
         factors=base.net.factors,

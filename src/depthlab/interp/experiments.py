@@ -75,9 +75,7 @@ def adversarial_sweep(
     rows = []
     for N in sizes:
         cases = [("line", points_on_line(N, d, numpy_rng(seed, N, 7)))]
-        cases += [
-            (f"near-coincident eps={e:g}", nearly_coincident(N, d, numpy_rng(seed, N, 8), e)) for e in eps
-        ]
+        cases += [(f"near-coincident eps={e:g}", nearly_coincident(N, d, numpy_rng(seed, N, 8), e)) for e in eps]
         for kind, (X, Y) in cases:
             for name in ("triangular", "two-sided", "grouped"):
                 con = build(name, X, Y, rng=numpy_rng(seed, N, 9))
@@ -85,9 +83,7 @@ def adversarial_sweep(
     return pd.DataFrame(rows)
 
 
-def depth_table(
-    sizes: Iterable[int], d: int, classes: int, seed: int, build_up_to: int = 10_000
-) -> pd.DataFrame:
+def depth_table(sizes: Iterable[int], d: int, classes: int, seed: int, build_up_to: int = 10_000) -> pd.DataFrame:
     """Neurons and parameters against depth for N points in R^d (K classes for the classifier row).
 
     Rows per N: depth 1 (``triangular``: N neurons; and the lower bound ⌈N/2⌉ − 1 for points on a line),

@@ -118,9 +118,7 @@ def solve_output(
     if lower_triangular:
         diag = np.diag(M)
         if M.shape[0] != M.shape[1] or np.any(diag == 0):
-            raise SingularMatrixError(
-                name, float("inf"), "a zero diagonal entry: two points share a threshold"
-            )
+            raise SingularMatrixError(name, float("inf"), "a zero diagonal entry: two points share a threshold")
         sol = sla.solve_triangular(M, Y, lower=True, check_finite=False)
         rank, method = N, "triangular"
         cond = condition(M, triangular=True)
@@ -134,9 +132,7 @@ def solve_output(
     beta = sol[0] if bias else np.zeros(Y.shape[1])
     A = sol[1:] if bias else sol
     res = relative_residual(H @ A + beta, Y)
-    return OutputSolve(
-        A=A, beta=beta, rank=rank, cond=cond, residual=res, free_dims=M.shape[1] - rank, method=method
-    )
+    return OutputSolve(A=A, beta=beta, rank=rank, cond=cond, residual=res, free_dims=M.shape[1] - rank, method=method)
 
 
 def triangular_order(H: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -193,7 +189,5 @@ def normalized_form(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     D = np.diag(L).copy()
     if np.any(D <= 0):
-        raise SingularMatrixError(
-            "interpolation matrix", float("inf"), "the diagonal must be positive to normalise"
-        )
+        raise SingularMatrixError("interpolation matrix", float("inf"), "the diagonal must be positive to normalise")
     return L / D[None, :], D

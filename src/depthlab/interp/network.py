@@ -64,9 +64,7 @@ class ReluNet:
         if self.out_weight.shape[0] != prev:
             raise InputError(f"output weight has shape {self.out_weight.shape}; expected ({prev}, m)")
         if self.out_bias.shape != (self.out_weight.shape[1],):
-            raise InputError(
-                f"output bias has shape {self.out_bias.shape}; expected ({self.out_weight.shape[1]},)"
-            )
+            raise InputError(f"output bias has shape {self.out_bias.shape}; expected ({self.out_weight.shape[1]},)")
 
     @property
     def depth(self) -> int:

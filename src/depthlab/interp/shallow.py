@@ -101,9 +101,7 @@ def _structured_cond(ts: np.ndarray, c: np.ndarray, scale: np.ndarray | None = N
     return condition(H, triangular=True)
 
 
-def triangular(
-    X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int | None = None
-) -> Construction:
+def triangular(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int | None = None) -> Construction:
     """N parallel hyperplanes along one separating direction; lower-triangular H (note §2.1,
     thresholds §base).
 
@@ -115,9 +113,7 @@ def triangular(
     need_neurons("triangular", N, neurons)
     w, order, ts, ys, c = _triangular_parts(X, Y, rng, tries)
     a = _forward_slopes(ts, c, ys)
-    net = ReluNet(
-        [np.tile(w, (N, 1))], [-c], a, np.zeros(Y.shape[1]), name="triangular", factors=(w, np.ones(N))
-    )
+    net = ReluNet([np.tile(w, (N, 1))], [-c], a, np.zeros(Y.shape[1]), name="triangular", factors=(w, np.ones(N)))
     return _finish(
         "triangular",
         net,
@@ -131,9 +127,7 @@ def triangular(
     )
 
 
-def triangular_bias(
-    X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int | None = None
-) -> Construction:
+def triangular_bias(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int | None = None) -> Construction:
     """``triangular`` without neuron 1: ``[1 | H]`` is lower triangular, the output bias β = y_(1)."""
     X, Y = prepare(X, Y)
     N = X.shape[0]
@@ -156,9 +150,7 @@ def triangular_bias(
     return _finish("triangular-bias", net, X, Y, N - 1, cond, N, order)
 
 
-def normalized(
-    X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int | None = None
-) -> Construction:
+def normalized(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int | None = None) -> Construction:
     """``triangular`` in normalised form: neuron j scaled by ``1/D_j`` (D = diag H), so diag H = 1.
 
     Positive homogeneity ``σ(z/D) = σ(z)/D`` with the output weight multiplied by D keeps f unchanged.
@@ -177,9 +169,7 @@ def normalized(
         name="normalized",
         factors=(w, 1.0 / D),
     )
-    return _finish(
-        "normalized", net, X, Y, X.shape[0], _structured_cond(ts, c, 1.0 / D), X.shape[0], base.order
-    )
+    return _finish("normalized", net, X, Y, X.shape[0], _structured_cond(ts, c, 1.0 / D), X.shape[0], base.order)
 
 
 def two_sided(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int | None = None) -> Construction:
@@ -260,9 +250,7 @@ def peeling(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int | N
             score = (part[-1] - part[-2]) / spread
             k = int(np.argmax(score))
             if score[k] <= 0:
-                raise InputError(
-                    "peeling found no direction with a unique extreme point; points nearly coincide"
-                )
+                raise InputError("peeling found no direction with a unique extreme point; points nearly coincide")
             u = U[:, k]
             p = int(idx[np.argmax(P[:, k])])
             top, second = part[-1, k], part[-2, k]

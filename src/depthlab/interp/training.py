@@ -35,9 +35,7 @@ def _engine():
     try:
         import depthlab.engine as engine
     except ImportError:  # the engine lives on its own branch until the lead merges it
-        raise MissingExtraError(
-            "depthlab.engine", "engine", "training networks for the interp study"
-        ) from None
+        raise MissingExtraError("depthlab.engine", "engine", "training networks for the interp study") from None
     return engine
 
 
@@ -91,9 +89,7 @@ def train_classifiers(
     out = []
     for L in depths:
         fam = engine.mlp(X.shape[1], [width] * L, K, "relu", bias=True)
-        res = engine.fit(
-            fam, (xs, ys), key=f"interp/{seed}/L{L}", indices=range(models), config=cfg, device=device
-        )
+        res = engine.fit(fam, (xs, ys), key=f"interp/{seed}/L{L}", indices=range(models), config=cfg, device=device)
         for m in range(models):
             net = to_relunet(res.params, m, L, name=f"trained L={L} w={width} #{m}")
             acc = float(np.mean(np.argmax(net(X), axis=1) == labels))
