@@ -23,19 +23,17 @@ SHALLOW_NAMES = ("triangular", "triangular-bias", "normalized", "two-sided", "pe
 
 
 def _row(con, **extra) -> dict:
-    hs = con.net.hidden_neurons
-    H_last = None
+
     return {
         **extra,
         "construction": con.name,
         "residual": con.residual,
         "cond": con.cond,
         "rank": con.rank,
-        "hidden_neurons": hs,
+        "hidden_neurons": con.net.hidden_neurons,
         "stated_neurons": con.stated_neurons,
         "depth": con.net.depth,
         "parameters": con.net.parameters,
-        **({} if H_last is None else {}),
     }
 
 

@@ -286,7 +286,7 @@ def overparameterized(
     W = rng.standard_normal((n, d))
     W /= np.linalg.norm(W, axis=1, keepdims=True)
     anchors = rng.integers(0, N, n)
-    b = -np.einsum("ij,ij->i", W, X[anchors]) + 0.1 * rng.standard_normal(n) * X.std()
+    b = -np.einsum("ij,ij->i", W, X[anchors]) + rng.uniform(0.01, 0.1, n) * max(float(X.std()), 1.0)
     H = np.maximum(X @ W.T + b, 0.0)
     sol = solve_output(H, Y)
     net = ReluNet([W], [b], sol.A, np.zeros(Y.shape[1]), name="overparameterized")

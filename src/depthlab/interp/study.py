@@ -142,6 +142,7 @@ def run(ctx: StudyContext) -> StudyOutput:
         ok_res = bool((sub["residual"] <= TOL).all())
         ok_n = bool((sub["hidden_neurons"] == sub["stated_neurons"]).all())
         worst = sub["residual"].max()
+        grid_txt = sorted({(int(a), int(b)) for a, b in zip(sub.N, sub.d, strict=True)})
         stated = {
             "triangular": "N",
             "triangular-bias": "N − 1 (+ bias)",
@@ -160,8 +161,7 @@ def run(ctx: StudyContext) -> StudyOutput:
                 claim=f"construction '{name}' interpolates N distinct points exactly with {stated} hidden neurons",
                 source=SRC + (" (3-layer solutions)" if sub["depth"].iloc[0] == 1 else " (deep solutions)"),
                 paper_value="exact interpolation (universal solution)",
-                measured=f"max residual {_fmt(worst)} over N,d in {sorted(set(zip(sub.N, sub.d)))}; neurons = formula: "
-                f"{ok_n}{extra}",
+                measured=f"max residual {_fmt(worst)} over (N, d) in {grid_txt}; neurons = formula: {ok_n}{extra}",
                 verdict=Verdict.HOLDS if ok_res and ok_n else Verdict.DIFFERS,
                 note=f"residual = max|f(X) − Y| / max(1, max|Y|) from the network's forward pass, tolerance {TOL:g} "
                 "(issue #5). Constructions are standard/our own realisations; the paper body was unavailable.",
