@@ -337,7 +337,8 @@ def _run(ctx: StudyContext) -> StudyOutput:
                 paper_value="sparse activation in deep layers",
                 measured=f"mean zero fraction, depth-{deepest} ReLU MLPs (width {cfg['width']}): {measured}",
                 verdict=Verdict.HOLDS if bool((last > first).all()) else Verdict.DIFFERS,
-                note="verdict: holds if the last hidden layer is sparser than the first on every data set (not necessarily "
+                note="verdict: holds if the last hidden layer is sparser than the first on every data set (not "
+                "necessarily "
                 "monotone in between; see the trained_layers table); trained "
                 f"with the shared engine (Adam, {cfg['steps']} steps, {cfg['models']} models per depth).",
             )
