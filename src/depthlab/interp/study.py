@@ -405,7 +405,11 @@ def _run(ctx: StudyContext) -> StudyOutput:
 
 def make_figures(out: str | Path, *, seed: int = 0, trained: bool = False) -> list[Path]:
     """Write the study's figures into ``out`` (quick scale) and return their paths (``depthlab interp figure``)."""
-    out = Path(out)
+    with _one_thread(True):
+        return _make_figures(Path(out), seed, trained)
+
+
+def _make_figures(out: Path, seed: int, trained: bool) -> list[Path]:
     cfg = SCALES["quick"]
     paths = [save_figure(matrices_figure(matrices_panels(seed)), out / "interp_matrices.png")]
     paths.append(
