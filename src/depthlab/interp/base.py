@@ -51,14 +51,15 @@ class Construction:
     info: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
-        """JSON-ready summary (no arrays)."""
+        """JSON-ready summary (no arrays; a condition number that is not computed or infinite, or a rank
+        that is not computed, is ``None``, so the JSON is strict)."""
         return {
             "construction": self.name,
             "residual": self.residual,
             "hidden_neurons": self.hidden_neurons,
             "stated_neurons": self.stated_neurons,
-            "cond": self.cond,
-            "rank": self.rank,
+            "cond": self.cond if np.isfinite(self.cond) else None,
+            "rank": self.rank if self.rank >= 0 else None,
             "depth": self.net.depth,
             "widths": self.net.widths,
             "parameters": self.net.parameters,
