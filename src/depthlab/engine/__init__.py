@@ -23,7 +23,8 @@ Public API (stable)::
 * **Training** (:func:`fit` with :class:`FitConfig`): regression or classification (±1 labels, squared hinge);
   stages ``"adam"`` (batched Adam, float32 by default, geometric learning-rate decay, per-model stopping) and
   ``"lm"`` (batched Levenberg–Marquardt in float64, Cholesky, Nielsen damping, per-model stopping); ``"auto"``
-  runs LM alone for smooth families and Adam → LM for ReLU-like ones. Success is decided in float64.
+  runs LM alone for smooth families and, for ReLU, ``"continuation"`` (LM along leaky-ReLU slopes
+  0.5 → 0.03) then LM on ReLU itself; other non-smooth families get Adam → LM. Success is decided in float64.
 * **Chunking**: models are split into chunks planned from :func:`bytes_per_model` and the memory available
   (CUDA: ``torch.cuda.mem_get_info``; CPU: ``memory_budget`` or ``DEPTHLAB_CPU_MEMORY``, default 2 GiB); CUDA
   out-of-memory halves the chunk and retries.
@@ -46,9 +47,12 @@ from depthlab.engine.families import (
     default_init,
     make_family,
     mlp,
+    mlp_jacobian,
     perceptron,
     register_family,
     registered_families,
+    revive_dead_relu_units,
+    solve_readout,
     square_mlp,
 )
 from depthlab.engine.fit import FitResult, fit
@@ -79,13 +83,16 @@ __all__ = [
     "make_family",
     "matexp_net",
     "mlp",
+    "mlp_jacobian",
     "perceptron",
     "plan_chunk_size",
     "random_labels",
     "register_family",
     "registered_families",
     "residuals",
+    "revive_dead_relu_units",
     "sampler_for",
+    "solve_readout",
     "square_mlp",
     "unflatten",
 ]

@@ -35,11 +35,11 @@ def bytes_per_model(family: Family, n_points: int, cfg: FitConfig) -> int:
     io *= 2 if family.complex_inputs else 1
     act = n_points * max(family.act_per_point, 1)
     need = 8 * (2 * io + act + 4 * p)  # data copies, certification forward
-    stages = cfg.resolved_stages(family.smooth)
+    stages = cfg.resolved_stages(family.smooth, family.homotopy is not None)
     if "adam" in stages:
         size = cfg.adam_torch_dtype.itemsize
         need = max(need, size * (6 * p + 3 * act + 2 * io))
-    if "lm" in stages:
+    if "lm" in stages or "continuation" in stages:
         size = cfg.lm_torch_dtype.itemsize
         k = min(p, r)
         passes = min(p, r)  # jacfwd: P tangents; jacrev: R cotangents, each through all activations
