@@ -1,0 +1,123 @@
+"""Shared pieces of the constructions: the result type, the separating projection and threshold placement.
+
+A *separating direction* ``w`` (‖w‖ = 1) gives pairwise distinct projections ``t_i = w·x_i``;
+for distinct points a
+Gaussian direction does so with probability one. Among ``tries`` random directions we keep the one with the
+largest minimum gap between sorted projections (relative to their spread): the conditioning of
+every construction
+built on the projection scales like 1/min-gap (measured; see docs/readme/interp.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from depthlab.errors import InputError
+from depthlab.interp.network import ReluNet
+
+#: Default fraction of the gap (t_(j-1), t_(j)) at which threshold c_j is placed, measured from t_(j-1).
+#: 0.5 (midpoints) makes the slopes of the interpolant alternate and grow; 0.1 keeps the network close to the
+#: piecewise-linear interpolant and measured residuals 10–1000× smaller (docs/readme/interp.md, "thresholds").
+THRESHOLD_FRACTION = 0.1
+
+
+@dataclass
+class Construction:
+    """A network built to interpolate data, with the facts a referee checks.
+
+    Attributes:
+        name: construction name (see :data:`depthlab.interp.shallow.CONSTRUCTIONS`).
+        net: the network.
+        residual: ``max |f(X) − Y| / max(1, max |Y|)`` evaluated with the network's own forward pass.
+        hidden_neurons: Σ n_ℓ of ``net``.
+        stated_neurons: the neuron count the construction's formula states for this N (and K, groups, ...).
+        cond: condition number of the output-layer system (see :func:`depthlab.interp.matrix.condition`).
+        rank: rank of the output-layer system.
+        order: data indices in the order that makes the (last) interpolation matrix
+        triangular/block-structured.
+        info: construction-specific facts (direction, thresholds, groups, ...).
+    """
+
+    name: str
+    net: ReluNet
+    residual: float
+    hidden_neurons: int
+    stated_neurons: int
+    cond: float
+    rank: int
+    order: np.ndarray
+    info: dict = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        """JSON-ready summary (no arrays; a condition number that is not computed or infinite, or a rank
+        that is not computed, is ``None``, so the JSON is strict)."""
+        return {
+            "construction": self.name,
+            "residual": self.residual,
+            "hidden_neurons": self.hidden_neurons,
+            "stated_neurons": self.stated_neurons,
+            "cond": self.cond if np.isfinite(self.cond) else None,
+            "rank": self.rank if self.rank >= 0 else None,
+            "depth": self.net.depth,
+            "widths": self.net.widths,
+            "parameters": self.net.parameters,
+            **{k: v for k, v in self.info.items() if np.isscalar(v)},
+        }
+
+
+def separating_direction(X: np.ndarray, rng: np.random.Generator, tries: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """A unit direction with pairwise distinct projections, the best (largest relative min gap) of ``tries``.
+
+    Args:
+        X: distinct points, shape ``(N, d)``.
+        rng: random generator.
+        tries: number of Gaussian directions to compare.
+
+    Returns:
+        ``(w, t)``: direction, shape ``(d,)``, and projections ``t = X w``, shape ``(N,)``.
+
+    Raises:
+        InputError: no direction among ``tries`` separates the points (only for nearly coincident points).
+    """
+    N, d = X.shape
+    W = rng.standard_normal((d, tries))
+    W /= np.linalg.norm(W, axis=0, keepdims=True)
+    T = X @ W
+    Ts = np.sort(T, axis=0)
+    if N > 1:
+        spread = np.maximum(Ts[-1] - Ts[0], np.finfo(float).tiny)
+        score = np.diff(Ts, axis=0).min(axis=0) / spread
+    else:
+        score = np.ones(tries)
+    k = int(np.argmax(score))
+    if N > 1 and score[k] <= 0:
+        raise InputError(
+            "no separating projection direction found: some points coincide to float64 precision "
+            "along every direction tried; remove nearly duplicate points"
+        )
+    return W[:, k].copy(), T[:, k].copy()
+
+
+def left_thresholds(ts: np.ndarray, fraction: float = THRESHOLD_FRACTION) -> np.ndarray:
+    """Thresholds for sorted distinct projections ``ts``: ``c_1 < t_(1)``, ``c_j ∈ (t_(j-1), t_(j))``.
+
+    ``c_1 = t_(1) − g`` with g the smallest gap (or 1 for a single point); ``c_j = t_(j-1) + fraction·(t_(j) −
+    t_(j-1))``. Then ``σ(t_(i) − c_j) = 0`` for ``i < j`` and ``> 0`` for ``i ≥ j``: lower triangular.
+    """
+    gaps = np.diff(ts)
+    c = np.empty_like(ts)
+    c[0] = ts[0] - (gaps.min() if gaps.size else 1.0)
+    c[1:] = ts[:-1] + fraction * gaps
+    return c
+
+
+def need_neurons(name: str, needed: int, given: int | None) -> int:
+    """``needed``, or a clear error if the caller asked for fewer neurons than the construction needs."""
+    if given is not None and given < needed:
+        raise InputError(
+            f"too few neurons: construction {name!r} needs {needed} hidden neurons for these data, "
+            f"got {given}; raise --neurons or choose another construction"
+        )
+    return needed

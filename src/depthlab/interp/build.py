@@ -1,0 +1,41 @@
+"""One entry point for every named construction (three-layer and deep), used by the CLI and the study."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from depthlab.interp.base import Construction
+from depthlab.interp.deep import classifier, grouped
+from depthlab.interp.shallow import CONSTRUCTIONS as SHALLOW
+from depthlab.validate import choice
+
+#: Every construction name: the three-layer ones, ``grouped`` (2 hidden layers) and ``classifier`` (4 hidden layers;
+#: targets are class labels).
+NAMES: tuple[str, ...] = (*SHALLOW, "grouped", "classifier")
+
+
+def build(
+    name: str,
+    X,
+    Y,
+    *,
+    rng: np.random.Generator,
+    neurons: int | None = None,
+    groups: int | None = None,
+    tries: int = 32,
+) -> Construction:
+    """Build construction ``name`` on data ``X`` (N × d) with targets ``Y`` (N × m; labels (N,) for ``classifier``).
+
+    Raises:
+        ConfigError: unknown name (the message lists the names).
+        InputError: bad data, duplicate points, or ``neurons`` below what the construction needs.
+    """
+    choice(name, "construction", NAMES)
+    if name in SHALLOW:
+        return SHALLOW[name](X, Y, rng=rng, tries=tries, neurons=neurons)
+    if name == "grouped":
+        return grouped(X, Y, rng=rng, tries=tries, groups=groups, neurons=neurons)
+    labels = np.asarray(Y)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    return classifier(X, labels, rng=rng, tries=tries, groups=groups, neurons=neurons)

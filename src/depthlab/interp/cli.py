@@ -1,0 +1,224 @@
+"""``depthlab interp``: build interpolating networks, analyse interpolation matrices, draw the figures."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from depthlab.errors import InputError
+
+# The shared helpers live in depthlab.cli.common; importing that package runs the study registry, which imports
+# this module's study: so they are looked up when a command runs, not when this module is imported (importing
+# depthlab.interp.study first would otherwise be a circular import).
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")]
+SeedOption = Annotated[int, typer.Option(help="Root random seed; every random draw derives from it.")]
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """:func:`depthlab.cli.common.handle_errors`, resolved at call time."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from depthlab.cli.common import handle_errors as shared
+
+        return shared(func)(*args, **kwargs)
+
+    return wrapper
+
+
+def emit_json(obj: Any) -> None:
+    """:func:`depthlab.cli.common.emit_json` (one JSON object on stdout)."""
+    from depthlab.cli.common import emit_json as shared
+
+    shared(obj)
+
+
+app = typer.Typer(
+    name="interp",
+    help="Interpolation matrices of ReLU networks (Huang, arXiv 2208.07498): exact constructions that "
+    "interpolate N points, deep constructions with sparse interpolation matrices, and trained networks seen "
+    "through the same lens.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+InputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--input",
+        "-i",
+        help="An .npz file with arrays X (N × d) and Y (N, or N × m; class labels for "
+        "--construction classifier). Without it, random data from --n, --d, --seed.",
+    ),
+]
+NOpt = Annotated[int, typer.Option("--n", help="Number of random points N (ignored with --input).")]
+DOpt = Annotated[int, typer.Option("--d", help="Dimension d of random points (ignored with --input).")]
+
+
+def _load_data(
+    path: Path | None,
+    n: int,
+    d: int,
+    seed: int,
+    outputs: int,
+    classes: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    from depthlab.interp.checks import as_points, as_targets
+    from depthlab.interp.data import random_points
+
+    if path is None:
+        if n < 1 or d < 1:
+            raise InputError(f"--n and --d must be ≥ 1, got n={n}, d={d}")
+        rng = np.random.default_rng(seed)
+        X, Y = random_points(n, d, rng, outputs)
+        if classes is not None:
+            Y = rng.integers(0, classes, n).astype(np.float64)
+        return X, Y
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    missing = [k for k in ("X", "Y") if k not in data.files]
+    if missing:
+        raise InputError(f"{path} must hold arrays X and Y; missing {missing} (found {data.files})")
+    X = as_points(data["X"])
+    return X, as_targets(data["Y"], X.shape[0])
+
+
+@app.command()
+@handle_errors
+def construct(
+    construction: Annotated[
+        str,
+        typer.Option(
+            "--construction",
+            "-c",
+            help="triangular, triangular-bias, "
+            "normalized, two-sided, peeling, overparameterized, grouped (2 "
+            "hidden layers), classifier (4 hidden layers, K classes).",
+        ),
+    ] = "triangular",
+    input: InputOpt = None,
+    n: NOpt = 100,
+    d: DOpt = 3,
+    outputs: Annotated[int, typer.Option(help="Outputs m of random targets.")] = 1,
+    classes: Annotated[int | None, typer.Option(help="Random labels with this many classes (for classifier).")] = None,
+    neurons: Annotated[int | None, typer.Option(help="Neuron budget: an error if the construction needs more.")] = None,
+    groups: Annotated[
+        int | None, typer.Option(help="Groups G of grouped/classifier (default: fewest neurons).")
+    ] = None,
+    save: Annotated[Path | None, typer.Option(help="Write the network to this .npz (for interp analyse).")] = None,
+    seed: SeedOption = 0,
+    json: JsonOption = False,
+) -> None:
+    """Build a network that interpolates the data exactly and report residual, neurons, rank and condition.
+
+    Examples:
+
+        depthlab interp construct --n 200 --d 5 --construction two-sided
+
+        depthlab interp construct --input data.npz --construction grouped --json
+
+        depthlab interp construct --n 500 --d 10 --classes 10 --construction classifier --save net.npz
+    """
+    from depthlab.interp.build import NAMES, build
+    from depthlab.validate import choice
+
+    choice(construction, "construction", NAMES)
+    if construction == "classifier" and input is None and classes is None:
+        classes = 3
+    X, Y = _load_data(input, n, d, seed, outputs, classes)
+    con = build(construction, X, Y, rng=np.random.default_rng(seed), neurons=neurons, groups=groups)
+    if save is not None:
+        from depthlab.interp.network import save_network
+
+        save_network(con.net, save)
+    summary = con.summary()
+    if json:
+        emit_json(summary)
+        return
+    for k, v in summary.items():
+        typer.echo(f"{k:18s} {v}")
+
+
+@app.command()
+@handle_errors
+def analyse(
+    network: Annotated[
+        Path | None,
+        typer.Option(
+            help="A network .npz (from construct --save). Without it, --construction builds one, or --train trains one."
+        ),
+    ] = None,
+    construction: Annotated[
+        str | None,
+        typer.Option("--construction", "-c", help="Build this construction on the data and analyse it."),
+    ] = None,
+    train: Annotated[bool, typer.Option(help="Train a ReLU MLP (shared engine) on the data and analyse it.")] = False,
+    depth: Annotated[int, typer.Option(help="Hidden layers of the trained network.")] = 3,
+    width: Annotated[int, typer.Option(help="Width of the trained network.")] = 64,
+    input: InputOpt = None,
+    n: NOpt = 200,
+    d: DOpt = 3,
+    classes: Annotated[int | None, typer.Option(help="Random labels with this many classes.")] = None,
+    seed: SeedOption = 0,
+    json: JsonOption = False,
+) -> None:
+    """Per-layer interpolation-matrix report: sparsity, active neurons per point, rank, condition, solution type.
+
+    Examples:
+
+        depthlab interp analyse --construction classifier --n 300 --classes 4
+
+        depthlab interp analyse --network net.npz --input data.npz --json
+
+        depthlab interp analyse --train --depth 4 --width 64 --n 500 --classes 5
+    """
+    from depthlab.interp.analysis import analyse as run_analysis
+
+    if sum(x is not None and x is not False for x in (network, construction, train or None)) != 1:
+        raise InputError("give exactly one of --network FILE, --construction NAME or --train")
+    X, Y = _load_data(input, n, d, seed, 1, classes)
+    labels = None
+    if classes is not None or construction == "classifier" or train:
+        if classes is None and input is None:
+            classes = 3
+            X, Y = _load_data(None, n, d, seed, 1, classes)
+        labels = np.asarray(Y).reshape(-1).astype(np.int64)
+    if network is not None:
+        from depthlab.interp.network import load_network
+
+        net = load_network(network)
+    elif construction is not None:
+        from depthlab.interp.build import build
+
+        net = build(construction, X, Y, rng=np.random.default_rng(seed)).net
+    else:
+        from depthlab.interp.training import train_classifiers
+
+        net = train_classifiers(X, labels, depths=[depth], width=width, seed=seed)[0].net
+    table = run_analysis(net, X, labels)
+    if json:
+        emit_json({"network": net.name, "widths": net.widths, "layers": table.to_dict(orient="records")})
+        return
+    typer.echo(table.to_string(index=False))
+
+
+@app.command()
+@handle_errors
+def figure(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG figures.")] = Path("interp-figures"),
+    seed: SeedOption = 0,
+    trained: Annotated[bool, typer.Option(help="Also train networks for the trained-sparsity figure.")] = False,
+) -> None:
+    """Draw the study's figures: interpolation matrices, neurons vs depth, residuals vs N (and trained sparsity)."""
+    from depthlab.interp.study import make_figures
+
+    paths = make_figures(out, seed=seed, trained=trained)
+    for p in paths:
+        typer.echo(str(p))

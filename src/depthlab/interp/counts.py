@@ -1,0 +1,79 @@
+"""Neuron and parameter counts of the constructions against depth (formulas; tests check them
+against networks).
+
+=====================  ===========  ======================================  ===============================
+construction           hidden L     hidden neurons                          source
+=====================  ===========  ======================================  ===============================
+triangular             1            N                                       note §2.1
+(standard; Huang's 3-layer case)
+triangular-bias        1            N − 1 (+ output bias)                   note §2.1
+lower bound, d = 1     1            ⌈N/2⌉ − 1 for generic targets           piecewise-linear
+piece count (interp.md)
+grouped                2            2G − 1 + 2 s m,  s = ⌈N/G⌉               ours
+(:mod:`depthlab.interp.deep`)
+classifier             4            2G − 1 + 2 s + 3K                       ours
+=====================  ===========  ======================================  ===============================
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def shallow_neurons(N: int, bias: bool = False) -> int:
+    """Hidden neurons of the one-hidden-layer triangular construction: N (N − 1 with an output bias)."""
+    return N - 1 if bias else N
+
+
+def shallow_lower_bound(N: int) -> int:
+    """Neurons a one-hidden-layer net needs for N points on a line with generic targets: ``⌈N/2⌉ − 1``."""
+    return max(0, math.ceil(N / 2) - 1)
+
+
+def grouped_neurons(N: int, G: int, m: int = 1, s: int | None = None) -> int:
+    """``2G − 1 + 2 s m`` with ``s = ⌈N/G⌉`` unless the actual largest group size is given."""
+    s = math.ceil(N / G) if s is None else s
+    return 2 * G - 1 + 2 * s * m
+
+
+def best_groups(N: int, m: int = 1) -> int:
+    """G minimising :func:`grouped_neurons` (near ``√(N m)``)."""
+    return (
+        min(range(1, N + 1), key=lambda G: (grouped_neurons(N, G, m), G))
+        if N <= 4096
+        else min(
+            range(max(1, int(math.sqrt(N * m)) - 50), min(N, int(math.sqrt(N * m)) + 50) + 1),
+            key=lambda G: (grouped_neurons(N, G, m), G),
+        )
+    )
+
+
+def classifier_neurons(N: int, G: int, K: int, s: int | None = None) -> int:
+    """``2G − 1 + 2s + 3K`` neurons of the deep classifier (layer 3: K, layer 4: 2K)."""
+    return grouped_neurons(N, G, 1, s) + 3 * K
+
+
+def shallow_parameters(N: int, d: int, m: int = 1) -> int:
+    """Parameters of the triangular construction: ``N(d + 1) + N m + m``."""
+    return N * (d + 1) + N * m + m
+
+
+def grouped_parameters(N: int, d: int, G: int, m: int = 1, s: int | None = None) -> int:
+    """Parameters of ``grouped``: ``n1(d + 1) + n2(n1 + 1) + n2 m + m`` with ``n1 = 2G − 1``,
+    ``n2 = 2 s m``."""
+    s = math.ceil(N / G) if s is None else s
+    n1, n2 = 2 * G - 1, 2 * s * m
+    return n1 * (d + 1) + n2 * (n1 + 1) + n2 * m + m
+
+
+def classifier_parameters(N: int, d: int, G: int, K: int, s: int | None = None) -> int:
+    """Parameters of ``classifier``: grouped part, then ``K(n2 + 1) + 2K(K + 1) + 2K·K + K``."""
+    s = math.ceil(N / G) if s is None else s
+    n1, n2 = 2 * G - 1, 2 * s
+    return n1 * (d + 1) + n2 * (n1 + 1) + K * (n2 + 1) + 2 * K * (K + 1) + 2 * K * K + K
+
+
+def group_size_bound(N: int, G: int) -> int:
+    """Largest group ``grouped`` can form: ``⌈N/G⌉ + 2⌊N/(4G)⌋`` (each cut moves at most ⌊N/(4G)⌋ positions
+    towards a wider gap; :func:`depthlab.interp.deep._group_bounds`)."""
+    return math.ceil(N / G) + 2 * (N // (4 * G))

@@ -1,0 +1,85 @@
+"""Figures of the interp study: each function takes computed results and returns a matplotlib Figure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from depthlab.plotting import new_figure
+
+
+def matrices_figure(panels: list[tuple[str, np.ndarray]]) -> Figure:
+    """Activation patterns (H > 0) of interpolation matrices, rows in the construction's order.
+
+    Args:
+        panels: ``(title, H)`` pairs, H of shape ``(N, n)``.
+    """
+    fig, axes = new_figure(len(panels), 1, width=3.0, height=3.2)
+    for ax, (title, H) in zip(axes[0], panels, strict=True):
+        ax.imshow(H > 0, cmap="Greys", interpolation="nearest", aspect="auto")
+        ax.set_title(f"{title}\nzeros {np.mean(H == 0):.0%}", fontsize=9)
+        ax.set_xlabel("neuron")
+        ax.set_ylabel("data point")
+    return fig
+
+
+def depth_figure(table: pd.DataFrame) -> Figure:
+    """Hidden neurons and parameters against N, one line per depth/construction (log-log)."""
+    fig, axes = new_figure(2, 1, width=4.6, height=3.6)
+    styles = {"triangular": "o-", "lower bound (d = 1)": "k--", "grouped": "s-", "classifier": "^-"}
+    for name, sub in table.groupby("construction", sort=False):
+        depth = int(sub["depth"].iloc[0])
+        label = f"{name} (L = {depth})"
+        axes[0, 0].loglog(sub["N"], sub["neurons_bound"], styles.get(name, "o-"), label=label)
+        if sub["parameters_bound"].notna().any():
+            axes[0, 1].loglog(sub["N"], sub["parameters_bound"], styles.get(name, "o-"), label=label)
+        built = sub.dropna(subset=["neurons_built"])
+        axes[0, 0].scatter(built["N"], built["neurons_built"], marker="x", color="red", zorder=5)
+    axes[0, 0].set_title("hidden neurons to interpolate N points")
+    axes[0, 1].set_title("parameters")
+    for ax in axes[0]:
+        ax.set_xlabel("N (data points)")
+        ax.legend(fontsize=7)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0, 0].text(0.02, 0.02, "x: built networks (measured)", transform=axes[0, 0].transAxes, fontsize=7)
+    return fig
+
+
+def residual_figure(sweep: pd.DataFrame) -> Figure:
+    """Residual and condition number against N for each construction."""
+    fig, axes = new_figure(2, 1, width=4.6, height=3.6)
+    for name, sub in sweep.groupby("construction", sort=False):
+        sub = sub.groupby("N", as_index=False).agg({"residual": "max", "cond": "max"})
+        axes[0, 0].loglog(sub["N"], np.maximum(sub["residual"], 1e-17), "o-", label=name)
+        if sub["cond"].notna().any():
+            axes[0, 1].loglog(sub["N"], sub["cond"], "o-", label=name)
+    axes[0, 0].axhline(1e-10, color="k", ls=":", lw=1)
+    axes[0, 0].set_title("relative residual max|f(X) − Y| / max(1, max|Y|)")
+    axes[0, 1].set_title("condition number of the output system")
+    for ax in axes[0]:
+        ax.set_xlabel("N")
+        ax.legend(fontsize=7)
+        ax.grid(True, which="both", alpha=0.3)
+    return fig
+
+
+def trained_figure(table: pd.DataFrame) -> Figure:
+    """Trained networks: zero fraction and class overlap of activation sets by layer, one line per depth/data."""
+    fig, axes = new_figure(2, 1, width=4.6, height=3.6)
+    for (data, depth), sub in table.groupby(["data", "depth"], sort=False):
+        axes[0, 0].plot(sub["layer"], sub["zero_fraction"], "o-", label=f"{data}, L = {depth}")
+        if "between_jaccard" in sub:
+            axes[0, 1].plot(
+                sub["layer"],
+                sub["within_jaccard"] - sub["between_jaccard"],
+                "o-",
+                label=f"{data}, L = {depth}",
+            )
+    axes[0, 0].set_title("activation sparsity of H^(ℓ) (zero fraction)")
+    axes[0, 1].set_title("within − between-class Jaccard of active sets")
+    for ax in axes[0]:
+        ax.set_xlabel("hidden layer ℓ")
+        ax.legend(fontsize=6)
+        ax.grid(True, alpha=0.3)
+    return fig
