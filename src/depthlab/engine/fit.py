@@ -217,8 +217,10 @@ def fit(family: Family, data: tuple[torch.Tensor, torch.Tensor] | Sampler, *, ke
         sub_init = None if init is None else {k: v[start:stop] for k, v in init.items()}
         try:
             parts.append(_run_chunk(family, x, y, sub, key, cfg, dev, stages, sub_init))
-        except torch.OutOfMemoryError:
-            if size == 1:
+        except (torch.OutOfMemoryError, RuntimeError) as exc:
+            # CUDA raises OutOfMemoryError; the CPU allocator a RuntimeError ("can't allocate memory").
+            oom = isinstance(exc, torch.OutOfMemoryError) or "can't allocate memory" in str(exc)
+            if not oom or size == 1:
                 raise
             size = max(1, size // 2)
             if dev.type == "cuda":
