@@ -147,9 +147,8 @@ def fit(family: Family, data: tuple[torch.Tensor, torch.Tensor] | Sampler, *, ke
             registered custom :class:`~depthlab.engine.Family`).
         data: either stacked tensors ``(X, Y)`` with ``X (M, N, *in_shape)``, ``Y (M, N, *out_shape)``, or a
             sampler ``data(key, indices) -> (X, Y)`` called chunk by chunk (e.g. :func:`sampler_for`).
-        key: seed key; model ``m`` is initialised from ``(key, indices[m])`` (and a sampler draws its data
-        from
-            the same pair), so results do not depend on chunking.
+        key: seed key; model ``m`` is initialised from ``(key, indices[m])`` (and a sampler draws its
+            data from the same pair), so results do not depend on chunking.
         indices: model indices (default ``range(M)`` for tensor data; required with a sampler).
         config: :class:`FitConfig` (default: regression, automatic stages).
         device: ``"auto"``, ``"cpu"``, ``"cuda"`` …; data and parameters are moved there chunk by chunk.
