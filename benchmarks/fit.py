@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
 
 import torch
@@ -41,6 +42,7 @@ def main() -> None:
     parser.add_argument("--loop-models", type=int, default=20, help="models in the per-model loop baseline")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: leave as is)")
+    parser.add_argument("--repeats", type=int, default=3, help="alternate stacked/loop runs; report medians")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -60,15 +62,17 @@ def main() -> None:
     adam_stage(fam, theta[: args.models], x[: args.models], y[: args.models], warm)
     adam_stage(fam, theta[:1], x[:1], y[:1], warm)
 
-    m = args.models
-    t_stacked = _time_stacked(fam, x[:m], y[:m], theta[:m], cfg, device)
-    k = args.loop_models
-    synchronize(device)
-    t0 = time.perf_counter()
-    for i in range(k):
-        adam_stage(fam, theta[i:i + 1], x[i:i + 1], y[i:i + 1], cfg)
-    synchronize(device)
-    t_loop = time.perf_counter() - t0
+    m, k = args.models, args.loop_models
+    stacked_times, loop_times = [], []
+    for _ in range(max(args.repeats, 1)):  # alternate, so load changes hit both alike
+        stacked_times.append(_time_stacked(fam, x[:m], y[:m], theta[:m], cfg, device))
+        synchronize(device)
+        t0 = time.perf_counter()
+        for i in range(k):
+            adam_stage(fam, theta[i:i + 1], x[i:i + 1], y[i:i + 1], cfg)
+        synchronize(device)
+        loop_times.append(time.perf_counter() - t0)
+    t_stacked, t_loop = statistics.median(stacked_times), statistics.median(loop_times)
 
     stacked_rate = m * args.steps / t_stacked
     loop_rate = k * args.steps / t_loop
@@ -80,6 +84,9 @@ def main() -> None:
         "loop": {"models": k, "seconds": t_loop, "model_steps_per_s": loop_rate,
                  "step_ms": 1e3 * t_loop / (k * args.steps)},
         "speedup": stacked_rate / loop_rate,
+        "repeats": len(stacked_times),
+        "speedups_each_repeat": [(m / ts) / (k / tl)
+                                 for ts, tl in zip(stacked_times, loop_times, strict=True)],
     }, indent=2))
 
 

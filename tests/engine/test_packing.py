@@ -76,3 +76,23 @@ def test_adam_stage_is_packing_invariant():
     b = fit(fam, sampler, key="adam-pack", indices=range(6), config=cfg, chunk_size=4)
     np.testing.assert_array_equal(a.adam_steps, b.adam_steps)
     np.testing.assert_allclose(a.rel_residual, b.rel_residual, rtol=1e-5)
+
+
+def test_out_of_memory_halves_the_chunk(reference, monkeypatch):
+    """A chunk that runs out of memory is retried at half the size; results are unchanged."""
+    import importlib
+
+    fit_module = importlib.import_module("depthlab.engine.fit")
+
+    fam, sampler, ref = reference
+    real = fit_module._run_chunk
+
+    def flaky(family, x, y, *args, **kwargs):
+        if x.shape[0] > 3:
+            raise torch.OutOfMemoryError("simulated out of memory")
+        return real(family, x, y, *args, **kwargs)
+
+    monkeypatch.setattr(fit_module, "_run_chunk", flaky)
+    res = fit(fam, sampler, key="pack", indices=range(N_MODELS), chunk_size=N_MODELS)
+    assert res.chunk_size == 2  # 10 -> 5 -> 2 (floor halving)
+    _same(res, ref)

@@ -15,9 +15,11 @@ Public API (stable)::
   ``X (M, N, *in_shape)`` to ``(M, N, *out_shape)``. Built in: :func:`mlp` (any depth/width, activations
   :data:`ACTIVATIONS`, biases on/off), :func:`square_mlp` (the capacity protocol), :func:`perceptron`,
   :func:`matexp_net` (complex matrix-exponential nets, forward from :mod:`depthlab.matexp.network`). Add
-  your own
-  with a :class:`Family` (``shapes``, ``forward``, ``init_scales`` or a custom ``init``) and, optionally,
-  :func:`register_family` so :func:`make_family` finds it by name.
+  your own with a :class:`Family` (``shapes``, ``forward``, ``init_scales`` or a custom ``init``) and,
+  optionally, :func:`register_family` so :func:`make_family` finds it by name. Optional family hooks:
+  ``jacobian`` (explicit Jacobian for LM; MLPs use :func:`mlp_jacobian`), ``readout`` (least-squares output
+  layer, :func:`solve_readout`), ``repair`` (output-preserving fix-ups, :func:`revive_dead_relu_units`),
+  ``homotopy`` (smoother families for the ``"continuation"`` stage).
 * **Data**: tensors ``(X, Y)`` stacked over models, or a sampler ``(key, indices) -> (X, Y)`` called chunk by
   chunk (:func:`sampler_for`, :class:`GaussianSampler`, :func:`gaussian_regression`, :func:`random_labels`).
 * **Training** (:func:`fit` with :class:`FitConfig`): regression or classification (±1 labels, squared hinge);
@@ -30,9 +32,8 @@ Public API (stable)::
   out-of-memory halves the chunk and retries.
 * **Seeds**: model ``m``'s initialisation is drawn from ``(key, indices[m])``, its sampled data from the same
   pair, so results are independent of packing and chunking.
-* **Certificates**: :func:`linearly_separable` decides linear separability exactly by a linear program (used
-for
-  Cover's-theorem checks, where gradient methods cannot certify *non*-separability).
+* **Certificates**: :func:`linearly_separable` decides linear separability exactly by a linear program
+  (used for Cover's-theorem checks, where gradient methods cannot certify *non*-separability).
 """
 
 from depthlab.engine.chunking import available_bytes, bytes_per_model, plan_chunk_size

@@ -1,12 +1,9 @@
 """Network families: pure functions of stacked parameters, and a registry so studies can add their own.
 
-A :class:`Family` describes one architecture. Its parameters are a ``dict[str, Tensor]`` whose every entry
-has a
-leading *model* axis ``M`` (``params[name].shape == (M, *family.shapes[name])``); its forward map takes
-stacked
-inputs ``X`` of shape ``(M, N, *in_shape)`` and returns stacked outputs ``(M, N, *out_shape)``. Model ``m``
-only
-ever sees ``params[·][m]`` and ``X[m]``, so many independent networks train as one tensor program.
+A :class:`Family` describes one architecture. Its parameters are a ``dict[str, Tensor]`` whose every entry has
+a leading *model* axis ``M`` (``params[name].shape == (M, *family.shapes[name])``); its forward map takes
+stacked inputs ``X`` of shape ``(M, N, *in_shape)`` and returns stacked outputs ``(M, N, *out_shape)``. Model
+``m`` only ever sees ``params[·][m]`` and ``X[m]``, so many independent networks train as one tensor program.
 
 Forward functions must be written with batched torch ops only (``matmul``/``einsum``/elementwise) so that
 :func:`torch.func.jacrev`/``jacfwd`` and ``vmap`` can differentiate them (the Levenberg–Marquardt stage needs
@@ -113,8 +110,7 @@ def default_init(family: Family, key: str | int, indices: Sequence[int], *,
     """Independent normal initial parameters, ``params[k] ~ N(0, init_scales[k]^2)`` entrywise.
 
     One standard-normal vector of length ``n_params`` is drawn per model from ``(key, "init", index)`` and
-    split in
-    the order of ``family.shapes``, so a model's initialisation depends only on its key and index.
+    split in the order of ``family.shapes``, so a model's initialisation depends only on its key and index.
     """
     idx = [(int(i),) for i in indices]
     flat = stacked_normal(f"{key}/init/{family.name}", idx, (family.n_params,))

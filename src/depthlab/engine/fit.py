@@ -147,9 +147,8 @@ def fit(family: Family, data: tuple[torch.Tensor, torch.Tensor] | Sampler, *, ke
             registered custom :class:`~depthlab.engine.Family`).
         data: either stacked tensors ``(X, Y)`` with ``X (M, N, *in_shape)``, ``Y (M, N, *out_shape)``, or a
             sampler ``data(key, indices) -> (X, Y)`` called chunk by chunk (e.g. :func:`sampler_for`).
-        key: seed key; model ``m`` is initialised from ``(key, indices[m])`` (and a sampler draws its data
-        from
-            the same pair), so results do not depend on chunking.
+        key: seed key; model ``m`` is initialised from ``(key, indices[m])`` (and a sampler draws its
+            data from the same pair), so results do not depend on chunking.
         indices: model indices (default ``range(M)`` for tensor data; required with a sampler).
         config: :class:`FitConfig` (default: regression, automatic stages).
         device: ``"auto"``, ``"cpu"``, ``"cuda"`` …; data and parameters are moved there chunk by chunk.
@@ -217,8 +216,10 @@ def fit(family: Family, data: tuple[torch.Tensor, torch.Tensor] | Sampler, *, ke
         sub_init = None if init is None else {k: v[start:stop] for k, v in init.items()}
         try:
             parts.append(_run_chunk(family, x, y, sub, key, cfg, dev, stages, sub_init))
-        except torch.OutOfMemoryError:
-            if size == 1:
+        except (torch.OutOfMemoryError, RuntimeError) as exc:
+            # CUDA raises OutOfMemoryError; the CPU allocator a RuntimeError ("can't allocate memory").
+            oom = isinstance(exc, torch.OutOfMemoryError) or "can't allocate memory" in str(exc)
+            if not oom or size == 1:
                 raise
             size = max(1, size // 2)
             if dev.type == "cuda":

@@ -2,17 +2,16 @@
 
 For each model the step solves ``(JᵀJ + λI) δ = −Jᵀr`` (Madsen, Nielsen & Tingleff, *Methods for non-linear
 least squares problems*, 2004, eq. 3.13). When the model has more parameters ``P`` than residuals ``R`` the
-same
-step is computed in the dual form ``δ = −Jᵀ (JJᵀ + λI)⁻¹ r`` (an R×R system). Either system is solved by a
-batched Cholesky factorisation (``torch.linalg.cholesky_ex``; a failed factorisation counts as a rejected
-step).
-The gain ratio ``ρ = (F(θ) − F(θ+δ)) / (½ δᵀ(λδ − Jᵀr))`` drives Nielsen's update (ibid. eq. 3.16):
+same step is computed in the dual form ``δ = −Jᵀ (JJᵀ + λI)⁻¹ r`` (an R×R system). Either system is solved by
+a batched Cholesky factorisation (``torch.linalg.cholesky_ex``; a failed factorisation counts as a rejected
+step). The gain ratio ``ρ = (F(θ) − F(θ+δ)) / (½ δᵀ(λδ − Jᵀr))`` drives Nielsen's update (ibid. eq. 3.16):
 accept if ``ρ > 0`` with ``λ ← λ·max(1/3, 1 − (2ρ − 1)³), ν ← 2``; else ``λ ← λν, ν ← 2ν``.
 
-Per-model Jacobians ``J_m = ∂r_m/∂θ_m`` come from one batched autodiff call over all models: ``jacfwd`` of
-``u ↦ r(θ + u)`` with ``u`` shared by the models (``P`` forward passes) when ``P ≤ R``, else ``jacrev`` of
-``θ ↦ Σ_m r_m(θ)`` (``R`` backward passes). Because model ``m``'s residual depends only on ``θ_m``, both give
-exactly the stacked per-model Jacobians ``(M, R, P)``.
+Per-model Jacobians ``J_m = ∂r_m/∂θ_m`` come from the family's explicit ``jacobian`` hook when it has one
+(MLPs: :func:`depthlab.engine.families.mlp_jacobian`), else from one batched autodiff call over all models:
+``jacfwd`` of ``u ↦ r(θ + u)`` with ``u`` shared by the models (``P`` forward passes) when ``P ≤ R``, else
+``jacrev`` of ``θ ↦ Σ_m r_m(θ)`` (``R`` backward passes). Because model ``m``'s residual depends only on
+``θ_m``, both give exactly the stacked per-model Jacobians ``(M, R, P)``.
 """
 
 from __future__ import annotations
