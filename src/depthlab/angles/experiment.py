@@ -26,6 +26,7 @@ from scipy import stats
 from depthlab.angles import theory_link as th
 from depthlab.angles.markov import simulate_markov
 from depthlab.angles.montecarlo import simulate_full
+from depthlab.angles.predict import DensityPrediction
 from depthlab.angles.simcore import AngleRun
 
 
@@ -43,8 +44,8 @@ class Sizes:
     varying_full: int
 
 
-QUICK = Sizes(fig1_markov=5000, fig1_full=192, fig2_networks=3000, fig2_angles=16, sweep_markov=4000,
-              sweep_full=320, sweep_depth=50, varying_full=640)
+QUICK = Sizes(fig1_markov=5000, fig1_full=128, fig2_networks=2000, fig2_angles=12, sweep_markov=4000,
+              sweep_full=256, sweep_depth=50, varying_full=640)
 FULL = Sizes(fig1_markov=20000, fig1_full=5000, fig2_networks=10000, fig2_angles=100, sweep_markov=20000,
              sweep_full=2000, sweep_depth=50, varying_full=4000)
 
@@ -53,7 +54,7 @@ def sizes(scale: str) -> Sizes:
     return QUICK if scale == "quick" else FULL
 
 
-def ks_against(sample: np.ndarray, dens: th.Density, layer: int) -> tuple[float, float]:
+def ks_against(sample: np.ndarray, dens: DensityPrediction, layer: int) -> tuple[float, float]:
     """One-sample KS test of ``sample`` against the predicted CDF at ``layer``: ``(statistic, p-value)``."""
     res = stats.kstest(sample, dens.cdf(layer))
     return float(res.statistic), float(res.pvalue)

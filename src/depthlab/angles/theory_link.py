@@ -8,11 +8,13 @@ types of the theory functions (Algorithm 1, Approximation 2, Theorem 1, eq. 12 o
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from depthlab.angles.predict import DensityPrediction
 
 
 def _get(obj: Any, *names: str) -> Any:
@@ -41,7 +43,7 @@ def rho(n: int) -> float:
 
 def mean_path(theta0: float, widths: Sequence[int]) -> np.ndarray:
     """Algorithm 1: predicted E ln sin²θ_ℓ for ℓ = 0 … L, shape ``(L+1,)``."""
-    from depthlab.angles.finite import predict_mean_path
+    from depthlab.angles.predict import predict_mean_path
 
     out = predict_mean_path(theta0, list(widths))
     arr = np.asarray(_get(out, "mean_log_sin2", "log_sin2", "mean"), dtype=float)
@@ -62,42 +64,15 @@ def infinite_log_sin2(theta0: float, depth: int) -> np.ndarray:
     return 2.0 * np.log(np.sin(infinite_theta(theta0, depth)))
 
 
-@dataclass
-class Density:
-    """Approximation 2: density of ln sin²θ_ℓ on a grid, per layer.
+def density(theta0: float, widths: Sequence[int], grid: np.ndarray | None = None) -> DensityPrediction:
+    """Approximation 2 propagated layer by layer (``predict_density``; has ``mean``, ``sd``, ``cdf(layer)``)."""
+    from depthlab.angles.predict import predict_density
 
-    Attributes:
-        grid: ``(G,)`` values of x = ln sin²θ.
-        pdf: ``(L+1, G)`` densities (row 0 is the input layer's point mass, may be empty).
-        mean, sd: ``(L+1,)`` moments of the propagated densities.
-    """
-
-    grid: np.ndarray
-    pdf: np.ndarray
-    mean: np.ndarray
-    sd: np.ndarray
-
-    def cdf(self, layer: int) -> Callable[[np.ndarray], np.ndarray]:
-        """CDF of layer ``layer`` by trapezoidal integration of the grid density (normalised to 1)."""
-        p = self.pdf[layer]
-        c = np.concatenate([[0.0], np.cumsum(0.5 * (p[1:] + p[:-1]) * np.diff(self.grid))])
-        c = c / c[-1]
-        grid = self.grid
-        return lambda x: np.interp(x, grid, c, left=0.0, right=1.0)
+    return predict_density(theta0, list(widths), grid)
 
 
-def density(theta0: float, widths: Sequence[int], grid: np.ndarray | None = None) -> Density:
-    """Approximation 2 propagated layer by layer (theory module's ``predict_density``)."""
-    from depthlab.angles.finite import predict_density
+def approx1_path(theta0: float, widths: Sequence[int]) -> np.ndarray:
+    """Approximation 1 (eq. 1) iterated, shape ``(L+1,)`` (small-θ law)."""
+    from depthlab.angles.predict import predict_mean_path
 
-    kw = {} if grid is None else {"grid": grid}
-    out = predict_density(theta0, list(widths), **kw)
-    g = np.asarray(_get(out, "grid", "x"), dtype=float)
-    pdf = np.asarray(_get(out, "densities", "density", "pdf"), dtype=float)
-    mean = np.asarray(_get(out, "mean", "means"), dtype=float)
-    sd = np.asarray(_get(out, "sd", "sds", "std"), dtype=float)
-    if pdf.shape[0] == len(widths):
-        pdf = np.vstack([np.zeros_like(g), pdf])
-        mean = np.concatenate([[math.log(math.sin(theta0) ** 2)], mean])
-        sd = np.concatenate([[0.0], sd])
-    return Density(grid=g, pdf=pdf, mean=mean, sd=sd)
+    return np.asarray(predict_mean_path(theta0, list(widths))["approx1_log_sin2"], dtype=float)
