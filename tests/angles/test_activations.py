@@ -32,12 +32,15 @@ def test_smooth_activations_converge(act):
 
 
 def test_leaky_relu_slope_zero_is_relu():
-    np.testing.assert_allclose(infinite_width_map(0.7, 10, "leaky_relu:0"), infinite_width_map(0.7, 10), atol=1e-13)
+    np.testing.assert_allclose(
+        infinite_width_map(0.7, 10, "leaky_relu:0"), infinite_width_map(0.7, 10), atol=1e-13
+    )
 
 
 @pytest.mark.parametrize(("act", "sigma_b"), [("tanh", 0.0), ("gelu", 0.0), ("relu", 0.4)])
 def test_map_matches_wide_monte_carlo(act, sigma_b):
-    # width 2048, one layer: the finite-width shift of E θ_1 is O(1/n) ≈ 5e-4; MC SE with 2000 paths ≈ 4e-4.
+    # width 2048, one layer: the finite-width shift of E θ_1 is O(1/n) ≈ 5e-4; MC SE with 2000 paths ≈
+    # 4e-4.
     from depthlab.angles.markov import simulate_markov
 
     run = simulate_markov(1.0, [2048, 2048], 2000, seed=0, activation=act, sigma_b=sigma_b)

@@ -30,7 +30,9 @@ def test_predict_json_keys_and_values():
 def test_simulate_json_keys():
     out = _json(["simulate", "--width", "32", "--depth", "4", "--networks", "128", "--json"])
     assert len(out["mean_log_sin2"]) == 5 and len(out["sd_log_sin2"]) == 5
-    full = _json(["simulate", "--width", "32", "--depth", "4", "--networks", "64", "--method", "full", "--json"])
+    full = _json(
+        ["simulate", "--width", "32", "--depth", "4", "--networks", "64", "--method", "full", "--json"]
+    )
     assert full["method"] == "full"
 
 

@@ -36,7 +36,8 @@ def test_chain_has_the_law_of_the_full_network(theta0, widths, kw):
 
 
 def test_chain_detects_a_wrong_width():
-    # power check: the same KS test rejects a chain run at the wrong width (16 instead of 8 in every step)
+    # power check: the same KS test rejects a chain run at the wrong width (16 instead of 8 in every
+    # step)
     full = simulate_full(math.pi / 2, [8] * 6, 1024, seed=3)
     wrong = simulate_markov(math.pi / 2, [16] * 6, 4096, seed=4)
     assert ks_2samp(full.layer(6), wrong.layer(6)).pvalue < P_MIN
@@ -49,7 +50,8 @@ def test_chain_does_not_depend_on_chunking():
 
 
 def test_one_step_moments_match_theorem1_within_standard_error():
-    # width 1024, θ = 0.3: μ, σ² are accurate to O(n⁻²) ≈ 1e-6 (Theorem 1), far below the MC error of 20 000 draws.
+    # width 1024, θ = 0.3: μ, σ² are accurate to O(n⁻²) ≈ 1e-6 (Theorem 1), far below the MC error of
+    # 20 000 draws.
     from depthlab.angles.finite import mu, sigma2
 
     run = simulate_markov(0.3, [1024], 20000, seed=0)
@@ -62,7 +64,8 @@ def test_one_step_moments_match_theorem1_within_standard_error():
 
 
 def test_collapse_is_recorded_not_crashing():
-    # width 2 networks often collapse to θ = 0 (only one active neuron in both inputs) — counted, not NaN stats
+    # width 2 networks often collapse to θ = 0 (only one active neuron in both inputs) — counted, not
+    # NaN stats
     run = simulate_markov(1.0, 2, 2000, depth=10, seed=0)
     assert run.collapsed()[-1] > 0
     assert np.all(np.isfinite(run.mean_log_sin2()))

@@ -1,4 +1,5 @@
-"""Full-network Monte Carlo: batching independence, robust angles, agreement with theory, clear errors."""
+"""Full-network Monte Carlo: batching independence, robust angles, agreement with theory, clear
+errors."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from depthlab.errors import InputError
 
 
 def test_results_do_not_depend_on_batching():
-    # network m depends only on (seed, m): a chunk of 64 and a chunk of 128, 100 vs 300 networks agree exactly
+    # network m depends only on (seed, m): a chunk of 64 and a chunk of 128, 100 vs 300 networks agree
+    # exactly
     a = simulate_full(0.3, 32, 100, depth=4, seed=5, chunk=64)
     b = simulate_full(0.3, 32, 300, depth=4, seed=5, chunk=128)
     np.testing.assert_array_equal(a.theta, b.theta[:100])
@@ -30,7 +32,8 @@ def test_layer_zero_is_the_input_angle_and_angles_are_acute():
 
 
 def test_robust_sin2_resolves_tiny_angles():
-    # two vectors at angle 1e-9: 1 − cos² would give 0 in float64; the projection formula keeps the digits
+    # two vectors at angle 1e-9: 1 − cos² would give 0 in float64; the projection formula keeps the
+    # digits
     g = torch.Generator().manual_seed(0)
     a = torch.rand(3, 50, generator=g, dtype=torch.float64)
     u = torch.randn(3, 50, generator=g, dtype=torch.float64)
@@ -44,7 +47,8 @@ def test_robust_sin2_resolves_tiny_angles():
 
 
 def test_mean_matches_algorithm1_within_monte_carlo_error():
-    # width 256, depth 5 from θ_0 = π/2: the 1/n law is accurate here (note §8.4: error ≤ 0.003 at ℓ = 5,
+    # width 256, depth 5 from θ_0 = π/2: the 1/n law is accurate here (note §8.4: error ≤ 0.003 at ℓ =
+    # 5,
     # far below the MC standard error of 320 networks ≈ 0.01). Tolerance: 4 standard errors.
     from depthlab.angles.predict import predict_mean_path
 

@@ -15,9 +15,19 @@ def test_registered():
 
 
 def _sweep(alg1_last):
-    return pd.DataFrame({"width": [64, 64], "layer": [0, 50], "markov_mean": [0.0, -5.0],
-                         "markov_sem": [0.0, 0.02], "alg1_mean": [0.0, alg1_last], "inf_width": [0.0, -3.7],
-                         "full_mean": [float("nan")] * 2, "full_sem": [float("nan")] * 2, "collapsed": [0, 0]})
+    return pd.DataFrame(
+        {
+            "width": [64, 64],
+            "layer": [0, 50],
+            "markov_mean": [0.0, -5.0],
+            "markov_sem": [0.0, 0.02],
+            "alg1_mean": [0.0, alg1_last],
+            "inf_width": [0.0, -3.7],
+            "full_mean": [float("nan")] * 2,
+            "full_sem": [float("nan")] * 2,
+            "collapsed": [0, 0],
+        }
+    )
 
 
 def test_mean_law_verdicts():

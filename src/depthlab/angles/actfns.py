@@ -1,7 +1,8 @@
 """Activation functions for the angle simulators: ReLU (the paper's), leaky ReLU, tanh, GELU.
 
 An activation is named by a string: ``"relu"``, ``"tanh"``, ``"gelu"``, ``"leaky_relu"`` (slope 0.1) or
-``"leaky_relu:0.2"`` (slope 0.2). Each has a default weight gain σ_w (the He/critical choice for the homogeneous
+``"leaky_relu:0.2"`` (slope 0.2). Each has a default weight gain σ_w (the He/critical choice for the
+homogeneous
 ones: σ_w² = 2/(1+a²); 1 for tanh, the bias-free edge of chaos; √2 for GELU, the ReLU-like choice).
 """
 
@@ -29,7 +30,8 @@ class Activation:
         torch_fn: elementwise function on tensors.
         numpy_fn: the same on NumPy arrays (used by quadrature).
         gain: default σ_w.
-        homogeneous: positively 1-homogeneous (φ(cx) = cφ(x), c > 0): angles then do not depend on scale.
+        homogeneous: positively 1-homogeneous (φ(cx) = cφ(x), c > 0): angles then do not depend on
+        scale.
     """
 
     name: str
@@ -50,14 +52,26 @@ def get_activation(spec: str | Activation) -> Activation:
         try:
             a = float(arg) if arg else 0.1
         except ValueError:
-            raise InputError(f"leaky_relu slope must be a number, got {arg!r} (e.g. leaky_relu:0.2)") from None
+            raise InputError(
+                f"leaky_relu slope must be a number, got {arg!r} (e.g. leaky_relu:0.2)"
+            ) from None
         if not 0.0 <= a < 1.0:
             raise InputError(f"leaky_relu slope must be in [0, 1), got {a}")
-        return Activation(f"leaky_relu:{a:g}", lambda x: torch.nn.functional.leaky_relu(x, a),
-                          lambda x: np.where(x > 0, x, a * x), math.sqrt(2.0 / (1.0 + a * a)), True)
+        return Activation(
+            f"leaky_relu:{a:g}",
+            lambda x: torch.nn.functional.leaky_relu(x, a),
+            lambda x: np.where(x > 0, x, a * x),
+            math.sqrt(2.0 / (1.0 + a * a)),
+            True,
+        )
     if name == "tanh" and not arg:
         return Activation("tanh", torch.tanh, np.tanh, 1.0, False)
     if name == "gelu" and not arg:
-        return Activation("gelu", torch.nn.functional.gelu, lambda x: 0.5 * x * (1.0 + erf(x / math.sqrt(2.0))),
-                          math.sqrt(2.0), False)
+        return Activation(
+            "gelu",
+            torch.nn.functional.gelu,
+            lambda x: 0.5 * x * (1.0 + erf(x / math.sqrt(2.0))),
+            math.sqrt(2.0),
+            False,
+        )
     raise InputError(f"unknown activation {spec!r}; choose one of: relu, leaky_relu[:slope], tanh, gelu")

@@ -1,15 +1,20 @@
-"""``depthlab angles …``: predict, simulate and plot the vanishing angle of deep ReLU networks (Jakub & Nica)."""
+"""``depthlab angles …``: predict, simulate and plot the vanishing angle of deep ReLU networks (Jakub &
+Nica)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import numpy as np
 import typer
 
-# ``app`` is created before importing depthlab.cli: importing that package registers every study, and this
-# study's module imports ``app`` from here (a cycle that is harmless once ``app`` exists).
+from depthlab.errors import ConfigError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
 app = typer.Typer(
     name="angles",
     help="Depth degeneracy (Jakub & Nica, arXiv 2302.09712): how the angle θ_ℓ between two inputs shrinks "
@@ -20,13 +25,47 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-from depthlab.cli.common import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors  # noqa: E402
-from depthlab.errors import ConfigError  # noqa: E402
+# Importing anything under ``depthlab.cli`` runs its __init__, which loads every registered study —
+# including
+# this one, whose module imports ``app`` from here. So ``depthlab.cli.common`` is imported only when a
+# command
+# runs, and its shared option types are restated here (same help texts).
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")
+]
+SeedOption = Annotated[int, typer.Option(help="Root random seed; every random draw derives from it.")]
+DeviceOption = Annotated[
+    str, typer.Option(help="Compute device: auto (CUDA if available), cpu, cuda, cuda:N.")
+]
+
+
+def handle_errors(func: F) -> F:
+    """:func:`depthlab.cli.common.handle_errors`, imported when the command runs (see above)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from depthlab.cli.common import handle_errors as _handle
+
+        return _handle(func)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit_json(obj: Any) -> None:
+    from depthlab.cli.common import emit_json as _emit
+
+    _emit(obj)
+
 
 WidthOption = Annotated[int, typer.Option("--width", "-n", help="Width n of every hidden layer (≥ 2).")]
-WidthsOption = Annotated[str | None, typer.Option(
-    "--widths", help="Comma-separated widths n_1,…,n_L of the layers (overrides --width/--depth). "
-    "The width of layer ℓ+1 enters the step θ_ℓ → θ_{ℓ+1}.")]
+WidthsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--widths",
+        help="Comma-separated widths n_1,…,n_L of the layers (overrides --width/--depth). "
+        "The width of layer ℓ+1 enters the step θ_ℓ → θ_{ℓ+1}.",
+    ),
+]
 DepthOption = Annotated[int, typer.Option("--depth", "-L", help="Number of layers L (≥ 1).")]
 Theta0Option = Annotated[float, typer.Option("--theta0", "-t", help="Input angle θ_0 in radians, in [0, π].")]
 
@@ -45,9 +84,15 @@ def _widths(width: int, depth: int, widths: str | None) -> list[int]:
 
 @app.command()
 @handle_errors
-def predict(width: WidthOption = 256, depth: DepthOption = 30, theta0: Theta0Option = 0.1,
-            widths: WidthsOption = None, json: JsonOption = False) -> None:
-    """Predicted mean of ln sin²θ_ℓ per layer (Algorithm 1, Theorem 1) and the infinite-width angles (eq. 12).
+def predict(
+    width: WidthOption = 256,
+    depth: DepthOption = 30,
+    theta0: Theta0Option = 0.1,
+    widths: WidthsOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Predicted mean of ln sin²θ_ℓ per layer (Algorithm 1, Theorem 1) and the infinite-width angles
+    (eq. 12).
 
     Example: depthlab angles predict --width 64 --depth 50 --theta0 1.5708 --json
     """
@@ -58,7 +103,8 @@ def predict(width: WidthOption = 256, depth: DepthOption = 30, theta0: Theta0Opt
     ws = _widths(width, depth, widths)
     p = predict_mean_path(t0, ws)
     out = {
-        "theta0": t0, "widths": ws,
+        "theta0": t0,
+        "widths": ws,
         "mean_log_sin2": np.asarray(p["mean_log_sin2"]).tolist(),
         "theta": np.asarray(p["theta"]).tolist(),
         "infinite_width_theta": np.asarray(p["infinite_width_theta"]).tolist(),
@@ -76,22 +122,37 @@ def predict(width: WidthOption = 256, depth: DepthOption = 30, theta0: Theta0Opt
     for col in ("layer", "E ln sin²θ (Alg. 1)", "θ (Alg. 1)", "θ (infinite width)"):
         tab.add_column(col, justify="right")
     for ell in range(len(ws) + 1):
-        tab.add_row(str(ell), f"{out['mean_log_sin2'][ell]:.4f}", f"{out['theta'][ell]:.5f}",
-                    f"{out['infinite_width_theta'][ell]:.5f}")
+        tab.add_row(
+            str(ell),
+            f"{out['mean_log_sin2'][ell]:.4f}",
+            f"{out['theta'][ell]:.5f}",
+            f"{out['infinite_width_theta'][ell]:.5f}",
+        )
     console().print(tab)
 
 
 @app.command()
 @handle_errors
 def simulate(
-    width: WidthOption = 256, depth: DepthOption = 30, theta0: Theta0Option = 0.1, widths: WidthsOption = None,
-    networks: Annotated[int, typer.Option("--networks", "-M", help="Number of random networks (≥ 1).")] = 1000,
-    method: Annotated[str, typer.Option(help="full: whole networks as stacked (M, n, n) weight tensors; "
-                                        "markov: the exact O(n)-per-layer chain (same law, much faster).")]
-    = "markov",
+    width: WidthOption = 256,
+    depth: DepthOption = 30,
+    theta0: Theta0Option = 0.1,
+    widths: WidthsOption = None,
+    networks: Annotated[
+        int, typer.Option("--networks", "-M", help="Number of random networks (≥ 1).")
+    ] = 1000,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="full: whole networks as stacked (M, n, n) weight tensors; "
+            "markov: the exact O(n)-per-layer chain (same law, much faster)."
+        ),
+    ] = "markov",
     activation: Annotated[str, typer.Option(help="relu (paper), leaky_relu[:slope], tanh, gelu.")] = "relu",
     sigma_b: Annotated[float, typer.Option("--sigma-b", help="Bias standard deviation (0 = paper).")] = 0.0,
-    seed: SeedOption = 0, device: DeviceOption = "cpu", json: JsonOption = False,
+    seed: SeedOption = 0,
+    device: DeviceOption = "cpu",
+    json: JsonOption = False,
 ) -> None:
     """Monte Carlo of θ_ℓ over many random networks: mean and SD of ln sin²θ_ℓ per layer.
 
@@ -113,24 +174,40 @@ def simulate(
 
     from depthlab.progress import console
 
-    tab = Table(title=f"{method} MC: {run.networks} networks, θ_0 = {run.theta0:g}, {run.activation}, "
-                f"{run.seconds:.2f} s on {run.device}")
+    tab = Table(
+        title=f"{method} MC: {run.networks} networks, θ_0 = {run.theta0:g}, {run.activation}, "
+        f"{run.seconds:.2f} s on {run.device}"
+    )
     for col in ("layer", "width", "mean ln sin²θ", "± SE", "SD", "collapsed"):
         tab.add_column(col, justify="right")
     for ell in range(run.depth + 1):
-        tab.add_row(str(ell), str(ws[ell - 1]) if ell else "input", f"{out['mean_log_sin2'][ell]:.4f}",
-                    f"{out['sem_log_sin2'][ell]:.4f}", f"{out['sd_log_sin2'][ell]:.4f}", str(out["collapsed"][ell]))
+        tab.add_row(
+            str(ell),
+            str(ws[ell - 1]) if ell else "input",
+            f"{out['mean_log_sin2'][ell]:.4f}",
+            f"{out['sem_log_sin2'][ell]:.4f}",
+            f"{out['sd_log_sin2'][ell]:.4f}",
+            str(out["collapsed"][ell]),
+        )
     console().print(tab)
 
 
 @app.command()
 @handle_errors
 def figure(
-    which: Annotated[str, typer.Argument(help="fig1 (paper Fig. 1), fig2 (paper Fig. 2), sweep (widths 256/64/16), "
-                                         "activations, training, or all.")] = "all",
+    which: Annotated[
+        str,
+        typer.Argument(
+            help="fig1 (paper Fig. 1), fig2 (paper Fig. 2), sweep (widths 256/64/16), "
+            "activations, training, or all."
+        ),
+    ] = "all",
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG files.")] = Path("figures"),
-    scale: Annotated[str, typer.Option(help="quick (minutes on a CPU) or full (the paper's sizes).")] = "quick",
-    seed: SeedOption = 0, device: DeviceOption = "cpu",
+    scale: Annotated[
+        str, typer.Option(help="quick (minutes on a CPU) or full (the paper's sizes).")
+    ] = "quick",
+    seed: SeedOption = 0,
+    device: DeviceOption = "cpu",
 ) -> None:
     """Draw the study's figures (Monte Carlo against the predictions) into PNG files."""
     from depthlab.angles import experiment as ex
@@ -155,8 +232,9 @@ def figure(
             from depthlab.angles.activations import compare_activations
 
             rows = compare_activations(1.0, 256, 20, 2000, seed=seed, device=device)
-            rows += compare_activations(1.0, 256, 20, 2000, activations=("relu", "tanh"), sigma_b=0.3, seed=seed,
-                                        device=device)
+            rows += compare_activations(
+                1.0, 256, 20, 2000, activations=("relu", "tanh"), sigma_b=0.3, seed=seed, device=device
+            )
             fig = fg.activations(pd.DataFrame(rows))
         else:
             import pandas as pd
@@ -167,4 +245,3 @@ def figure(
             fig = fg.training(pd.DataFrame(rows), summary)
         written.append(str(save_figure(fig, out / f"angles_{name}.png")))
     typer.echo("\n".join(written))
-

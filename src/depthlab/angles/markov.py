@@ -1,19 +1,26 @@
 """The exact O(n)-per-layer Markov-chain simulator of the layer-to-layer angle.
 
-Given layer ℓ, the rows of ``W^{ℓ+1}`` are independent of ``φ^ℓ_α, φ^ℓ_β``, so the n_{ℓ+1} pre-activation pairs
+Given layer ℓ, the rows of ``W^{ℓ+1}`` are independent of ``φ^ℓ_α, φ^ℓ_β``, so the n_{ℓ+1}
+pre-activation pairs
 ``(z_i(x_α), z_i(x_β))`` are i.i.d. bivariate normal with covariance
 
     C = (σ_w²/n_ℓ) · Gram(φ^ℓ_α, φ^ℓ_β) + σ_b² · 1 1ᵀ
 
-(Jakub & Nica, arXiv 2302.09712, eq. 57, with biases added). Hence the chain state ``s_ℓ = Gram/n_ℓ`` (three
+(Jakub & Nica, arXiv 2302.09712, eq. 57, with biases added). Hence the chain state ``s_ℓ = Gram/n_ℓ``
+(three
 numbers) is a Markov chain and one step needs only 2·n_{ℓ+1} fresh normals: ``z_α = √C11 G``,
-``z_β = √C22 (cos ψ G + sin ψ W)`` with ψ the angle of C. For the bias-free ReLU network this is the note's
-reduction "draw G, W, set Ĝ = G cos θ + W sin θ, measure the angle of φ(G), φ(Ĝ)", and the width that enters the
+``z_β = √C22 (cos ψ G + sin ψ W)`` with ψ the angle of C. For the bias-free ReLU network this is the
+note's
+reduction "draw G, W, set Ĝ = G cos θ + W sin θ, measure the angle of φ(G), φ(Ĝ)", and the width that
+enters the
 step θ_ℓ → θ_{ℓ+1} is **n_{ℓ+1}**, the width of the new layer (the number of i.i.d. neuron pairs).
 
-It has the same law as :func:`depthlab.angles.montecarlo.simulate_full` for every activation, bias and width
-profile (tested by two-sample KS tests in ``tests/angles/test_markov.py``) at O(n) instead of O(n²) cost per layer.
-sin²ψ is computed from the determinant of C written as ``σ_w⁴ k11 k22 sin²θ + σ_w² σ_b² |φ_α − φ_β|²/n`` so that
+It has the same law as :func:`depthlab.angles.montecarlo.simulate_full` for every activation, bias and
+width
+profile (tested by two-sample KS tests in ``tests/angles/test_markov.py``) at O(n) instead of O(n²)
+cost per layer.
+sin²ψ is computed from the determinant of C written as ``σ_w⁴ k11 k22 sin²θ + σ_w² σ_b² |φ_α −
+φ_β|²/n`` so that
 tiny angles keep full relative precision.
 """
 
@@ -44,13 +51,24 @@ from depthlab.errors import InputError
 STREAM_MARKOV = 2
 
 
-def simulate_markov(theta0: float, widths: Sequence[int] | int, networks: int, *, depth: int | None = None,
-                    seed: int = 0, device: str | torch.device = "cpu", activation: str | Activation = "relu",
-                    sigma_w: float | None = None, sigma_b: float = 0.0, chunk: int | None = None,
-                    dtype: torch.dtype = REAL) -> AngleRun:
+def simulate_markov(
+    theta0: float,
+    widths: Sequence[int] | int,
+    networks: int,
+    *,
+    depth: int | None = None,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    activation: str | Activation = "relu",
+    sigma_w: float | None = None,
+    sigma_b: float = 0.0,
+    chunk: int | None = None,
+    dtype: torch.dtype = REAL,
+) -> AngleRun:
     """Simulate ``networks`` independent chain paths θ_0 → θ_1 → … → θ_L.
 
-    Args and return value as :func:`depthlab.angles.montecarlo.simulate_full` (``chunk`` = paths per stacked
+    Args and return value as :func:`depthlab.angles.montecarlo.simulate_full` (``chunk`` = paths per
+    stacked
     tensor, a multiple of 64, default 4096 on CPU and 65536 on CUDA; results do not depend on it).
     """
     theta0 = check_theta0(theta0)
@@ -74,14 +92,33 @@ def simulate_markov(theta0: float, widths: Sequence[int] | int, networks: int, *
         sin2s.append(s2)
     synchronize(dev)
     seconds = time.perf_counter() - t0
-    return new_result(torch.cat(thetas)[:m_total], torch.cat(sin2s)[:m_total], widths=ws, theta0=theta0,
-                      method="markov", seed=int(seed), activation=act.name, sigma_w=gain, sigma_b=sigma_b,
-                      seconds=seconds, device=str(dev))
+    return new_result(
+        torch.cat(thetas)[:m_total],
+        torch.cat(sin2s)[:m_total],
+        widths=ws,
+        theta0=theta0,
+        method="markov",
+        seed=int(seed),
+        activation=act.name,
+        sigma_w=gain,
+        sigma_b=sigma_b,
+        seconds=seconds,
+        device=str(dev),
+    )
 
 
-def _chain_chunk(theta0: float, ws: tuple[int, ...], first_block: int, nblocks: int, seed: int,
-                 dev: torch.device, act: Activation, gain: float, sigma_b: float,
-                 dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+def _chain_chunk(
+    theta0: float,
+    ws: tuple[int, ...],
+    first_block: int,
+    nblocks: int,
+    seed: int,
+    dev: torch.device,
+    act: Activation,
+    gain: float,
+    sigma_b: float,
+    dtype: torch.dtype,
+) -> tuple[torch.Tensor, torch.Tensor]:
     c = nblocks * BLOCK
     depth = len(ws)
     theta = torch.empty(c, depth + 1, dtype=torch.float64, device=dev)
@@ -102,8 +139,9 @@ def _chain_chunk(theta0: float, ws: tuple[int, ...], first_block: int, nblocks: 
         sin_psi = torch.sqrt(s2_pre.clamp(0.0, 1.0))
         cos_psi = torch.sign(c12) * torch.sqrt((1.0 - s2_pre).clamp(0.0, 1.0))
         za = torch.sqrt(c11).to(dtype).unsqueeze(-1) * g[:, 0]
-        zb = torch.sqrt(c22).to(dtype).unsqueeze(-1) * (cos_psi.to(dtype).unsqueeze(-1) * g[:, 0]
-                                                        + sin_psi.to(dtype).unsqueeze(-1) * g[:, 1])
+        zb = torch.sqrt(c22).to(dtype).unsqueeze(-1) * (
+            cos_psi.to(dtype).unsqueeze(-1) * g[:, 0] + sin_psi.to(dtype).unsqueeze(-1) * g[:, 1]
+        )
         st = pair_stats(act.torch_fn(za).to(f64), act.torch_fn(zb).to(f64))
         theta[:, ell] = st["theta"]
         sin2[:, ell] = st["sin2"]

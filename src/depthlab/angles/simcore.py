@@ -1,17 +1,24 @@
-"""Shared pieces of the angle simulators: input checks, seeded block draws, robust angle measurement, results.
+"""Shared pieces of the angle simulators: input checks, seeded block draws, robust angle measurement,
+results.
 
-Both simulators (:mod:`depthlab.angles.montecarlo`, the full network, and :mod:`depthlab.angles.markov`, the exact
-O(n)-per-layer reduction) follow the setting of Jakub & Nica (arXiv 2302.09712, JMLR 25(239) 2024, Table 2):
+Both simulators (:mod:`depthlab.angles.montecarlo`, the full network, and
+:mod:`depthlab.angles.markov`, the exact
+O(n)-per-layer reduction) follow the setting of Jakub & Nica (arXiv 2302.09712, JMLR 25(239) 2024,
+Table 2):
 
 * two unit inputs ``x_α = e_1`` and ``x_β = cos θ_0 e_1 + sin θ_0 e_2``;
-* ``z^1 = W^1 x`` and ``z^{ℓ+1} = (σ_w/√n_ℓ) W^{ℓ+1} φ(z^ℓ) (+ σ_b b^{ℓ+1})`` with i.i.d. N(0, 1) weights
+* ``z^1 = W^1 x`` and ``z^{ℓ+1} = (σ_w/√n_ℓ) W^{ℓ+1} φ(z^ℓ) (+ σ_b b^{ℓ+1})`` with i.i.d. N(0, 1)
+  weights
   (σ_w = √2, σ_b = 0, φ = ReLU is the paper's bias-free He network);
-* ``θ_ℓ`` is the angle between the **post-activation** vectors ``φ(z^ℓ(x_α))`` and ``φ(z^ℓ(x_β))``; ``θ_0`` is the
+* ``θ_ℓ`` is the angle between the **post-activation** vectors ``φ(z^ℓ(x_α))`` and ``φ(z^ℓ(x_β))``;
+  ``θ_0`` is the
   input angle.
 
-Randomness: networks (or chain paths) are grouped into fixed seed blocks of :data:`BLOCK` consecutive indices, and
+Randomness: networks (or chain paths) are grouped into fixed seed blocks of :data:`BLOCK` consecutive
+indices, and
 block ``k``'s draws at layer ``ℓ`` come from a generator seeded by ``(seed, stream, k, ℓ)``
-(:func:`depthlab.seeding.torch_seed`). Network ``m``'s weights therefore depend only on ``(seed, m)`` — never on
+(:func:`depthlab.seeding.torch_seed`). Network ``m``'s weights therefore depend only on ``(seed, m)`` —
+never on
 how many networks are simulated or how they are chunked.
 """
 
@@ -29,12 +36,14 @@ from depthlab.errors import InputError
 from depthlab.seeding import torch_seed
 from depthlab.validate import finite_float, positive_int
 
-#: Networks/paths per seed block (see module docstring). Part of the method: changing it changes the draws.
+#: Networks/paths per seed block (see module docstring). Part of the method: changing it changes the
+# draws.
 BLOCK = 64
 
 
 def check_theta0(theta0: Any) -> float:
-    """The input angle θ_0 as a float in [0, π]; a clear :class:`~depthlab.errors.InputError` otherwise."""
+    """The input angle θ_0 as a float in [0, π]; a clear :class:`~depthlab.errors.InputError`
+    otherwise."""
     try:
         x = float(theta0)
     except (TypeError, ValueError):
@@ -47,11 +56,13 @@ def check_theta0(theta0: Any) -> float:
 def check_widths(widths: Sequence[int] | int, depth: int | None = None) -> tuple[int, ...]:
     """Layer widths ``(n_1, …, n_L)`` as a tuple of ints ≥ 2.
 
-    ``widths`` is either one int (every layer) together with ``depth``, or a sequence with one width per layer
+    ``widths`` is either one int (every layer) together with ``depth``, or a sequence with one width
+    per layer
     (``depth`` then must be None or equal to its length).
 
     Raises:
-        InputError: a width below 2 (an angle between two vectors needs at least 2 neurons), depth < 1, or a
+        InputError: a width below 2 (an angle between two vectors needs at least 2 neurons), depth < 1,
+        or a
             length mismatch.
     """
     if isinstance(widths, int | np.integer) and not isinstance(widths, bool):
@@ -91,18 +102,20 @@ def block_generator(seed: int, stream: int, block: int, layer: int, device: torc
 
 
 def fill_normal(out: torch.Tensor, seed: int, stream: int, first_block: int, layer: int) -> torch.Tensor:
-    """Fill ``out`` ``(blocks·BLOCK, …)`` in place with N(0, 1), block ``first_block + j`` in rows ``j·BLOCK …``."""
+    """Fill ``out`` ``(blocks·BLOCK, …)`` in place with N(0, 1), block ``first_block + j`` in rows
+    ``j·BLOCK …``."""
     nblocks = out.shape[0] // BLOCK
     for j in range(nblocks):
         gen = block_generator(seed, stream, first_block + j, layer, out.device)
-        out[j * BLOCK:(j + 1) * BLOCK].normal_(generator=gen)
+        out[j * BLOCK : (j + 1) * BLOCK].normal_(generator=gen)
     return out
 
 
 def pair_stats(a: torch.Tensor, b: torch.Tensor) -> dict[str, torch.Tensor]:
     """Gram statistics of vector pairs ``a, b`` of shape ``(P, n)``, each ``(P,)``, divided by n.
 
-    ``sin2`` is computed robustly as ``|b − (a·b/|a|²) a|² / |b|²`` (no cancellation in ``1 − cos²``), so angles
+    ``sin2`` is computed robustly as ``|b − (a·b/|a|²) a|² / |b|²`` (no cancellation in ``1 − cos²``),
+    so angles
     down to ~1e-15 are resolved in float64; ``d2 = |a − b|²/n``. A zero vector gives NaN angles.
     """
     n = a.shape[-1]
@@ -115,7 +128,14 @@ def pair_stats(a: torch.Tensor, b: torch.Tensor) -> dict[str, torch.Tensor]:
     cos = ab / torch.sqrt(aa * bb)
     theta = torch.atan2(torch.sqrt(sin2), cos)
     d = a - b
-    return {"k11": aa / n, "k22": bb / n, "k12": ab / n, "sin2": sin2, "theta": theta, "d2": (d * d).sum(-1) / n}
+    return {
+        "k11": aa / n,
+        "k22": bb / n,
+        "k12": ab / n,
+        "sin2": sin2,
+        "theta": theta,
+        "d2": (d * d).sum(-1) / n,
+    }
 
 
 @dataclass
@@ -123,7 +143,8 @@ class AngleRun:
     """The angles of M simulated networks (or chain paths) at every layer.
 
     Attributes:
-        theta: ``(M, L+1)`` float64 — column 0 is θ_0, column ℓ the post-activation angle at layer ℓ (NaN if a
+        theta: ``(M, L+1)`` float64 — column 0 is θ_0, column ℓ the post-activation angle at layer ℓ
+        (NaN if a
             layer's output vector was exactly zero).
         sin2: ``(M, L+1)`` float64 sin²θ_ℓ (robustly computed; exactly 0 for a collapsed pair).
         widths: ``(n_1, …, n_L)``.
@@ -163,7 +184,8 @@ class AngleRun:
             return np.log(self.sin2)
 
     def collapsed(self) -> np.ndarray:
-        """``(L+1,)`` number of paths with sin²θ_ℓ = 0 exactly or an undefined angle (excluded from the stats)."""
+        """``(L+1,)`` number of paths with sin²θ_ℓ = 0 exactly or an undefined angle (excluded from the
+        stats)."""
         return (~np.isfinite(self.log_sin2)).sum(axis=0)
 
     def mean_log_sin2(self) -> np.ndarray:
@@ -212,12 +234,18 @@ class AngleRun:
         }
 
 
-def initial_pair(theta0: float, n1: int, w: torch.Tensor, bias: torch.Tensor | None = None,
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
+def initial_pair(
+    theta0: float,
+    n1: int,
+    w: torch.Tensor,
+    bias: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """First-layer pre-activations from the two unit inputs.
 
-    ``w`` is ``(P, n_1, 2)``: the two columns of W^1 that meet ``x_α = e_1`` and ``x_β = cos θ_0 e_1 + sin θ_0 e_2``
-    (the other input columns multiply zeros, so drawing them would not change anything). Returns ``(P, n_1)`` each.
+    ``w`` is ``(P, n_1, 2)``: the two columns of W^1 that meet ``x_α = e_1`` and ``x_β = cos θ_0 e_1 +
+    sin θ_0 e_2``
+    (the other input columns multiply zeros, so drawing them would not change anything). Returns ``(P,
+    n_1)`` each.
     """
     za = w[..., 0]
     zb = math.cos(theta0) * w[..., 0] + math.sin(theta0) * w[..., 1]
@@ -228,4 +256,6 @@ def initial_pair(theta0: float, n1: int, w: torch.Tensor, bias: torch.Tensor | N
 
 
 def new_result(theta: torch.Tensor, sin2: torch.Tensor, **kw: Any) -> AngleRun:
-    return AngleRun(theta=theta.cpu().numpy().astype(np.float64), sin2=sin2.cpu().numpy().astype(np.float64), **kw)
+    return AngleRun(
+        theta=theta.cpu().numpy().astype(np.float64), sin2=sin2.cpu().numpy().astype(np.float64), **kw
+    )

@@ -1,8 +1,11 @@
 """Thin adapter from the experiment side to the theory modules of :mod:`depthlab.angles`.
 
-The experiments, CLI and study only need a few predictions, always as arrays indexed by layer ``0 … L`` (index 0 is
-the input angle θ_0). Keeping the translation here means the experiment code does not depend on the exact return
-types of the theory functions (Algorithm 1, Approximation 2, Theorem 1, eq. 12 of Jakub & Nica, arXiv 2302.09712).
+The experiments, CLI and study only need a few predictions, always as arrays indexed by layer ``0 … L``
+(index 0 is
+the input angle θ_0). Keeping the translation here means the experiment code does not depend on the
+exact return
+types of the theory functions (Algorithm 1, Approximation 2, Theorem 1, eq. 12 of Jakub & Nica, arXiv
+2302.09712).
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ def _get(obj: Any, *names: str) -> Any:
             return obj[n]
         if not isinstance(obj, dict) and hasattr(obj, n):
             return getattr(obj, n)
-    raise KeyError(f"none of {names} in theory output (keys: {list(obj) if isinstance(obj, dict) else dir(obj)})")
+    raise KeyError(
+        f"none of {names} in theory output (keys: {list(obj) if isinstance(obj, dict) else dir(obj)})"
+    )
 
 
 def mu_sigma2(theta: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -65,7 +70,8 @@ def infinite_log_sin2(theta0: float, depth: int) -> np.ndarray:
 
 
 def density(theta0: float, widths: Sequence[int], grid: np.ndarray | None = None) -> DensityPrediction:
-    """Approximation 2 propagated layer by layer (``predict_density``; has ``mean``, ``sd``, ``cdf(layer)``)."""
+    """Approximation 2 propagated layer by layer (``predict_density``; has ``mean``, ``sd``,
+    ``cdf(layer)``)."""
     from depthlab.angles.predict import predict_density
 
     return predict_density(theta0, list(widths), grid)
