@@ -37,6 +37,16 @@ from depthlab.angles.montecarlo import simulate_full, simulate_loop
 from depthlab.device import describe_device, resolve_device, synchronize
 
 
+def _load() -> float | None:
+    """1-minute load average (timings on a shared machine are only comparable at low load)."""
+    try:
+        import os
+
+        return os.getloadavg()[0]
+    except (OSError, AttributeError):
+        return None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--networks", type=int, default=64, help="networks in the stacked full-network run")
@@ -46,7 +56,10 @@ def main() -> None:
     ap.add_argument("--theta0", type=float, default=math.pi / 2)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--dtype", default="float64", choices=["float64", "float32"])
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     dev = resolve_device(args.device)
     dtype = torch.float64 if args.dtype == "float64" else torch.float32
     w, L, m = args.width, args.depth, args.networks
@@ -71,6 +84,7 @@ def main() -> None:
 
     out = {
         "device": describe_device(dev),
+        "load_average_1min": _load(),
         "dtype": args.dtype,
         "width": w,
         "depth": L,

@@ -218,8 +218,8 @@ def run(ctx: StudyContext) -> StudyOutput:
         )
     )
     small = [
-        ex.one_step_check(16, 0.1, 20000 if scale == "quick" else 200000, seed, dev),
-        ex.one_step_check(64, 0.1, 20000 if scale == "quick" else 200000, seed, dev),
+        ex.one_step_check(16, 0.1, 10000 if scale == "quick" else 200000, seed, dev),
+        ex.one_step_check(64, 0.1, 10000 if scale == "quick" else 200000, seed, dev),
     ]
     tables["one_step_small_width"] = pd.DataFrame(small)
     s16 = small[0]
@@ -267,7 +267,7 @@ def run(ctx: StudyContext) -> StudyOutput:
     from depthlab.angles.activations import compare_activations, infinite_width_map
     from depthlab.angles.theory_link import infinite_theta
 
-    act_m = 2000 if scale == "quick" else 20000
+    act_m = 1000 if scale == "quick" else 20000
     rows_a = compare_activations(1.0, 256, 20, act_m, seed=seed, device=dev)
     rows_a += compare_activations(
         1.0, 256, 20, act_m, activations=("relu", "tanh"), sigma_b=0.3, seed=seed, device=dev
