@@ -16,9 +16,11 @@ from depthlab.angles.finite import (
     SIGMA2_THETA2_CORRECTED,
     SIGMA2_THETA2_PRINTED,
     approx1_step,
+    log_sin2,
     mu,
     mu_minus_log_sin2,
     mu_series,
+    mu_sigma2,
     rho,
     sigma2,
     sigma2_limit,
@@ -26,7 +28,7 @@ from depthlab.angles.finite import (
     theorem1_mpmath,
 )
 from depthlab.angles.infinite import infinite_width_angles, infinite_width_asymptote, infinite_width_map
-from depthlab.angles.jab import J, J_bessel, J_gauss_legendre, J_quadrature, J_recurrence
+from depthlab.angles.jab import J, J_bessel, J_gauss_legendre, J_near_pi, J_quadrature, J_recurrence
 from depthlab.angles.predict import DensityPrediction, predict_density, predict_mean_path, theta_from_log_sin2
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "J",
     "J_bessel",
     "J_gauss_legendre",
+    "J_near_pi",
     "J_quadrature",
     "J_recurrence",
     "P",
@@ -49,9 +52,11 @@ __all__ = [
     "infinite_width_angles",
     "infinite_width_asymptote",
     "infinite_width_map",
+    "log_sin2",
     "mu",
     "mu_minus_log_sin2",
     "mu_series",
+    "mu_sigma2",
     "predict_density",
     "predict_mean_path",
     "rho",

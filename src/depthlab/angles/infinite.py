@@ -11,8 +11,9 @@ Schoenholz et al. 2017, Hayou et al. 2019 Lemma 1 and Hanin 2023 Prop. C.1; the 
 research note §2).
 
 Numerics: 1 − cos θ_{ℓ+1} = [2π sin²(θ/2) − (sin θ − θ cos θ)] / π is evaluated with a Taylor series for
-sin θ − θ cos θ below θ = 0.5, and θ_{ℓ+1} = 2 arcsin(√((1 − cos θ_{ℓ+1})/2)), so the iteration keeps full
-relative precision for angles down to ~1e-150 (a plain arccos loses everything below θ ≈ 1e-8).
+sin θ − θ cos θ below θ = 0.5, and θ_{ℓ+1} = 2 arcsin(√((1 − cos θ_{ℓ+1})/2)) (below θ = 0.5 written as
+2 arcsin(θ √(r/2)) with r = (1 − cos θ_{ℓ+1})/θ², so θ² never underflows): the iteration keeps full
+relative precision for every positive double (a plain arccos loses everything below θ ≈ 1e-8).
 """
 
 from __future__ import annotations
@@ -70,7 +71,31 @@ def infinite_width_map(theta: ArrayLike) -> np.ndarray:
     """
     t = check_theta(theta)
     u = np.clip(one_minus_cos_next(t), 0.0, 1.0)
-    return 2.0 * np.arcsin(np.sqrt(0.5 * u))
+    out = 2.0 * np.arcsin(np.sqrt(0.5 * u))
+    small = (t < _SERIES_BELOW) & (t > 0)
+    if np.any(small):  # θ_{ℓ+1} = 2 arcsin(θ √(r/2)), r = (1 − cos θ_{ℓ+1})/θ² = O(1): no underflow of θ²
+        ts = t[small]
+        poly = np.zeros_like(ts)
+        for c in _F_COEF[::-1]:
+            poly = poly * (ts * ts) + c
+        r = (2.0 * np.pi * (np.sinc(0.5 * ts / np.pi) * 0.5) ** 2 - ts * poly) / np.pi
+        out[small] = 2.0 * np.arcsin(ts * np.sqrt(0.5 * r))
+    return out
+
+
+def _next_angle(t: float) -> float:
+    """Scalar :func:`infinite_width_map` (no validation), the same formulas in :mod:`math`."""
+    if t < _SERIES_BELOW:
+        if t == 0.0:
+            return 0.0
+        poly = 0.0
+        for c in _F_COEF[::-1]:
+            poly = poly * t * t + float(c)
+        r = (2.0 * math.pi * (math.sin(0.5 * t) / t) ** 2 - t * poly) / math.pi
+        return 2.0 * math.asin(t * math.sqrt(0.5 * r))
+    u = (2.0 * math.pi * math.sin(0.5 * t) ** 2 - (math.sin(t) - t * math.cos(t))) / math.pi
+    u = min(max(u, 0.0), 1.0)
+    return 2.0 * math.asin(math.sqrt(0.5 * u))
 
 
 def infinite_width_angles(theta0: float, depth: int) -> np.ndarray:
@@ -87,16 +112,15 @@ def infinite_width_angles(theta0: float, depth: int) -> np.ndarray:
         InputError: θ_0 outside [0, π] or depth < 1.
 
     Example:
-        >>> float(np.cos(infinite_width_angles(np.pi / 2, 1)[1]))  # = 1/π
-        0.3183098861837907
+        >>> round(float(np.cos(infinite_width_angles(np.pi / 2, 1)[1])), 12)  # = 1/π
+        0.318309886184
     """
     t = check_scalar_theta(theta0, "theta0")
     depth = check_depth(depth)
     out = np.empty(depth + 1)
     out[0] = t
     for ell in range(depth):
-        u = min(max(float(one_minus_cos_next(out[ell])), 0.0), 1.0)
-        out[ell + 1] = 2.0 * math.asin(math.sqrt(0.5 * u))
+        out[ell + 1] = _next_angle(float(out[ell]))
     return out
 
 

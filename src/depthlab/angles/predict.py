@@ -14,6 +14,7 @@ this convention when widths vary (note §1, §5.3). With equal widths all conven
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -21,10 +22,11 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import sparse
+from scipy.interpolate import PchipInterpolator
 from scipy.special import ndtr
 
 from depthlab.angles._checks import check_scalar_theta, check_widths
-from depthlab.angles.finite import mu, mu_minus_log_sin2, rho, sigma2
+from depthlab.angles.finite import log_sin2, mu, mu_minus_log_sin2, rho, sigma2
 from depthlab.angles.infinite import infinite_width_angles
 from depthlab.errors import InputError
 
@@ -38,11 +40,6 @@ def theta_from_log_sin2(x: ArrayLike) -> np.ndarray:
     """
     xv = np.asarray(x, dtype=np.float64)
     return np.arcsin(np.exp(0.5 * np.minimum(xv, 0.0)))
-
-
-def _log_sin2(theta: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return 2.0 * np.log(np.sin(theta))
 
 
 def predict_mean_path(theta0: float, widths: Sequence[int] | int) -> dict[str, Any]:
@@ -70,9 +67,9 @@ def predict_mean_path(theta0: float, widths: Sequence[int] | int) -> dict[str, A
         InputError: θ_0 outside [0, π], empty widths or a width below 2.
 
     Example:
-        >>> p = predict_mean_path(np.pi / 2, [256] * 10)
-        >>> round(float(p["mean_log_sin2"][10]), 3)  # note §8.4
-        -1.485
+        >>> p = predict_mean_path(np.pi / 2, [256] * 50)
+        >>> round(float(p["mean_log_sin2"][50]), 3)  # note §8.4
+        -3.995
     """
     t0 = check_scalar_theta(theta0, "theta0")
     ws = check_widths(widths)
@@ -81,7 +78,7 @@ def predict_mean_path(theta0: float, widths: Sequence[int] | int) -> dict[str, A
     x = np.empty(depth + 1)
     a1 = np.empty(depth + 1)
     theta[0] = t0
-    x[0] = a1[0] = float(_log_sin2(np.float64(t0)))
+    x[0] = a1[0] = float(log_sin2(np.float64(t0)))
     for k, n in enumerate(ws):
         x[k + 1] = min(float(mu(theta[k], n)), 0.0)
         theta[k + 1] = float(theta_from_log_sin2(x[k + 1]))
@@ -94,7 +91,7 @@ def predict_mean_path(theta0: float, widths: Sequence[int] | int) -> dict[str, A
         "theta": theta,
         "mean_log_sin2": x,
         "infinite_width_theta": inf_theta,
-        "infinite_width_log_sin2": _log_sin2(inf_theta),
+        "infinite_width_log_sin2": log_sin2(inf_theta),
         "approx1_log_sin2": a1,
         "rho": np.asarray(rho(np.array(ws))),
     }
@@ -139,15 +136,20 @@ class DensityPrediction:
     def cdf(self, layer: int) -> Callable[[ArrayLike], np.ndarray]:
         """The predicted CDF of ln sin²θ_ℓ at ``layer`` (1..L).
 
-        Piecewise linear between cell edges and normalised by the mass on the grid; pass it to
+        Exact cumulative cell masses at the cell edges, joined by a monotone cubic (PCHIP) interpolant, and
+        normalised by the mass on the grid; pass it to
         :func:`scipy.stats.kstest`: ``kstest(samples, pred.cdf(30))``.
         """
         layer = self._check_layer(layer, 1)
         cum = self._cum[layer]
         edges = self.edges
 
+        spline = PchipInterpolator(edges, cum, extrapolate=False)
+
         def f(x: ArrayLike) -> np.ndarray:
-            return np.interp(np.asarray(x, dtype=np.float64), edges, cum, left=0.0, right=1.0)
+            xv = np.asarray(x, dtype=np.float64)
+            val = np.clip(np.nan_to_num(spline(xv), nan=0.0), 0.0, 1.0)
+            return np.where(xv >= edges[-1], 1.0, np.where(xv <= edges[0], 0.0, val))
 
         return f
 
@@ -170,7 +172,8 @@ def _kernel_params(y: np.ndarray, n: int, kernel: str) -> tuple[np.ndarray, np.n
     """Mean α(y) and sd β(y) of x_{ℓ+1} given x_ℓ = y."""
     th = theta_from_log_sin2(y)
     if kernel == "theorem1":
-        return np.minimum(y, 0.0) + np.asarray(mu_minus_log_sin2(th, n)), np.sqrt(np.asarray(sigma2(th, n)))
+        g, s2 = np.asarray(mu_minus_log_sin2(th, n)), np.asarray(sigma2(th, n))
+        return np.minimum(y, 0.0) + g, np.sqrt(np.maximum(s2, 1e-300))
     r = float(rho(n))
     beta = np.sqrt(8.0 * n / (n + 5.0) ** 2)
     return np.minimum(y, 0.0) - 2.0 * th / (3.0 * np.pi) - r, np.full_like(y, beta)
@@ -225,7 +228,9 @@ def predict_density(
         theta0: input angle in [0, π].
         widths: widths of layers 1..L (widths[k] enters step k → k+1; see the module docstring).
         grid: increasing cell edges of x = ln sin²θ (≥ 3 values); default: ``n_cells`` equal cells from 12
-            accumulated standard deviations below Algorithm 1's lowest mean to max(0, μ_1 + 10σ_1).
+            accumulated standard deviations below Algorithm 1's lowest mean to max(0, μ_1 + 10σ_1,
+            10 √σ²(π/2, n)) (the Gaussian kernel puts some mass above x = 0, which the paper's notebook, with
+            its grid [−15, 0], drops; here it is kept and propagated with θ = π/2).
         n_cells: number of cells of the default grid (≥ 50).
         kernel: ``"theorem1"`` or ``"linearised"``.
 
@@ -240,7 +245,7 @@ def predict_density(
     if kernel not in ("theorem1", "linearised"):
         raise InputError(f"kernel must be 'theorem1' or 'linearised', got {kernel!r}")
     depth = len(ws)
-    m1, s1 = float(mu(t0, ws[0])), float(np.sqrt(sigma2(t0, ws[0])))
+    m1, s1 = float(mu(t0, ws[0])), math.sqrt(max(float(sigma2(t0, ws[0])), 0.0))  # σ² ≈ −1e-17 near θ = π
     if not np.isfinite(m1):
         raise InputError("theta0 = 0 (or π) gives ln sin²θ_1 = −∞ exactly: there is no density to propagate")
     if grid is None:
@@ -249,7 +254,9 @@ def predict_density(
         path = predict_mean_path(t0, ws)
         var = np.cumsum(np.asarray(sigma2(path["theta"][:-1], np.array(ws))))
         lo = float(np.min(path["mean_log_sin2"][1:] - 12.0 * np.sqrt(var))) - 1.0
-        hi = max(0.0, m1 + 10.0 * s1)
+        # mass above x = 0 (impossible for an angle, allowed by the Gaussian kernel) comes from cells near
+        # θ = π/2, whose kernel sd is √σ²(π/2, n): keep 10 of those above 0 so that no mass leaves the grid
+        hi = max(0.0, m1 + 10.0 * s1, 10.0 * math.sqrt(float(np.max(sigma2(np.pi / 2, np.array(ws))))))
         edges = np.linspace(lo, hi, int(n_cells) + 1)
     else:
         edges = np.asarray(grid, dtype=np.float64).ravel()
@@ -258,7 +265,7 @@ def predict_density(
     centres = 0.5 * (edges[1:] + edges[:-1])
     ncell = centres.size
     mass = np.zeros((depth + 1, ncell))
-    x0 = float(_log_sin2(np.float64(t0)))
+    x0 = float(log_sin2(np.float64(t0)))
     j0 = int(np.clip(np.searchsorted(edges, x0, side="right") - 1, 0, ncell - 1))
     mass[0, j0] = 1.0
     outside = np.zeros(depth + 1)
