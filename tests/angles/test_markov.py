@@ -54,7 +54,7 @@ def test_one_step_moments_match_theorem1_within_standard_error():
     # 20 000 draws.
     from depthlab.angles.finite import mu, sigma2
 
-    run = simulate_markov(0.3, [1024], 20000, seed=0)
+    run = simulate_markov(0.3, [1024], 8000, seed=0)
     x = run.layer(1)
     se = x.std(ddof=1) / math.sqrt(len(x))
     assert abs(x.mean() - float(mu(0.3, 1024))) < 4 * se
