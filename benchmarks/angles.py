@@ -69,7 +69,12 @@ def main() -> None:
     synchronize(dev)
 
     full = simulate_full(args.theta0, w, m, depth=L, seed=0, device=dev, dtype=dtype)
+    # the loop's (n, n) @ (n, 2) products are small: give it its best setting, one CPU thread
+    threads = torch.get_num_threads()
+    if dev.type == "cpu":
+        torch.set_num_threads(1)
     loop = simulate_loop(args.theta0, w, args.loop_networks, depth=L, seed=0, device=dev, dtype=dtype)
+    torch.set_num_threads(threads)
     per_net_loop = loop.seconds / args.loop_networks
     chain = simulate_markov(args.theta0, w, m, depth=L, seed=1, device=dev, dtype=dtype)
     big_chain = simulate_markov(args.theta0, w, max(m, 10000), depth=L, seed=2, device=dev, dtype=dtype)
@@ -92,6 +97,8 @@ def main() -> None:
         "full_stacked_seconds": full.seconds,
         "full_stacked_networks_per_second": m / full.seconds,
         "loop_networks": args.loop_networks,
+        "loop_threads": 1 if dev.type == "cpu" else None,
+        "stacked_threads": threads,
         "loop_seconds_per_network": per_net_loop,
         "loop_extrapolated_seconds": per_net_loop * m,
         "stacked_speedup_vs_loop": per_net_loop * m / full.seconds,
