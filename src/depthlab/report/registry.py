@@ -18,6 +18,7 @@ from depthlab.report.types import Study
 BUILTIN_STUDIES: tuple[str, ...] = (
     "depthlab.matexp.study:STUDY",
     "depthlab.interp.study:STUDY",
+    "depthlab.angles.study:STUDY",
     "depthlab.committee.study:STUDY",
 )
 

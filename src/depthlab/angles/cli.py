@@ -1,0 +1,247 @@
+"""``depthlab angles …``: predict, simulate and plot the vanishing angle of deep ReLU networks (Jakub &
+Nica)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import numpy as np
+import typer
+
+from depthlab.errors import ConfigError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="angles",
+    help="Depth degeneracy (Jakub & Nica, arXiv 2302.09712): how the angle θ_ℓ between two inputs shrinks "
+    "with depth in random bias-free He-initialised ReLU networks. `predict` gives the finite-width law "
+    "(Algorithm 1) and the infinite-width map; `simulate` runs the Monte Carlo; `figure` draws the paper's "
+    "figures.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Importing anything under ``depthlab.cli`` runs its __init__, which loads every registered study —
+# including
+# this one, whose module imports ``app`` from here. So ``depthlab.cli.common`` is imported only when a
+# command
+# runs, and its shared option types are restated here (same help texts).
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")
+]
+SeedOption = Annotated[int, typer.Option(help="Root random seed; every random draw derives from it.")]
+DeviceOption = Annotated[
+    str, typer.Option(help="Compute device: auto (CUDA if available), cpu, cuda, cuda:N.")
+]
+
+
+def handle_errors(func: F) -> F:
+    """:func:`depthlab.cli.common.handle_errors`, imported when the command runs (see above)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from depthlab.cli.common import handle_errors as _handle
+
+        return _handle(func)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit_json(obj: Any) -> None:
+    from depthlab.cli.common import emit_json as _emit
+
+    _emit(obj)
+
+
+WidthOption = Annotated[int, typer.Option("--width", "-n", help="Width n of every hidden layer (≥ 2).")]
+WidthsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--widths",
+        help="Comma-separated widths n_1,…,n_L of the layers (overrides --width/--depth). "
+        "The width of layer ℓ+1 enters the step θ_ℓ → θ_{ℓ+1}.",
+    ),
+]
+DepthOption = Annotated[int, typer.Option("--depth", "-L", help="Number of layers L (≥ 1).")]
+Theta0Option = Annotated[float, typer.Option("--theta0", "-t", help="Input angle θ_0 in radians, in [0, π].")]
+
+
+def _widths(width: int, depth: int, widths: str | None) -> list[int]:
+    from depthlab.angles.simcore import check_widths
+
+    if widths:
+        try:
+            ws = [int(w) for w in widths.replace(" ", "").split(",") if w]
+        except ValueError:
+            raise ConfigError(f"--widths must be comma-separated integers, got {widths!r}") from None
+        return list(check_widths(ws))
+    return list(check_widths(width, depth))
+
+
+@app.command()
+@handle_errors
+def predict(
+    width: WidthOption = 256,
+    depth: DepthOption = 30,
+    theta0: Theta0Option = 0.1,
+    widths: WidthsOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Predicted mean of ln sin²θ_ℓ per layer (Algorithm 1, Theorem 1) and the infinite-width angles
+    (eq. 12).
+
+    Example: depthlab angles predict --width 64 --depth 50 --theta0 1.5708 --json
+    """
+    from depthlab.angles.predict import predict_mean_path
+    from depthlab.angles.simcore import check_theta0
+
+    t0 = check_theta0(theta0)
+    ws = _widths(width, depth, widths)
+    p = predict_mean_path(t0, ws)
+    out = {
+        "theta0": t0,
+        "widths": ws,
+        "mean_log_sin2": np.asarray(p["mean_log_sin2"]).tolist(),
+        "theta": np.asarray(p["theta"]).tolist(),
+        "infinite_width_theta": np.asarray(p["infinite_width_theta"]).tolist(),
+        "infinite_width_log_sin2": np.asarray(p["infinite_width_log_sin2"]).tolist(),
+        "approx1_log_sin2": np.asarray(p["approx1_log_sin2"]).tolist(),
+    }
+    if json:
+        emit_json(out)
+        return
+    from rich.table import Table
+
+    from depthlab.progress import console
+
+    tab = Table(title=f"θ_0 = {t0:g}, widths {ws[0]}{'…' if len(set(ws)) > 1 else ''} × {len(ws)} layers")
+    for col in ("layer", "E ln sin²θ (Alg. 1)", "θ (Alg. 1)", "θ (infinite width)"):
+        tab.add_column(col, justify="right")
+    for ell in range(len(ws) + 1):
+        tab.add_row(
+            str(ell),
+            f"{out['mean_log_sin2'][ell]:.4f}",
+            f"{out['theta'][ell]:.5f}",
+            f"{out['infinite_width_theta'][ell]:.5f}",
+        )
+    console().print(tab)
+
+
+@app.command()
+@handle_errors
+def simulate(
+    width: WidthOption = 256,
+    depth: DepthOption = 30,
+    theta0: Theta0Option = 0.1,
+    widths: WidthsOption = None,
+    networks: Annotated[
+        int, typer.Option("--networks", "-M", help="Number of random networks (≥ 1).")
+    ] = 1000,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="full: whole networks as stacked (M, n, n) weight tensors; "
+            "markov: the exact O(n)-per-layer chain (same law, much faster)."
+        ),
+    ] = "markov",
+    activation: Annotated[str, typer.Option(help="relu (paper), leaky_relu[:slope], tanh, gelu.")] = "relu",
+    sigma_b: Annotated[float, typer.Option("--sigma-b", help="Bias standard deviation (0 = paper).")] = 0.0,
+    seed: SeedOption = 0,
+    device: DeviceOption = "cpu",
+    json: JsonOption = False,
+) -> None:
+    """Monte Carlo of θ_ℓ over many random networks: mean and SD of ln sin²θ_ℓ per layer.
+
+    Example: depthlab angles simulate --width 256 --depth 30 --theta0 0.1 --networks 5000 --json
+    """
+    from depthlab.angles.markov import simulate_markov
+    from depthlab.angles.montecarlo import simulate_full
+    from depthlab.validate import choice
+
+    method = choice(method, "method", ("full", "markov"))
+    ws = _widths(width, depth, widths)
+    sim = simulate_full if method == "full" else simulate_markov
+    run = sim(theta0, ws, networks, seed=seed, device=device, activation=activation, sigma_b=sigma_b)
+    out = run.summary()
+    if json:
+        emit_json(out)
+        return
+    from rich.table import Table
+
+    from depthlab.progress import console
+
+    tab = Table(
+        title=f"{method} MC: {run.networks} networks, θ_0 = {run.theta0:g}, {run.activation}, "
+        f"{run.seconds:.2f} s on {run.device}"
+    )
+    for col in ("layer", "width", "mean ln sin²θ", "± SE", "SD", "collapsed"):
+        tab.add_column(col, justify="right")
+    for ell in range(run.depth + 1):
+        tab.add_row(
+            str(ell),
+            str(ws[ell - 1]) if ell else "input",
+            f"{out['mean_log_sin2'][ell]:.4f}",
+            f"{out['sem_log_sin2'][ell]:.4f}",
+            f"{out['sd_log_sin2'][ell]:.4f}",
+            str(out["collapsed"][ell]),
+        )
+    console().print(tab)
+
+
+@app.command()
+@handle_errors
+def figure(
+    which: Annotated[
+        str,
+        typer.Argument(
+            help="fig1 (paper Fig. 1), fig2 (paper Fig. 2), sweep (widths 256/64/16), "
+            "activations, training, or all."
+        ),
+    ] = "all",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG files.")] = Path("figures"),
+    scale: Annotated[
+        str, typer.Option(help="quick (minutes on a CPU) or full (the paper's sizes).")
+    ] = "quick",
+    seed: SeedOption = 0,
+    device: DeviceOption = "cpu",
+) -> None:
+    """Draw the study's figures (Monte Carlo against the predictions) into PNG files."""
+    from depthlab.angles import experiment as ex
+    from depthlab.angles import figures as fg
+    from depthlab.plotting import save_figure
+    from depthlab.validate import choice
+
+    which = choice(which, "figure", ("fig1", "fig2", "sweep", "activations", "training", "all"))
+    scale = choice(scale, "scale", ("quick", "full"))
+    todo = ("fig1", "fig2", "sweep", "activations", "training") if which == "all" else (which,)
+    written = []
+    for name in todo:
+        if name == "fig1":
+            fig = fg.figure1(ex.figure1(scale, seed, device))
+        elif name == "fig2":
+            fig = fg.figure2(ex.figure2(scale, seed, device))
+        elif name == "sweep":
+            fig = fg.width_sweep(ex.width_sweep(scale, seed, device)[0])
+        elif name == "activations":
+            import pandas as pd
+
+            from depthlab.angles.activations import compare_activations
+
+            rows = compare_activations(1.0, 256, 20, 2000, seed=seed, device=device)
+            rows += compare_activations(
+                1.0, 256, 20, 2000, activations=("relu", "tanh"), sigma_b=0.3, seed=seed, device=device
+            )
+            fig = fg.activations(pd.DataFrame(rows))
+        else:
+            import pandas as pd
+
+            from depthlab.angles.training import training_link
+
+            rows, summary = training_link(seed=seed, progress=True)
+            fig = fg.training(pd.DataFrame(rows), summary)
+        written.append(str(save_figure(fig, out / f"angles_{name}.png")))
+    typer.echo("\n".join(written))
