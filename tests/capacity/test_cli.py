@@ -14,8 +14,29 @@ runner = CliRunner()
 
 def test_run_json_fake(fake_fitter) -> None:
     fake_fitter()
-    r = runner.invoke(app, ["run", "-a", "relu", "-L", "2", "-d", "8", "--trials", "8", "--restarts", "1",
-                            "--n-min", "8", "--n-max", "14", "--device", "cpu", "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "run",
+            "-a",
+            "relu",
+            "-L",
+            "2",
+            "-d",
+            "8",
+            "--trials",
+            "8",
+            "--restarts",
+            "1",
+            "--n-min",
+            "8",
+            "--n-max",
+            "14",
+            "--device",
+            "cpu",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     lines = [ln for ln in r.stdout.splitlines() if ln.strip()]
     assert len(lines) == 1
@@ -25,8 +46,25 @@ def test_run_json_fake(fake_fitter) -> None:
 
 def test_run_table_and_resume(fake_fitter, tmp_path) -> None:
     fake_fitter()
-    args = ["run", "-L", "2", "-d", "8", "--trials", "4", "--restarts", "1", "--n-min", "8", "--n-max", "12",
-            "--out", str(tmp_path), "--device", "cpu"]
+    args = [
+        "run",
+        "-L",
+        "2",
+        "-d",
+        "8",
+        "--trials",
+        "4",
+        "--restarts",
+        "1",
+        "--n-min",
+        "8",
+        "--n-max",
+        "12",
+        "--out",
+        str(tmp_path),
+        "--device",
+        "cpu",
+    ]
     r = runner.invoke(app, args)
     assert r.exit_code == 0, r.output and "N* =" in r.stdout
     fake = fake_fitter()
@@ -34,13 +72,16 @@ def test_run_table_and_resume(fake_fitter, tmp_path) -> None:
     assert r.exit_code == 0 and fake.calls == []
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (["--depth", "0"], "depth"),
-    (["--width", "0"], "width"),
-    (["--activation", "softplus"], "activation"),
-    (["--n-min", "0"], "number of points N"),
-    (["--trials", "0"], "trials"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--depth", "0"], "depth"),
+        (["--width", "0"], "width"),
+        (["--activation", "softplus"], "activation"),
+        (["--n-min", "0"], "number of points N"),
+        (["--trials", "0"], "trials"),
+    ],
+)
 def test_bad_options(args, needle) -> None:
     r = runner.invoke(app, ["run", "--device", "cpu", *args])
     assert r.exit_code == 2

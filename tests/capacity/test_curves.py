@@ -48,8 +48,10 @@ def test_interpolation() -> None:
     assert interpolated_crossing([1, 2, 3], [10, 6, 2], [10, 10, 10]) == pytest.approx(2.25)
 
 
-@pytest.mark.parametrize("args", [([1, 2], [1], [1, 1]), ([1, 1], [0, 0], [1, 1]), ([1, 2], [3, 0], [2, 2]),
-                                  ([1, 2], [0, 0], [0, 1])])
+@pytest.mark.parametrize(
+    "args",
+    [([1, 2], [1], [1, 1]), ([1, 1], [0, 0], [1, 1]), ([1, 2], [3, 0], [2, 2]), ([1, 2], [0, 0], [0, 1])],
+)
 def test_bad_curves(args) -> None:
     with pytest.raises(InputError):
         estimate_crossing(*args)

@@ -1,4 +1,4 @@
-"""Curves and grids: resume after interruption (nothing recomputed, no duplicate rows), data seeding, errors."""
+"""Curves and grids: resume after interruption (nothing recomputed, no duplicates), data seeding, errors."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def test_fake_curve_crossing(fake_fitter, tmp_path) -> None:
     fake_fitter()
     rows = run_curve(CELL, open_store(tmp_path), n_min=8, n_max=16, step=1)
     s = point_summary(rows)
-    # data set t fits iff N < 10 + t mod 4: P = 1, 1, .75, .5, .25, 0, 0 for N = 8..14; ramp stops after 2 zeros
+    # data set t fits iff N < 10 + t mod 4: P = 1, 1, .75, .5, .25, 0, 0 for N = 8..14; ramp stops after 2
+    # zeros
     assert s["p"].tolist() == [1.0, 1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
     res = curve_result(CELL, rows)
     assert 10.5 < res["n_star"] < 11.5
@@ -51,8 +52,15 @@ def test_resume_after_interruption(fake_fitter, tmp_path) -> None:
 
 
 def test_grid_resume(fake_fitter, tmp_path) -> None:
-    spec = GridSpec(widths=(8,), depths=(1, 2), activations=("relu", "tanh"), biases=(False,), trials=4,
-                    restarts=1, n_ranges={(1, 8): (8, 14, 1), (2, 8): (8, 14, 2)})
+    spec = GridSpec(
+        widths=(8,),
+        depths=(1, 2),
+        activations=("relu", "tanh"),
+        biases=(False,),
+        trials=4,
+        restarts=1,
+        n_ranges={(1, 8): (8, 14, 1), (2, 8): (8, 14, 2)},
+    )
     fake_fitter(fail_after=5)
     with pytest.raises(KeyboardInterrupt):
         run_grid(spec, tmp_path, figures=False)
@@ -77,9 +85,15 @@ def test_data_shared_across_architectures_and_packing() -> None:
     assert x1.dtype == torch.float64 and x1.shape == (4, 12, 8)
 
 
-@pytest.mark.parametrize("kwargs", [{"depth": 0, "width": 8}, {"depth": 2, "width": 0},
-                                    {"depth": 2, "width": 8, "activation": "softplus"},
-                                    {"depth": 2, "width": 8, "trials": 0}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"depth": 0, "width": 8},
+        {"depth": 2, "width": 0},
+        {"depth": 2, "width": 8, "activation": "softplus"},
+        {"depth": 2, "width": 8, "trials": 0},
+    ],
+)
 def test_bad_cells(kwargs) -> None:
     with pytest.raises(ConfigError):
         CellConfig(**kwargs)

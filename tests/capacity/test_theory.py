@@ -65,12 +65,15 @@ def test_cover_values() -> None:
     assert math.isclose(cover_probability(16, 8), 0.5)
 
 
-@pytest.mark.parametrize("call", [
-    lambda: parameter_count(0, 8, bias=False),
-    lambda: parameter_count(2, 0, bias=False),
-    lambda: capacity_bound(2, 8, "softplus", bias=False),
-    lambda: cover_probability(0, 3),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: parameter_count(0, 8, bias=False),
+        lambda: parameter_count(2, 0, bias=False),
+        lambda: capacity_bound(2, 8, "softplus", bias=False),
+        lambda: cover_probability(0, 3),
+    ],
+)
 def test_bad_inputs(call) -> None:
     with pytest.raises(ConfigError):
         call()

@@ -1,12 +1,13 @@
 """Configuration of one capacity cell (architecture + sampling + fitting budget) and its validation.
 
-A *cell* is one architecture (depth L, width d, activation σ, biases on/off) with a sampling plan (data draws per
-N, restarts per draw) and the optimiser budget. Its content hash keys the results on disk and the random streams:
+A *cell* is one architecture (depth L, width d, activation σ, biases on/off) with a sampling plan (data
+draws per N, restarts per draw) and the optimiser budget. Its content hash keys the results on disk and the
+random streams:
 
-* data set ``t`` at N points: ``stacked_normal("<seed>/capacity-data/d<d>", [(N, t)], (N, 2d))`` — it depends on
-  (seed, d, N, t) only, so every architecture of width d sees the *same* data sets (paired comparisons);
-* initialisation of restart ``r`` of data set ``t``: engine model index ``t·R + r`` under the key
-  ``"<cell hash>/N<N>"`` — a function of (cell, N, t, r) only, never of batching or chunking.
+* data set ``t`` at N points: ``stacked_normal("<seed>/capacity-data/d<d>", [(N, t)], (N, 2d))``; it depends
+  on (seed, d, N, t) only, so every architecture of width d sees the *same* data sets (paired comparisons);
+* initialisation of restart ``r`` of data set ``t``: engine model index ``t·R + r`` under the key ``"<cell
+  hash>/N<N>"`` — a function of (cell, N, t, r) only, never of batching or chunking.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@
   N* = (N_a + N_b)/2 with the interval [N_a, N_b], which holds with confidence ≥ 1 − 2^{1−n} (n trials per N).
   When the curve never drops below 1/2 (or never rises above it) N* is censored: reported as the edge of the
   measured range with ``censored = "above"`` (or ``"below"``).
-* :func:`interpolated_crossing` — the model-free estimate: linear interpolation of the observed rates across the
+* :func:`interpolated_crossing` — the model-free estimate: linear interpolation of the observed rates across
+  the
   first drop below 1/2.
 """
 
@@ -113,11 +114,13 @@ def _step(n: np.ndarray, k: np.ndarray, t: np.ndarray) -> tuple[float, float] | 
     return None
 
 
-def _logistic_irls(n: np.ndarray, k: np.ndarray, t: np.ndarray, iters: int = 60,
-                   ridge: float = 1e-8) -> tuple[np.ndarray, np.ndarray]:
+def _logistic_irls(
+    n: np.ndarray, k: np.ndarray, t: np.ndarray, iters: int = 60, ridge: float = 1e-8
+) -> tuple[np.ndarray, np.ndarray]:
     """Binomial-logit maximum likelihood for many curves at once (Newton / IRLS, vectorised over rows).
 
-    Fits logit p = β0 + β1·(N − N̄) to each row of ``k`` (shape (B, K)) and returns (N*, slope s = −β1) per row,
+    Fits logit p = β0 + β1·(N − N̄) to each row of ``k`` (shape (B, K)) and returns (N*, slope s = −β1) per
+    row,
     N* = N̄ − β0/β1. A tiny ridge on β1 keeps the Newton system regular; rows whose fit diverges (separated
     data) or comes out increasing are returned as NaN for the caller to handle.
     """
@@ -162,8 +165,9 @@ def _points(n: np.ndarray, k: np.ndarray, t: np.ndarray) -> np.ndarray:
     return est
 
 
-def estimate_crossing(n_values: Any, successes: Any, trials: Any, *, level: float = 0.95, n_boot: int = 400,
-                      seed: int = 0) -> Crossing:
+def estimate_crossing(
+    n_values: Any, successes: Any, trials: Any, *, level: float = 0.95, n_boot: int = 400, seed: int = 0
+) -> Crossing:
     """Estimate N*, where the success probability crosses 1/2, with a confidence interval.
 
     Args:
@@ -184,9 +188,13 @@ def estimate_crossing(n_values: Any, successes: Any, trials: Any, *, level: floa
     p = k / t
     interp = interpolated_crossing(n, k, t)
     if np.all(p >= 0.5):
-        return Crossing(float(n.max()), float(n.max()), math.inf, level, "censored", "above", math.nan, interp)
+        return Crossing(
+            float(n.max()), float(n.max()), math.inf, level, "censored", "above", math.nan, interp
+        )
     if np.all(p < 0.5):
-        return Crossing(float(n.min()), -math.inf, float(n.min()), level, "censored", "below", math.nan, interp)
+        return Crossing(
+            float(n.min()), -math.inf, float(n.min()), level, "censored", "below", math.nan, interp
+        )
     step = _step(n, k, t)
     if step is not None:
         return Crossing((step[0] + step[1]) / 2, step[0], step[1], level, "step", None, math.nan, interp)

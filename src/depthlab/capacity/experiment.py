@@ -9,9 +9,11 @@ Protocol (issue #3; **ours, not the paper's** — Gai & Zhang, arXiv 2407.02540,
   (:mod:`depthlab.engine`);
 * each data set gets R random restarts; it counts as fitted when any restart fits it. The per-attempt success
   rate is recorded too;
-* N*(L, d, σ) is where the fitted-data-set probability crosses 1/2 (:func:`depthlab.capacity.curves.estimate_crossing`).
+* N*(L, d, σ) is where the fitted-data-set probability crosses 1/2
+  (:func:`depthlab.capacity.curves.estimate_crossing`).
 
-Every (cell, N) is one unit of work: all T·R models at that N are trained as one stacked engine call and written
+Every (cell, N) is one unit of work: all T·R models at that N are trained as one stacked engine call and
+written
 as one shard of a :class:`depthlab.results.ShardStore`, so an interrupted curve or grid resumes without
 recomputing or duplicating rows.
 """
@@ -37,12 +39,23 @@ from depthlab.results import ShardStore
 from depthlab.seeding import stacked_normal
 
 #: Columns of a point table (one row per data set × restart).
-POINT_COLUMNS = ("depth", "width", "activation", "bias", "n_points", "trial", "restart", "residual", "success",
-                 "seconds")
+POINT_COLUMNS = (
+    "depth",
+    "width",
+    "activation",
+    "bias",
+    "n_points",
+    "trial",
+    "restart",
+    "residual",
+    "success",
+    "seconds",
+)
 
 
-def make_data(width: int, n_points: int, trials: Sequence[int], seed: int,
-              device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+def make_data(
+    width: int, n_points: int, trials: Sequence[int], seed: int, device: torch.device | str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The data sets of the protocol: X, Y of shape (T, N, d), float64, iid N(0, 1) entries.
 
     Data set ``t`` depends only on (seed, d, N, t).
@@ -65,24 +78,50 @@ def run_point(cell: CellConfig, n_points: int, device: torch.device | str = "cpu
     residual = fit_cell_point(cell, n, x, y, device)  # (T, R) float64 relative residuals
     seconds = time.perf_counter() - t0
     T, R = cell.trials, cell.restarts
-    return pd.DataFrame({
-        "depth": cell.depth, "width": cell.width, "activation": cell.activation, "bias": cell.bias,
-        "n_points": n,
-        "trial": np.repeat(np.arange(T), R), "restart": np.tile(np.arange(R), T),
-        "residual": residual.reshape(-1), "success": residual.reshape(-1) <= cell.tol,
-        "seconds": seconds / (T * R),
-    })
+    return pd.DataFrame(
+        {
+            "depth": cell.depth,
+            "width": cell.width,
+            "activation": cell.activation,
+            "bias": cell.bias,
+            "n_points": n,
+            "trial": np.repeat(np.arange(T), R),
+            "restart": np.tile(np.arange(R), T),
+            "residual": residual.reshape(-1),
+            "success": residual.reshape(-1) <= cell.tol,
+            "seconds": seconds / (T * R),
+        }
+    )
 
 
 def point_summary(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per-N summary of point rows: data sets fitted (any restart), attempts fitted, rates and Wilson intervals."""
+    """Per-N summary: data sets fitted (any restart), attempts fitted, rates and Wilson intervals."""
     if rows.empty:
-        return pd.DataFrame(columns=["n_points", "trials", "fitted", "p", "p_low", "p_high", "attempts",
-                                     "attempts_fitted", "p_attempt", "median_residual"])
-    per_trial = rows.groupby(["n_points", "trial"]).agg(any_success=("success", "any"), best=("residual", "min"))
+        return pd.DataFrame(
+            columns=[
+                "n_points",
+                "trials",
+                "fitted",
+                "p",
+                "p_low",
+                "p_high",
+                "attempts",
+                "attempts_fitted",
+                "p_attempt",
+                "median_residual",
+            ]
+        )
+    per_trial = rows.groupby(["n_points", "trial"]).agg(
+        any_success=("success", "any"), best=("residual", "min")
+    )
     g = per_trial.groupby(level="n_points")
-    out = pd.DataFrame({"trials": g.size(), "fitted": g["any_success"].sum().astype(int),
-                        "median_residual": g["best"].median()})
+    out = pd.DataFrame(
+        {
+            "trials": g.size(),
+            "fitted": g["any_success"].sum().astype(int),
+            "median_residual": g["best"].median(),
+        }
+    )
     ga = rows.groupby("n_points")
     out["attempts"] = ga.size()
     out["attempts_fitted"] = ga["success"].sum().astype(int)
@@ -106,7 +145,8 @@ def crossing_from_summary(summary: pd.DataFrame, *, attempts: bool = False, seed
 def default_n_range(cell: CellConfig) -> tuple[int, int, int]:
     """(n_min, n_max, step) covering the transition: from d/2 to one past the parameter-count bound.
 
-    Beyond ⌊N_bound⌋ exact fits have probability zero (:mod:`depthlab.capacity.theory`), so ⌊N_bound⌋ + 1 is the
+    Beyond ⌊N_bound⌋ exact fits have probability zero (:mod:`depthlab.capacity.theory`), so ⌊N_bound⌋ + 1 is
+    the
     last N worth measuring. The coarse step keeps wide/deep cells affordable; the curve is refined with step 1
     around the transition (:func:`run_curve`).
     """
@@ -121,13 +161,24 @@ def _p(df: pd.DataFrame) -> float:
     return float(per_trial.mean())
 
 
-def run_curve(cell: CellConfig, store: ShardStore, *, n_min: int | None = None, n_max: int | None = None,
-              step: int | None = None, device: torch.device | str = "cpu", stop_after: int = 2,
-              refine: bool = True, on_point: Callable[[int, bool], None] | None = None) -> pd.DataFrame:
+def run_curve(
+    cell: CellConfig,
+    store: ShardStore,
+    *,
+    n_min: int | None = None,
+    n_max: int | None = None,
+    step: int | None = None,
+    device: torch.device | str = "cpu",
+    stop_after: int = 2,
+    refine: bool = True,
+    on_point: Callable[[int, bool], None] | None = None,
+) -> pd.DataFrame:
     """Measure a success curve of ``cell``, resumably.
 
-    N ramps up from ``n_min`` in steps of ``step`` until ``stop_after`` consecutive N have no fitted data set (or
-    ``n_max``); then, with ``refine``, every N between the last coarse N with all data sets fitted and the first with
+    N ramps up from ``n_min`` in steps of ``step`` until ``stop_after`` consecutive N have no fitted data
+    set (or
+    ``n_max``); then, with ``refine``, every N between the last coarse N with all data sets fitted and the
+    first with
     none is filled in. Each N is one shard in ``store`` keyed by (cell, N): shards already there are read, not
     recomputed, so the same call after an interruption continues where it stopped.
 
@@ -185,23 +236,35 @@ def run_curve(cell: CellConfig, store: ShardStore, *, n_min: int | None = None, 
 
 
 def curve_result(cell: CellConfig, rows: pd.DataFrame) -> dict[str, Any]:
-    """Everything reported about one curve: N* (data-set and attempt level) with CIs, the bound, the summary."""
+    """Everything reported about one curve: N* (data-set and attempt level) with CIs, bound, summary."""
     summary = point_summary(rows)
     c = crossing_from_summary(summary, seed=cell.seed)
     ca = crossing_from_summary(summary, attempts=True, seed=cell.seed)
     return {
         "config": cell.as_dict(),
-        "n_star": c.n_star, "n_star_low": c.low, "n_star_high": c.high, "method": c.method,
-        "censored": c.censored, "slope": c.slope, "n_star_interp": c.n_star_interp,
-        "n_star_attempt": ca.n_star, "n_star_attempt_low": ca.low, "n_star_attempt_high": ca.high,
+        "n_star": c.n_star,
+        "n_star_low": c.low,
+        "n_star_high": c.high,
+        "method": c.method,
+        "censored": c.censored,
+        "slope": c.slope,
+        "n_star_interp": c.n_star_interp,
+        "n_star_attempt": ca.n_star,
+        "n_star_attempt_low": ca.low,
+        "n_star_attempt_high": ca.high,
         "bound": capacity_bound(cell.depth, cell.width, cell.activation, bias=cell.bias),
         "seconds": float(rows["seconds"].sum()),
         "curve": summary.to_dict(orient="records"),
     }
 
 
-def cells_for_grid(widths: Iterable[int], depths: Iterable[int], activations: Iterable[str],
-                   biases: Iterable[bool], **plan: Any) -> list[CellConfig]:
+def cells_for_grid(
+    widths: Iterable[int],
+    depths: Iterable[int],
+    activations: Iterable[str],
+    biases: Iterable[bool],
+    **plan: Any,
+) -> list[CellConfig]:
     """The distinct cells of a grid (L = 1 appears once per (d, bias): its activation is irrelevant)."""
     seen: dict[str, CellConfig] = {}
     for d in widths:
@@ -218,9 +281,17 @@ def summarise_grid(results: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for r in results:
         cfg = r["config"]
-        rows.append({"depth": cfg["depth"], "width": cfg["width"], "activation": cfg["activation"],
-                     "bias": cfg["bias"], "trials": cfg["trials"], "restarts": cfg["restarts"],
-                     **{k: v for k, v in r.items() if k not in ("config", "curve")}})
+        rows.append(
+            {
+                "depth": cfg["depth"],
+                "width": cfg["width"],
+                "activation": cfg["activation"],
+                "bias": cfg["bias"],
+                "trials": cfg["trials"],
+                "restarts": cfg["restarts"],
+                **{k: v for k, v in r.items() if k not in ("config", "curve")},
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -239,9 +310,19 @@ def depth_ratios(summary: pd.DataFrame, num_depth: int = 2, den_depth: int = 1) 
             ratio = num["n_star"] / den["n_star"]
             lo = num["n_star_low"] / den["n_star_high"] if den["n_star_high"] > 0 else 0.0
             hi = num["n_star_high"] / den["n_star_low"] if den["n_star_low"] > 0 else math.inf
-            rows.append({"width": d, "bias": b, "activation": num["activation"], "depth_num": num_depth,
-                         "depth_den": den_depth, "ratio": ratio, "ratio_low": lo, "ratio_high": hi,
-                         "bound_ratio": num["bound"] / den["bound"]})
+            rows.append(
+                {
+                    "width": d,
+                    "bias": b,
+                    "activation": num["activation"],
+                    "depth_num": num_depth,
+                    "depth_den": den_depth,
+                    "ratio": ratio,
+                    "ratio_low": lo,
+                    "ratio_high": hi,
+                    "bound_ratio": num["bound"] / den["bound"],
+                }
+            )
     return pd.DataFrame(rows)
 
 

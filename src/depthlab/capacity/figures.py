@@ -1,4 +1,4 @@
-"""Figures of the capacity study: success curves with Wilson intervals, and N* against depth beside the bound."""
+"""Figures of the capacity study: success curves with Wilson intervals, N* against depth beside the bound."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from depthlab.plotting import new_figure
 def success_curves(results: list[dict[str, Any]], *, width: int, bias: bool = False) -> Figure:
     """P(exact fit) against N for every depth, one panel per activation (width ``width``).
 
-    Points are the fraction of data sets fitted (any restart) with 95 % Wilson intervals; the dashed vertical lines
+    Points are the fraction of data sets fitted (any restart) with 95 % Wilson intervals; the dashed
+    vertical lines
     are the parameter-count bounds (P − S)/d; the L = 1 curve (activation-free) is drawn in every panel.
     """
     sel = [r for r in results if r["config"]["width"] == width and r["config"]["bias"] == bias]
@@ -33,9 +34,20 @@ def success_curves(results: list[dict[str, Any]], *, width: int, bias: bool = Fa
                 continue
             L = cfg["depth"]
             yerr = np.vstack([c["p"] - c["p_low"], c["p_high"] - c["p"]])
-            ax.errorbar(c["n_points"], c["p"], yerr=yerr, marker="o", ms=3, lw=1, capsize=2,
-                        color=colors[L], label=f"L={L}  N*={r['n_star']:.1f}")
-            ax.axvline(capacity_bound(L, width, cfg["activation"], bias=bias), color=colors[L], ls="--", lw=0.8)
+            ax.errorbar(
+                c["n_points"],
+                c["p"],
+                yerr=yerr,
+                marker="o",
+                ms=3,
+                lw=1,
+                capsize=2,
+                color=colors[L],
+                label=f"L={L}  N*={r['n_star']:.1f}",
+            )
+            ax.axvline(
+                capacity_bound(L, width, cfg["activation"], bias=bias), color=colors[L], ls="--", lw=0.8
+            )
         ax.axhline(0.5, color="0.6", lw=0.6)
         ax.set_title(f"{act}, d={width}{', biases' if bias else ''}")
         ax.set_xlabel("N (data points)")
@@ -55,10 +67,21 @@ def n_star_vs_depth(summary: pd.DataFrame, *, bias: bool = False) -> Figure:
         acts = sorted(a for a in g["activation"].unique() if a != "linear") or ["linear"]
         for i, act in enumerate(acts):
             h = pd.concat([base, g[(g["activation"] == act) & (g["depth"] > 1)]]).sort_values("depth")
-            yerr = np.vstack([h["n_star"] - h["n_star_low"].clip(lower=0),
-                              (h["n_star_high"] - h["n_star"]).replace(np.inf, 0)])
-            ax.errorbar(h["depth"] + 0.04 * (i - 1), h["n_star"], yerr=yerr, marker="o", capsize=3,
-                        color=f"C{i}", label=f"{act} N*")
+            yerr = np.vstack(
+                [
+                    h["n_star"] - h["n_star_low"].clip(lower=0),
+                    (h["n_star_high"] - h["n_star"]).replace(np.inf, 0),
+                ]
+            )
+            ax.errorbar(
+                h["depth"] + 0.04 * (i - 1),
+                h["n_star"],
+                yerr=yerr,
+                marker="o",
+                capsize=3,
+                color=f"C{i}",
+                label=f"{act} N*",
+            )
             ax.plot(h["depth"], h["bound"], ls="--", color=f"C{i}", lw=0.9, label=f"{act} bound (P−S)/d")
         ax.set_xlabel("depth L")
         ax.set_title(f"d={d}{', biases' if bias else ''}")

@@ -1,4 +1,4 @@
-"""The whole capacity study as one resumable grid: cells × N ramps, shards on disk, tables and figures at the end.
+"""The whole capacity study as one resumable grid: cells × N ramps, shards on disk, tables and figures.
 
 Layout of a grid folder ``OUT``::
 
@@ -58,15 +58,32 @@ class GridSpec:
 
     def cells(self) -> list[CellConfig]:
         if not (self.widths and self.depths and self.activations and self.biases):
-            raise ConfigError("the grid is empty: give at least one width, depth, activation and bias setting")
-        return cells_for_grid(self.widths, self.depths, self.activations, self.biases, trials=self.trials,
-                              restarts=self.restarts, seed=self.seed, max_steps=self.max_steps)
+            raise ConfigError(
+                "the grid is empty: give at least one width, depth, activation and bias setting"
+            )
+        return cells_for_grid(
+            self.widths,
+            self.depths,
+            self.activations,
+            self.biases,
+            trials=self.trials,
+            restarts=self.restarts,
+            seed=self.seed,
+            max_steps=self.max_steps,
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"widths": list(self.widths), "depths": list(self.depths), "activations": list(self.activations),
-                "biases": list(self.biases), "trials": self.trials, "restarts": self.restarts, "seed": self.seed,
-                "max_steps": self.max_steps,
-                "n_ranges": {f"L{k[0]}_d{k[1]}": list(v) for k, v in self.n_ranges.items()}}
+        return {
+            "widths": list(self.widths),
+            "depths": list(self.depths),
+            "activations": list(self.activations),
+            "biases": list(self.biases),
+            "trials": self.trials,
+            "restarts": self.restarts,
+            "seed": self.seed,
+            "max_steps": self.max_steps,
+            "n_ranges": {f"L{k[0]}_d{k[1]}": list(v) for k, v in self.n_ranges.items()},
+        }
 
 
 @dataclass
@@ -81,8 +98,14 @@ class GridResult:
     reused: int = 0
 
 
-def run_grid(spec: GridSpec, out: str | Path, *, device: torch.device | str = "cpu", figures: bool = True,
-             on_cell: Callable[[CellConfig, dict[str, Any]], None] | None = None) -> GridResult:
+def run_grid(
+    spec: GridSpec,
+    out: str | Path,
+    *,
+    device: torch.device | str = "cpu",
+    figures: bool = True,
+    on_cell: Callable[[CellConfig, dict[str, Any]], None] | None = None,
+) -> GridResult:
     """Run (or resume) the grid into ``out``; finished (cell, N) shards are reused, never recomputed.
 
     Args:
@@ -100,17 +123,23 @@ def run_grid(spec: GridSpec, out: str | Path, *, device: torch.device | str = "c
     cells = spec.cells()
     results: list[dict[str, Any]] = []
     counts = {"computed": 0, "reused": 0}
-    with recorded_run(out, config=spec.as_dict(), seed=spec.seed, device=device) as run, make_progress() as prog:
+    with (
+        recorded_run(out, config=spec.as_dict(), seed=spec.seed, device=device) as run,
+        make_progress() as prog,
+    ):
         task = prog.add_task("capacity grid (cells)", total=len(cells))
         for cell in cells:
             sub = prog.add_task(f"  {cell.label}: N", total=None)
 
-            def tick(n: int, computed: bool, sub: Any = sub) -> None:
+            def tick(n: int, computed: bool, sub: Any = sub, label: str = cell.label) -> None:
                 counts["computed" if computed else "reused"] += 1
-                prog.update(sub, advance=1, description=f"  {cell.label}: N={n}{'' if computed else ' (cached)'}")
+                cached = "" if computed else " (cached)"
+                prog.update(sub, advance=1, description=f"  {label}: N={n}{cached}")
 
             rng = spec.n_ranges.get((cell.depth, cell.width), (None, None, None))
-            rows = run_curve(cell, store, n_min=rng[0], n_max=rng[1], step=rng[2], device=device, on_point=tick)
+            rows = run_curve(
+                cell, store, n_min=rng[0], n_max=rng[1], step=rng[2], device=device, on_point=tick
+            )
             res = curve_result(cell, rows)
             results.append(res)
             prog.remove_task(sub)
@@ -119,8 +148,11 @@ def run_grid(spec: GridSpec, out: str | Path, *, device: torch.device | str = "c
                 on_cell(cell, res)
         cells_df = summarise_grid(results)
         ratio_frames = [depth_ratios(cells_df, L, 1) for L in sorted(set(spec.depths)) if L > 1]
-        ratios = pd.concat([r for r in ratio_frames if not r.empty], ignore_index=True) if any(
-            not r.empty for r in ratio_frames) else pd.DataFrame()
+        ratios = (
+            pd.concat([r for r in ratio_frames if not r.empty], ignore_index=True)
+            if any(not r.empty for r in ratio_frames)
+            else pd.DataFrame()
+        )
         points = store.collect()
         run.write_table("cells", cells_df.drop(columns=[], errors="ignore"))
         run.write_table("ratios", ratios)
@@ -132,7 +164,7 @@ def run_grid(spec: GridSpec, out: str | Path, *, device: torch.device | str = "c
 
 
 def write_figures(results: list[dict[str, Any]], cells: pd.DataFrame, out: Path) -> list[Path]:
-    """Write the success-curve figure per (width, bias) and the N*-vs-depth figure per bias; return the paths."""
+    """Write the success curves per (width, bias) and N* vs depth per bias; return the paths."""
     paths = []
     for d in sorted(cells["width"].unique()):
         for b in sorted(cells["bias"].unique()):

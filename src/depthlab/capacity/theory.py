@@ -1,31 +1,33 @@
-"""Counting bounds for the capacity study: parameters ÷ d less symmetries, and Cover's function-counting theorem.
+"""Counting bounds for the capacity study: parameters ÷ d less symmetries, and Cover's counting theorem.
 
 **Parameter-count bound.** A depth-L network with square d×d weights, y = W_L σ(W_{L−1} … σ(W_1 x)) (biases
-optional), maps its parameters θ ∈ R^P to the N·d outputs F(X) ∈ R^{N×d}. If the network is invariant under a
-continuous group of parameter changes of dimension S (for positively homogeneous σ such as ReLU, scaling hidden
-unit j's incoming weights (and bias) by c > 0 and its outgoing weights by 1/c leaves F unchanged: d dimensions per
-hidden layer), the image of θ ↦ F(X) has dimension at most P − S. Generic (Gaussian) targets Y ∈ R^{N×d} are then
-fitted exactly with probability zero once N·d > P − S, so
+optional), maps its parameters θ ∈ R^P to the N·d outputs F(X) ∈ R^{N×d}. If the network is invariant under
+a continuous group of parameter changes of dimension S (for positively homogeneous σ such as ReLU, scaling
+hidden unit j's incoming weights (and bias) by c > 0 and its outgoing weights by 1/c leaves F unchanged: d
+dimensions per hidden layer), the image of θ ↦ F(X) has dimension at most P − S. Generic (Gaussian) targets
+Y ∈ R^{N×d} are then fitted exactly with probability zero once N·d > P − S, so
 
     N ≤ N_bound = (P − S) / d,      P = L·d² (+ L·d with biases).
 
-This is derived here, not taken from the paper: Gai & Zhang (arXiv 2407.02540) only state that a one-layer network
-"can only solve one equation" Y = WX, and (per secondary summaries, see ``shared/notes/gai-zhang-matrix-exp.md``
-§6) that a two-layer ReLU/sigmoid network fits "about twice" as many points. For L = 2 without biases the bound is
-2d for sigmoid/tanh and 2d − 1 for ReLU, i.e. the "about twice".
+This is derived here, not taken from the paper: Gai & Zhang (arXiv 2407.02540) only state that a one-layer
+network "can only solve one equation" Y = WX, and (per secondary summaries, see
+``shared/notes/gai-zhang-matrix-exp.md`` §6) that a two-layer ReLU/sigmoid network fits "about twice" as
+many points. For L = 2 without biases the bound is 2d for sigmoid/tanh and 2d − 1 for ReLU, i.e. the "about
+twice".
 
 Symmetry dimensions used (per hidden layer, L − 1 hidden layers):
 
 * ``relu``, ``leaky_relu`` (positively homogeneous): d (positive rescaling of each hidden unit);
-* ``linear`` (identity): d² (any invertible A between layers), d² + d with biases (any affine map), so a deep
-  linear network has the one-layer bound d (d + 1 with biases);
+* ``linear`` (identity): d² (any invertible A between layers), d² + d with biases (any affine map), so a
+  deep linear network has the one-layer bound d (d + 1 with biases);
 * ``tanh``, ``sigmoid``: 0 (their symmetries — sign flips, σ(−z) = 1 − σ(z) — and unit permutations are
   discrete and remove no dimensions).
 
 **Cover's theorem** (Cover 1965, "Geometrical and statistical properties of systems of linear inequalities",
-IEEE Trans. Electron. Comput. EC-14, Theorem 1 with the function-counting C(N, d) = 2 Σ_{k<d} C(N−1, k)): N points
-in general position in R^d, with random ±1 labels, are linearly separable by a hyperplane through the origin with
-probability P(N, d) = 2^{1−N} Σ_{k=0}^{d−1} C(N−1, k), which equals 1 for N ≤ d and exactly 1/2 at N = 2d.
+IEEE Trans. Electron. Comput. EC-14, Theorem 1 with the function-counting C(N, d) = 2 Σ_{k<d} C(N−1, k)): N
+points in general position in R^d, with random ±1 labels, are linearly separable by a hyperplane through the
+origin with probability P(N, d) = 2^{1−N} Σ_{k=0}^{d−1} C(N−1, k), which equals 1 for N ≤ d and exactly 1/2
+at N = 2d.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ def parameter_count(depth: int, width: int, *, bias: bool) -> int:
 def symmetry_dimension(depth: int, width: int, activation: str, *, bias: bool) -> int:
     """Dimension S of the continuous group of parameter changes that leave the network function unchanged.
 
-    Only the symmetries listed in the module docstring are counted (a lower bound on the true degeneracy, so the
+    Only the symmetries listed in the module docstring are counted (a lower bound on the true degeneracy, so
+    the
     resulting capacity bound stays an upper bound). ``depth = 1`` has no hidden layer and no symmetry.
 
     Raises:
@@ -82,7 +85,8 @@ def symmetry_dimension(depth: int, width: int, activation: str, *, bias: bool) -
 def capacity_bound(depth: int, width: int, activation: str, *, bias: bool) -> float:
     """Parameter-count bound N_bound = (P − S) / d on the number of generic points fitted exactly.
 
-    Examples: L = 1 gives d (d + 1 with biases); L = 2 without biases gives 2d (sigmoid, tanh) and 2d − 1 (ReLU).
+    Examples: L = 1 gives d (d + 1 with biases); L = 2 without biases gives 2d (sigmoid, tanh) and 2d − 1
+    (ReLU).
 
     Returns:
         A float; exact fits of N > N_bound generic points have probability zero.
@@ -116,18 +120,24 @@ def cover_probability(n_points: int, dim: int) -> float:
     return float(cover_probability_exact(n_points, dim))
 
 
-def bound_table(depths: range | list[int], width: int, activations: list[str] | tuple[str, ...], *,
-                bias: bool) -> list[dict[str, float | int | str | bool]]:
+def bound_table(
+    depths: range | list[int], width: int, activations: list[str] | tuple[str, ...], *, bias: bool
+) -> list[dict[str, float | int | str | bool]]:
     """Rows (depth, width, activation, bias, parameters, symmetries, bound) for a figure or a report table."""
     if not activations:
         raise ConfigError("no activations given")
     rows = []
     for act in activations:
         for L in depths:
-            rows.append({
-                "depth": int(L), "width": int(width), "activation": act, "bias": bool(bias),
-                "parameters": parameter_count(L, width, bias=bias),
-                "symmetries": symmetry_dimension(L, width, act, bias=bias),
-                "bound": capacity_bound(L, width, act, bias=bias),
-            })
+            rows.append(
+                {
+                    "depth": int(L),
+                    "width": int(width),
+                    "activation": act,
+                    "bias": bool(bias),
+                    "parameters": parameter_count(L, width, bias=bias),
+                    "symmetries": symmetry_dimension(L, width, act, bias=bias),
+                    "bound": capacity_bound(L, width, act, bias=bias),
+                }
+            )
     return rows
