@@ -143,16 +143,15 @@ def crossing_from_summary(summary: pd.DataFrame, *, attempts: bool = False, seed
 
 
 def default_n_range(cell: CellConfig) -> tuple[int, int, int]:
-    """(n_min, n_max, step) covering the transition: from d/2 to one past the parameter-count bound.
+    """(n_min, n_max, step) covering the transition: from d − 2 to one past the parameter-count bound.
 
-    Beyond ⌊N_bound⌋ exact fits have probability zero (:mod:`depthlab.capacity.theory`), so ⌊N_bound⌋ + 1 is
-    the
-    last N worth measuring. The coarse step keeps wide/deep cells affordable; the curve is refined with step 1
-    around the transition (:func:`run_curve`).
+    Beyond ⌊N_bound⌋ exact fits have probability zero (:mod:`depthlab.capacity.theory`), so ⌊N_bound⌋ + 1 is the
+    last N worth measuring; below d every depth fits generic data (one layer already does). The coarse step
+    keeps wide/deep cells affordable; the curve is refined with step 1 around the transition (:func:`run_curve`).
     """
     n_max = max_fittable(cell.depth, cell.width, cell.activation, bias=cell.bias) + 1
-    n_min = max(1, cell.width // 2) if cell.depth > 1 else max(1, cell.width - 2)
-    step = max(1, (n_max - n_min) // 12)
+    n_min = max(1, cell.width - 2)
+    step = max(1, (n_max - n_min) // 8)
     return n_min, n_max, step
 
 

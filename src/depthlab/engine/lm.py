@@ -24,6 +24,8 @@ from torch.func import jacfwd, jacrev
 
 from depthlab.engine.config import FitConfig
 from depthlab.engine.families import Family
+from depthlab.engine.mlp_jacobian import mlp_jacobian
+from depthlab.engine.mlp_jacobian import supports as mlp_jacobian_supports
 from depthlab.engine.objective import residuals, solved
 
 
@@ -114,8 +116,12 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
     nu = torch.full_like(f, 2.0)
     lam = None
     lam0 = None
+    fast_jac = mlp_jacobian_supports(family)
     for it in range(1, cfg.lm_steps + 1):
-        jac = stacked_jacobian(lambda t, xa=xa, ya=ya: res(t, xa, ya), th, n_res)
+        if fast_jac:  # closed-form MLP Jacobian (depthlab.engine.mlp_jacobian, added for issue #3 speed)
+            jac = mlp_jacobian(family, th, xa, ya, cfg.mode, cfg.margin)
+        else:
+            jac = stacked_jacobian(lambda t, xa=xa, ya=ya: res(t, xa, ya), th, n_res)
         if lam is None:
             diag = jac.square().sum(1)  # diag(JᵀJ), (M, P)
             lam = cfg.lm_tau * diag.mean(1).clamp_min(torch.finfo(dt).tiny)
