@@ -41,7 +41,8 @@ class CellConfig:
         restarts: random initialisations per data set; a data set counts as fitted when any restart fits it.
         seed: root seed.
         tol: exact-fit threshold on the relative residual (float64).
-        max_steps: optimiser iteration budget passed to the engine (0: the engine's default).
+        max_steps: optimiser budget: Adam steps ≤ max_steps and LM iterations ≤ min(300, max_steps)
+            (0: the engine's defaults).
     """
 
     depth: int

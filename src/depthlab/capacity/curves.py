@@ -214,15 +214,3 @@ def estimate_crossing(
 def logistic_curve(n: Any, n_star: float, slope: float) -> np.ndarray:
     """p(N) = 1 / (1 + exp(slope·(N − n_star))) — the fitted curve, for plots and synthetic tests."""
     return special.expit(-slope * (np.asarray(n, dtype=float) - n_star))
-
-
-def ratio_interval(num: Crossing, den: Crossing) -> tuple[float, float, float]:
-    """N*_num / N*_den with a conservative interval from the two intervals' ends (independent estimates).
-
-    Returns:
-        (ratio, low, high); an end is inf/0 when an interval is unbounded.
-    """
-    ratio = num.n_star / den.n_star
-    low = num.low / den.high if den.high > 0 else 0.0
-    high = num.high / den.low if den.low > 0 else math.inf
-    return float(ratio), float(max(low, 0.0)), float(high)

@@ -20,10 +20,14 @@ from depthlab.engine import FitConfig, fit, perceptron, square_mlp
 
 
 def fit_config(cell: CellConfig) -> FitConfig:
-    """The engine configuration of a cell (``max_steps`` > 0 caps the LM iterations and Adam steps)."""
+    """The engine configuration of a cell.
+
+    ``max_steps`` > 0 caps both stages: Adam runs at most ``max_steps`` steps and LM at most
+    ``min(engine default, max_steps)`` iterations (0 keeps the engine's defaults: Adam 4000, LM 300).
+    """
     cfg = FitConfig(mode="regression", tol=cell.tol)
     if cell.max_steps > 0:
-        cfg = dataclasses.replace(cfg, lm_steps=cell.max_steps, adam_steps=max(cell.max_steps, 1))
+        cfg = dataclasses.replace(cfg, lm_steps=min(cfg.lm_steps, cell.max_steps), adam_steps=cell.max_steps)
     return cfg
 
 
