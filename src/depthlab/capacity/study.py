@@ -42,17 +42,17 @@ RATIO_TOL = 0.2
 #: N ≈ 23 (L = 2) and N ≈ 34 (L = 3), and never fits ReLU for L ≥ 2.
 REFERENCE = {2: 23.0, 3: 34.0}
 
-#: Quick scale: one-layer and two-layer cells at d = 8 (8 data sets × 1 restart per N, Adam ≤ 1000 steps for
+#: Quick scale: one-layer and two-layer cells at d = 8 (6 data sets × 1 restart per N, Adam ≤ 500 steps for
 #: ReLU, LM ≤ 300 iterations). Depth 3 and d = 16 are measured at full scale (docs/readme/capacity.md).
 QUICK = GridSpec(
     widths=(8,),
     depths=(1, 2),
     activations=("relu", "sigmoid", "tanh"),
     biases=(False,),
-    trials=8,
+    trials=6,
     restarts=1,
-    max_steps=1000,
-    n_ranges={(1, 8): (7, 10, 1), (2, 8): (7, 15, 1)},
+    max_steps=500,
+    n_ranges={(1, 8): (7, 10, 1), (2, 8): (7, 14, 1)},
 )
 FULL = GridSpec(
     widths=(8, 16, 32),
@@ -235,7 +235,7 @@ def run(ctx: StudyContext) -> StudyOutput:
         ref = run_grid(ref_spec, ctx.out_dir / "reference", device=ctx.device, figures=False).cells
     else:
         ref = None
-    lin = linear_capacity_check(8, trials=16, seed=ctx.seed, device=ctx.device)
+    lin = linear_capacity_check(8, trials=12, seed=ctx.seed, device=ctx.device)
     cover = cover_check(
         COVER_CASES[ctx.scale], trials=200 if ctx.scale == "quick" else 1000, seed=ctx.seed, device=ctx.device
     )
