@@ -55,3 +55,11 @@ def test_interpolation() -> None:
 def test_bad_curves(args) -> None:
     with pytest.raises(InputError):
         estimate_crossing(*args)
+
+
+def test_wilson_contains_estimate() -> None:
+    """At k = 0 and k = n the Wilson interval ends exactly at p̂; rounding must not push it past p̂."""
+    for n in range(1, 40):
+        lo, hi = wilson_interval([0, n], [n, n])
+        assert lo[0] == 0.0 and hi[1] == 1.0
+        assert lo[1] <= 1.0 and hi[0] >= 0.0

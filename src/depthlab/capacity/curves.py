@@ -74,7 +74,8 @@ def wilson_interval(successes: Any, trials: Any, level: float = 0.95) -> tuple[n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # The interval always contains p̂ (at k = 0 and k = n its end equals p̂ exactly; clamp rounding).
+    return np.clip(np.minimum(centre - half, p), 0, 1), np.clip(np.maximum(centre + half, p), 0, 1)
 
 
 def _check_curve(n_values: Any, successes: Any, trials: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -33,7 +33,7 @@ def success_curves(results: list[dict[str, Any]], *, width: int, bias: bool = Fa
             if c.empty:
                 continue
             L = cfg["depth"]
-            yerr = np.vstack([c["p"] - c["p_low"], c["p_high"] - c["p"]])
+            yerr = np.clip(np.vstack([c["p"] - c["p_low"], c["p_high"] - c["p"]]), 0, None)
             ax.errorbar(
                 c["n_points"],
                 c["p"],
@@ -67,12 +67,9 @@ def n_star_vs_depth(summary: pd.DataFrame, *, bias: bool = False) -> Figure:
         acts = sorted(a for a in g["activation"].unique() if a != "linear") or ["linear"]
         for i, act in enumerate(acts):
             h = pd.concat([base, g[(g["activation"] == act) & (g["depth"] > 1)]]).sort_values("depth")
-            yerr = np.vstack(
-                [
-                    h["n_star"] - h["n_star_low"].clip(lower=0),
-                    (h["n_star_high"] - h["n_star"]).replace(np.inf, 0),
-                ]
-            )
+            lower = (h["n_star"] - h["n_star_low"].clip(lower=0)).to_numpy(dtype=float)
+            upper = (h["n_star_high"] - h["n_star"]).to_numpy(dtype=float)
+            yerr = np.nan_to_num(np.clip(np.vstack([lower, upper]), 0, None), posinf=0.0)
             ax.errorbar(
                 h["depth"] + 0.04 * (i - 1),
                 h["n_star"],
