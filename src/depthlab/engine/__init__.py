@@ -15,23 +15,25 @@ Public API (stable)::
   ``X (M, N, *in_shape)`` to ``(M, N, *out_shape)``. Built in: :func:`mlp` (any depth/width, activations
   :data:`ACTIVATIONS`, biases on/off), :func:`square_mlp` (the capacity protocol), :func:`perceptron`,
   :func:`matexp_net` (complex matrix-exponential nets, forward from :mod:`depthlab.matexp.network`). Add
-  your own
-  with a :class:`Family` (``shapes``, ``forward``, ``init_scales`` or a custom ``init``) and, optionally,
-  :func:`register_family` so :func:`make_family` finds it by name.
+  your own with a :class:`Family` (``shapes``, ``forward``, ``init_scales`` or a custom ``init``) and,
+  optionally, :func:`register_family` so :func:`make_family` finds it by name. Optional family hooks:
+  ``jacobian`` (explicit Jacobian for LM; MLPs use :func:`mlp_jacobian`), ``readout`` (least-squares output
+  layer, :func:`solve_readout`), ``repair`` (output-preserving fix-ups, :func:`revive_dead_relu_units`),
+  ``homotopy`` (smoother families for the ``"continuation"`` stage).
 * **Data**: tensors ``(X, Y)`` stacked over models, or a sampler ``(key, indices) -> (X, Y)`` called chunk by
   chunk (:func:`sampler_for`, :class:`GaussianSampler`, :func:`gaussian_regression`, :func:`random_labels`).
 * **Training** (:func:`fit` with :class:`FitConfig`): regression or classification (±1 labels, squared hinge);
   stages ``"adam"`` (batched Adam, float32 by default, geometric learning-rate decay, per-model stopping) and
   ``"lm"`` (batched Levenberg–Marquardt in float64, Cholesky, Nielsen damping, per-model stopping); ``"auto"``
-  runs LM alone for smooth families and Adam → LM for ReLU-like ones. Success is decided in float64.
+  runs LM alone for smooth families and, for ReLU, ``"continuation"`` (LM along leaky-ReLU slopes
+  0.5 → 0.03) then LM on ReLU itself; other non-smooth families get Adam → LM. Success is decided in float64.
 * **Chunking**: models are split into chunks planned from :func:`bytes_per_model` and the memory available
   (CUDA: ``torch.cuda.mem_get_info``; CPU: ``memory_budget`` or ``DEPTHLAB_CPU_MEMORY``, default 2 GiB); CUDA
   out-of-memory halves the chunk and retries.
 * **Seeds**: model ``m``'s initialisation is drawn from ``(key, indices[m])``, its sampled data from the same
   pair, so results are independent of packing and chunking.
-* **Certificates**: :func:`linearly_separable` decides linear separability exactly by a linear program (used
-for
-  Cover's-theorem checks, where gradient methods cannot certify *non*-separability).
+* **Certificates**: :func:`linearly_separable` decides linear separability exactly by a linear program
+  (used for Cover's-theorem checks, where gradient methods cannot certify *non*-separability).
 """
 
 from depthlab.engine.chunking import available_bytes, bytes_per_model, plan_chunk_size
@@ -46,9 +48,12 @@ from depthlab.engine.families import (
     default_init,
     make_family,
     mlp,
+    mlp_jacobian,
     perceptron,
     register_family,
     registered_families,
+    revive_dead_relu_units,
+    solve_readout,
     square_mlp,
 )
 from depthlab.engine.fit import FitResult, fit
@@ -79,13 +84,16 @@ __all__ = [
     "make_family",
     "matexp_net",
     "mlp",
+    "mlp_jacobian",
     "perceptron",
     "plan_chunk_size",
     "random_labels",
     "register_family",
     "registered_families",
     "residuals",
+    "revive_dead_relu_units",
     "sampler_for",
+    "solve_readout",
     "square_mlp",
     "unflatten",
 ]

@@ -1,12 +1,10 @@
 """Batched Adam over a stack of independent models, with per-model stopping.
 
 All models of a chunk share one tensor program: the loss is the *sum* of per-model losses, so the gradient
-with
-respect to ``theta[m]`` is model ``m``'s own gradient, and Adam's update is elementwise, so stacking is exact
-(anchors-software note §B.3). Models that reach the switch criterion are frozen and removed from the active
-set;
-the learning rate decays geometrically from ``adam_lr`` to ``adam_lr · adam_lr_final`` (Kingma & Ba 2015,
-Algorithm 1, with bias correction).
+with respect to ``theta[m]`` is model ``m``'s own gradient, and Adam's update is elementwise, so stacking is
+exact (anchors-software note §B.3). Models that reach the switch criterion are frozen and removed from the
+active set; the learning rate decays geometrically from ``adam_lr`` to ``adam_lr · adam_lr_final`` (Kingma &
+Ba 2015, Algorithm 1, with bias correction).
 """
 
 from __future__ import annotations
@@ -29,8 +27,8 @@ def adam_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Te
         cfg: fit configuration (mode, Adam settings; dtype ``cfg.adam_dtype``).
 
     Returns:
-        ``(theta, steps)``: final parameters ``(M, P)`` in the Adam dtype and the number of steps each model
-        took.
+        ``(theta, steps)``: final parameters ``(M, P)`` in the Adam dtype and the number of steps each
+        model took.
     """
     dt = cfg.adam_torch_dtype
     cdt = torch.complex64 if dt == torch.float32 else torch.complex128

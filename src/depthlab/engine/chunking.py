@@ -2,10 +2,9 @@
 
 :func:`bytes_per_model` is a conservative estimate of the peak working memory one model needs in each stage;
 :func:`plan_chunk_size` divides the memory available (``torch.cuda.mem_get_info`` on CUDA; a configurable
-budget
-on CPU, default :data:`DEFAULT_CPU_BUDGET` or the ``DEPTHLAB_CPU_MEMORY`` environment variable, in bytes) by
-it.
-:func:`depthlab.engine.fit` also halves the chunk and retries when CUDA still reports out-of-memory.
+budget on CPU, default :data:`DEFAULT_CPU_BUDGET` or the ``DEPTHLAB_CPU_MEMORY`` environment variable, in
+bytes) by it. :func:`depthlab.engine.fit` also halves the chunk and retries when CUDA still reports
+out-of-memory.
 """
 
 from __future__ import annotations
@@ -35,11 +34,11 @@ def bytes_per_model(family: Family, n_points: int, cfg: FitConfig) -> int:
     io *= 2 if family.complex_inputs else 1
     act = n_points * max(family.act_per_point, 1)
     need = 8 * (2 * io + act + 4 * p)  # data copies, certification forward
-    stages = cfg.resolved_stages(family.smooth)
+    stages = cfg.resolved_stages(family.smooth, family.homotopy is not None)
     if "adam" in stages:
         size = cfg.adam_torch_dtype.itemsize
         need = max(need, size * (6 * p + 3 * act + 2 * io))
-    if "lm" in stages:
+    if "lm" in stages or "continuation" in stages:
         size = cfg.lm_torch_dtype.itemsize
         k = min(p, r)
         passes = min(p, r)  # jacfwd: P tangents; jacrev: R cotangents, each through all activations

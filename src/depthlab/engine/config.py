@@ -11,7 +11,7 @@ from depthlab.errors import ConfigError
 from depthlab.validate import choice, finite_float, positive_int
 
 MODES = ("regression", "classification")
-STAGES = ("adam", "lm")
+STAGES = ("adam", "lm", "continuation")
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -25,9 +25,11 @@ class FitConfig:
 
     Attributes:
         mode: ``"regression"`` or ``"classification"``.
-        stages: optimiser stages in order, each ``"adam"`` or ``"lm"``; ``"auto"`` picks ``("lm",)`` for
-        smooth
-            families and ``("adam", "lm")`` otherwise (ReLU: Adam finds the activation pattern, LM polishes).
+        stages: optimiser stages in order, each ``"adam"``, ``"lm"`` or ``"continuation"`` (LM on the
+            family's smoother ``homotopy(s)`` for each ``s`` in ``continuation_slopes``, each started
+            where the previous one ended; skipped for families without a homotopy). ``"auto"`` picks
+            ``("lm",)`` for smooth families, ``("continuation", "lm")`` for families with a homotopy (ReLU)
+            and ``("adam", "lm")`` otherwise.
         tol: regression success threshold on the float64 relative residual (issue #3: 1e-8).
         margin: hinge target margin used for training in classification mode (success only needs > 0).
         adam_steps: maximum Adam steps per model.
@@ -47,6 +49,11 @@ class FitConfig:
         lm_min_decrease: relative loss decrease that counts as progress.
         lm_polish_factor: LM stops a regression model at relative residual ``tol · lm_polish_factor`` (a
             margin below the certification threshold).
+        continuation_slopes: continuation parameters of the ``"continuation"`` stage, in order (for ReLU
+            MLPs the leaky-ReLU negative slopes, ending near 0 before the final LM on ReLU itself).
+        repair_every: LM iterations between calls of the family's ``repair`` hook (dead ReLU unit revival).
+        readout: at the start of each LM stage, re-solve the family's linear output layer by least squares
+            (regression only, families with a ``readout`` hook; kept only where it lowers the residual).
     """
 
     mode: str = "regression"
@@ -67,6 +74,9 @@ class FitConfig:
     lm_patience: int = 25
     lm_min_decrease: float = 1e-3
     lm_polish_factor: float = 0.01
+    continuation_slopes: tuple[float, ...] = (0.5, 0.25, 0.1, 0.03)
+    repair_every: int = 10
+    readout: bool = True
 
     def __post_init__(self) -> None:
         choice(self.mode, "mode", MODES)
@@ -96,13 +106,19 @@ class FitConfig:
         choice(self.lm_dtype, "lm_dtype", tuple(_DTYPES))
         finite_float(self.lm_tau, "lm_tau", low=0.0, low_open=True)
         positive_int(self.lm_patience, "lm_patience")
+        positive_int(self.repair_every, "repair_every")
         finite_float(self.lm_min_decrease, "lm_min_decrease", low=0.0, high=1.0)
         finite_float(self.lm_polish_factor, "lm_polish_factor", low=0.0, low_open=True, high=1.0)
+        slopes = tuple(finite_float(s, "continuation slope", low=0.0, low_open=True, high=1.0)
+                       for s in self.continuation_slopes)
+        object.__setattr__(self, "continuation_slopes", slopes)
 
-    def resolved_stages(self, smooth: bool) -> tuple[str, ...]:
-        """The stage sequence for a family (``smooth`` resolves ``"auto"``)."""
+    def resolved_stages(self, smooth: bool, has_homotopy: bool = False) -> tuple[str, ...]:
+        """The stage sequence for a family (``smooth`` and ``has_homotopy`` resolve ``"auto"``)."""
         if self.stages == "auto":
-            return ("lm",) if smooth else ("adam", "lm")
+            if smooth:
+                return ("lm",)
+            return ("continuation", "lm") if has_homotopy else ("adam", "lm")
         return tuple(self.stages)
 
     @property

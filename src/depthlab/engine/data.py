@@ -73,8 +73,8 @@ class GaussianSampler:
     Attributes:
         n: points per model.
         in_shape / out_shape: per-point shapes (take them from the family).
-        mode: ``"regression"`` (Gaussian targets) or ``"classification"`` (±1 labels, needs ``out_shape ==
-        (1,)``).
+        mode: ``"regression"`` (Gaussian targets) or ``"classification"`` (±1 labels, needs
+            ``out_shape == (1,)``).
         complex_: complex Gaussian data (matrix-exponential nets).
     """
 

@@ -1,12 +1,9 @@
 """Network families: pure functions of stacked parameters, and a registry so studies can add their own.
 
-A :class:`Family` describes one architecture. Its parameters are a ``dict[str, Tensor]`` whose every entry
-has a
-leading *model* axis ``M`` (``params[name].shape == (M, *family.shapes[name])``); its forward map takes
-stacked
-inputs ``X`` of shape ``(M, N, *in_shape)`` and returns stacked outputs ``(M, N, *out_shape)``. Model ``m``
-only
-ever sees ``params[·][m]`` and ``X[m]``, so many independent networks train as one tensor program.
+A :class:`Family` describes one architecture. Its parameters are a ``dict[str, Tensor]`` whose every entry has
+a leading *model* axis ``M`` (``params[name].shape == (M, *family.shapes[name])``); its forward map takes
+stacked inputs ``X`` of shape ``(M, N, *in_shape)`` and returns stacked outputs ``(M, N, *out_shape)``. Model
+``m`` only ever sees ``params[·][m]`` and ``X[m]``, so many independent networks train as one tensor program.
 
 Forward functions must be written with batched torch ops only (``matmul``/``einsum``/elementwise) so that
 :func:`torch.func.jacrev`/``jacfwd`` and ``vmap`` can differentiate them (the Levenberg–Marquardt stage needs
@@ -57,7 +54,18 @@ class Family:
         estimate).
         config: JSON-able description (used in hashes and results).
         init: optional custom ``init(key, indices, *, device, dtype) -> Params``; default
-        :func:`default_init`.
+            :func:`default_init`.
+        homotopy: optional ``homotopy(s) -> Family``: a smoother family with the same parameters for a
+            continuation parameter ``s ∈ (0, 1]`` (``s → 0`` approaches this family), used by the
+            ``"continuation"`` stage; the MLP sets it for ReLU to leaky ReLU with negative slope ``s``.
+        repair: optional *function-preserving* fix-up ``repair(params, X) -> params`` applied by the LM stage
+            (e.g. reviving dead ReLU units, :func:`revive_dead_relu_units`); must not change the outputs.
+        readout: optional ``readout(params, X, Y) -> params`` that re-solves a linear output layer by least
+            squares (never increases the regression residual); the LM stage calls it at its start.
+            The MLP uses :func:`solve_readout`.
+        jacobian: optional explicit ``jacobian(params, X) -> (M, N·out, P)`` of the real outputs (flattened
+            point-major) with respect to the flat parameters (order of ``shapes``); without it the LM stage
+            uses ``torch.func``. The MLP's is :func:`mlp_jacobian`.
     """
 
     name: str
@@ -71,6 +79,10 @@ class Family:
     act_per_point: int = 0
     config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     init: InitFn | None = None
+    homotopy: Callable[[float], Family] | None = None
+    repair: Callable[[Params, torch.Tensor], Params] | None = None
+    readout: Callable[[Params, torch.Tensor, torch.Tensor], Params] | None = None
+    jacobian: Callable[[Params, torch.Tensor], torch.Tensor] | None = None
 
     @property
     def n_params(self) -> int:
@@ -98,8 +110,7 @@ def default_init(family: Family, key: str | int, indices: Sequence[int], *,
     """Independent normal initial parameters, ``params[k] ~ N(0, init_scales[k]^2)`` entrywise.
 
     One standard-normal vector of length ``n_params`` is drawn per model from ``(key, "init", index)`` and
-    split in
-    the order of ``family.shapes``, so a model's initialisation depends only on its key and index.
+    split in the order of ``family.shapes``, so a model's initialisation depends only on its key and index.
     """
     idx = [(int(i),) for i in indices]
     flat = stacked_normal(f"{key}/init/{family.name}", idx, (family.n_params,))
@@ -181,11 +192,142 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
                 h = sigma(h)
         return h
 
+    homotopy = repair = None
+
+    def jacobian(params: Params, x: torch.Tensor) -> torch.Tensor:
+        return mlp_jacobian(params, x, activation, negative_slope, n_layers, bias)
+
+    def readout(params: Params, x: torch.Tensor, y: torch.Tensor) -> Params:
+        return solve_readout(params, x, y, sigma, n_layers, bias)
+    if activation == "relu":
+        def repair(params: Params, x: torch.Tensor) -> Params:
+            return revive_dead_relu_units(params, x, n_layers, bias)
+
+        def homotopy(s: float) -> Family:
+            return mlp(d_in, widths, d_out, "leaky_relu", bias=bias, negative_slope=s, init_gain=gain)
+
     config = {"family": "mlp", "d_in": d_in, "widths": list(widths), "d_out": d_out, "activation": activation,
               "bias": bias, "negative_slope": negative_slope, "init_gain": gain}
     return Family(name="mlp", shapes=shapes, forward=forward, in_shape=(d_in,), out_shape=(d_out,),
                   init_scales=scales, smooth=activation in SMOOTH_ACTIVATIONS,
-                  act_per_point=2 * (sum(widths) + d_out), config=config)
+                  act_per_point=2 * (sum(widths) + d_out), config=config, homotopy=homotopy,
+                  repair=repair, readout=readout,
+                  jacobian=jacobian)
+
+
+def _activation_derivative(name: str, h: torch.Tensor, a: torch.Tensor,
+                           negative_slope: float) -> torch.Tensor:
+    """σ'(h) given the pre-activation ``h`` and ``a = σ(h)`` (ReLU: 1 for h > 0, else 0)."""
+    if name == "relu":
+        return (h > 0).to(h.dtype)
+    if name == "leaky_relu":
+        return torch.where(h > 0, torch.ones_like(h), torch.full_like(h, negative_slope))
+    if name == "sigmoid":
+        return a * (1 - a)
+    if name == "tanh":
+        return 1 - a * a
+    return torch.ones_like(h)
+
+
+@torch.no_grad()
+def mlp_jacobian(params: Params, x: torch.Tensor, activation: str, negative_slope: float, n_layers: int,
+                 bias: bool) -> torch.Tensor:
+    """Explicit per-model Jacobian of an MLP's outputs with respect to its flat parameters.
+
+    Backpropagates the identity over outputs: with ``δ_L = I`` and ``δ_l = σ'(h_l) ⊙ (W_{l+1} δ_{l+1})``,
+    ``∂out[n, j]/∂W_l[i, k] = a_{l−1}[n, i] δ_l[n, k, j]`` and ``∂out[n, j]/∂b_l[k] = δ_l[n, k, j]``.
+
+    Returns:
+        ``(M, N·d_out, P)``, rows point-major (``n·d_out + j``), columns in the order ``W1, b1, W2, b2, …``.
+    """
+    m, n = x.shape[0], x.shape[1]
+    acts = [x.to(params["W1"].dtype)]
+    pres = []
+    for k in range(1, n_layers + 1):
+        h = torch.matmul(acts[-1], params[f"W{k}"])
+        if bias:
+            h = h + params[f"b{k}"].unsqueeze(-2)
+        pres.append(h)
+        if k < n_layers:
+            acts.append(activation_fn(activation, negative_slope)(h))
+    d_out = params[f"W{n_layers}"].shape[-1]
+    eye = torch.eye(d_out, dtype=x.dtype if not x.is_complex() else params["W1"].dtype, device=x.device)
+    delta = eye.expand(m, n, d_out, d_out)  # (M, N, width_l, d_out)
+    blocks: list[torch.Tensor] = [None] * (2 * n_layers)  # type: ignore[list-item]
+    for k in range(n_layers, 0, -1):
+        a_prev = acts[k - 1]  # (M, N, fan_in)
+        jw = torch.einsum("mni,mnkj->mnjik", a_prev, delta).reshape(m, n * d_out, -1)
+        blocks[2 * (k - 1)] = jw
+        if bias:
+            blocks[2 * (k - 1) + 1] = delta.transpose(2, 3).reshape(m, n * d_out, -1)
+        if k > 1:
+            back = torch.matmul(params[f"W{k}"].unsqueeze(1), delta)  # (M, N, width_{k-1}, d_out)
+            deriv = _activation_derivative(activation, pres[k - 2], acts[k - 1], negative_slope)
+            delta = deriv.unsqueeze(-1) * back
+    return torch.cat([b for b in blocks if b is not None], dim=2)
+
+
+@torch.no_grad()
+def solve_readout(params: Params, x: torch.Tensor, y: torch.Tensor,
+                  sigma: Callable[[torch.Tensor], torch.Tensor],
+                  n_layers: int, bias: bool) -> Params:
+    """Replace the last layer ``(W_L, b_L)`` by the minimum-norm least-squares fit of ``Y`` on the features.
+
+    With features ``H = σ(…)`` of the last hidden layer (plus a column of ones with biases), solves
+    ``min ‖H W_L − Y‖_F`` per model through the pseudo-inverse (batched SVD). When ``H`` has full row rank
+    (e.g. N ≤ width for generic features) the fit is exact. Never increases the residual.
+    """
+    out = dict(params)
+    h = x.to(params["W1"].dtype)
+    for k in range(1, n_layers):
+        h = torch.matmul(h, params[f"W{k}"])
+        if bias:
+            h = h + params[f"b{k}"].unsqueeze(-2)
+        h = sigma(h)
+    if bias:
+        h = torch.cat([h, torch.ones_like(h[..., :1])], dim=-1)
+    sol = torch.linalg.pinv(h) @ y.to(h.dtype)
+    if bias:
+        out[f"W{n_layers}"], out[f"b{n_layers}"] = sol[:, :-1], sol[:, -1]
+    else:
+        out[f"W{n_layers}"] = sol
+    return out
+
+
+@torch.no_grad()
+def revive_dead_relu_units(params: Params, x: torch.Tensor, n_layers: int, bias: bool) -> Params:
+    """Revive ReLU units that are inactive on every data point, without changing the network's outputs.
+
+    A hidden unit ``k`` of layer ``l`` whose pre-activation is ≤ 0 at all N points outputs 0 and gets no
+    gradient, so Gauss–Newton cannot use it. Negating its incoming weights (and bias) makes it active on every
+    point (generic data), and zeroing its outgoing weights keeps the function unchanged; the optimiser can
+    then grow the outgoing weights. Applied layer by layer, per model.
+
+    Args:
+        params: stacked MLP parameters (``W1 … WL``, ``b1 … bL``), each ``(M, …)``.
+        x: inputs ``(M, N, d_in)``.
+        n_layers: number of weight layers L.
+        bias: whether the MLP has biases.
+
+    Returns:
+        New parameters (same shapes) computing the same outputs on ``x``.
+    """
+    out = {k: v.clone() for k, v in params.items()}
+    h = x.to(out["W1"].dtype)
+    for k in range(1, n_layers):
+        z = torch.matmul(h, out[f"W{k}"])
+        if bias:
+            z = z + out[f"b{k}"].unsqueeze(-2)
+        dead = (z <= 0).all(dim=1)  # (M, width)
+        if bool(dead.any()):
+            sign = torch.where(dead, -1.0, 1.0).to(z.dtype)
+            out[f"W{k}"] = out[f"W{k}"] * sign.unsqueeze(1)
+            if bias:
+                out[f"b{k}"] = out[f"b{k}"] * sign
+            out[f"W{k + 1}"] = out[f"W{k + 1}"] * (~dead).to(z.dtype).unsqueeze(2)
+            z = z * sign.unsqueeze(1)
+        h = torch.relu(z)
+    return out
 
 
 def square_mlp(d: int, depth: int, activation: str = "relu", *, bias: bool = False, **kwargs: Any) -> Family:

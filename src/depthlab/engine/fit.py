@@ -39,7 +39,7 @@ class FitResult:
         rel_residual: float64 ``‖F(X) − Y‖_F / ‖Y‖_F`` after training.
         min_margin: float64 ``min_i y_i f(x_i)`` (classification; NaN in regression).
         adam_steps: Adam steps used (0 if no Adam stage).
-        lm_steps: LM iterations used (0 if no LM stage).
+        lm_steps: LM iterations used, summed over LM and continuation stages (0 if none).
         params: final parameters, float64 on CPU, stacked ``(M, …)`` (``None`` unless ``keep_params``).
         chunk_size: models per chunk actually used (the last successful size).
         n_chunks: number of chunks run.
@@ -120,6 +120,12 @@ def _run_chunk(family: Family, x: torch.Tensor, y: torch.Tensor, idx: Sequence[i
         if stage == "adam":
             theta, s = adam_stage(family, theta, x, y, cfg)
             adam_steps += s
+        elif stage == "continuation":
+            if family.homotopy is None:
+                continue
+            for slope in cfg.continuation_slopes:
+                theta, s = lm_stage(family.homotopy(slope), theta, x, y, cfg)
+                lm_steps += s
         else:
             theta, s = lm_stage(family, theta, x, y, cfg)
             lm_steps += s
@@ -141,9 +147,8 @@ def fit(family: Family, data: tuple[torch.Tensor, torch.Tensor] | Sampler, *, ke
             registered custom :class:`~depthlab.engine.Family`).
         data: either stacked tensors ``(X, Y)`` with ``X (M, N, *in_shape)``, ``Y (M, N, *out_shape)``, or a
             sampler ``data(key, indices) -> (X, Y)`` called chunk by chunk (e.g. :func:`sampler_for`).
-        key: seed key; model ``m`` is initialised from ``(key, indices[m])`` (and a sampler draws its data
-        from
-            the same pair), so results do not depend on chunking.
+        key: seed key; model ``m`` is initialised from ``(key, indices[m])`` (and a sampler draws its
+            data from the same pair), so results do not depend on chunking.
         indices: model indices (default ``range(M)`` for tensor data; required with a sampler).
         config: :class:`FitConfig` (default: regression, automatic stages).
         device: ``"auto"``, ``"cpu"``, ``"cuda"`` …; data and parameters are moved there chunk by chunk.
@@ -191,7 +196,7 @@ def fit(family: Family, data: tuple[torch.Tensor, torch.Tensor] | Sampler, *, ke
         for name, shape in family.shapes.items():
             if name not in init or tuple(init[name].shape) != (len(idx), *shape):
                 raise InputError(f"init[{name!r}] must have shape {(len(idx), *shape)}")
-    stages = cfg.resolved_stages(family.smooth)
+    stages = cfg.resolved_stages(family.smooth, family.homotopy is not None)
     m_total = len(idx)
     size = chunk_size if chunk_size is not None else plan_chunk_size(family, n_points, m_total, cfg, dev,
                                                                      memory_budget)
@@ -211,8 +216,10 @@ def fit(family: Family, data: tuple[torch.Tensor, torch.Tensor] | Sampler, *, ke
         sub_init = None if init is None else {k: v[start:stop] for k, v in init.items()}
         try:
             parts.append(_run_chunk(family, x, y, sub, key, cfg, dev, stages, sub_init))
-        except torch.OutOfMemoryError:
-            if size == 1:
+        except (torch.OutOfMemoryError, RuntimeError) as exc:
+            # CUDA raises OutOfMemoryError; the CPU allocator a RuntimeError ("can't allocate memory").
+            oom = isinstance(exc, torch.OutOfMemoryError) or "can't allocate memory" in str(exc)
+            if not oom or size == 1:
                 raise
             size = max(1, size // 2)
             if dev.type == "cuda":

@@ -2,17 +2,16 @@
 
 For each model the step solves ``(JᵀJ + λI) δ = −Jᵀr`` (Madsen, Nielsen & Tingleff, *Methods for non-linear
 least squares problems*, 2004, eq. 3.13). When the model has more parameters ``P`` than residuals ``R`` the
-same
-step is computed in the dual form ``δ = −Jᵀ (JJᵀ + λI)⁻¹ r`` (an R×R system). Either system is solved by a
-batched Cholesky factorisation (``torch.linalg.cholesky_ex``; a failed factorisation counts as a rejected
-step).
-The gain ratio ``ρ = (F(θ) − F(θ+δ)) / (½ δᵀ(λδ − Jᵀr))`` drives Nielsen's update (ibid. eq. 3.16):
+same step is computed in the dual form ``δ = −Jᵀ (JJᵀ + λI)⁻¹ r`` (an R×R system). Either system is solved by
+a batched Cholesky factorisation (``torch.linalg.cholesky_ex``; a failed factorisation counts as a rejected
+step). The gain ratio ``ρ = (F(θ) − F(θ+δ)) / (½ δᵀ(λδ − Jᵀr))`` drives Nielsen's update (ibid. eq. 3.16):
 accept if ``ρ > 0`` with ``λ ← λ·max(1/3, 1 − (2ρ − 1)³), ν ← 2``; else ``λ ← λν, ν ← 2ν``.
 
-Per-model Jacobians ``J_m = ∂r_m/∂θ_m`` come from one batched autodiff call over all models: ``jacfwd`` of
-``u ↦ r(θ + u)`` with ``u`` shared by the models (``P`` forward passes) when ``P ≤ R``, else ``jacrev`` of
-``θ ↦ Σ_m r_m(θ)`` (``R`` backward passes). Because model ``m``'s residual depends only on ``θ_m``, both give
-exactly the stacked per-model Jacobians ``(M, R, P)``.
+Per-model Jacobians ``J_m = ∂r_m/∂θ_m`` come from the family's explicit ``jacobian`` hook when it has one
+(MLPs: :func:`depthlab.engine.families.mlp_jacobian`), else from one batched autodiff call over all models:
+``jacfwd`` of ``u ↦ r(θ + u)`` with ``u`` shared by the models (``P`` forward passes) when ``P ≤ R``, else
+``jacrev`` of ``θ ↦ Σ_m r_m(θ)`` (``R`` backward passes). Because model ``m``'s residual depends only on
+``θ_m``, both give exactly the stacked per-model Jacobians ``(M, R, P)``.
 """
 
 from __future__ import annotations
@@ -24,9 +23,7 @@ from torch.func import jacfwd, jacrev
 
 from depthlab.engine.config import FitConfig
 from depthlab.engine.families import Family
-from depthlab.engine.mlp_jacobian import mlp_jacobian
-from depthlab.engine.mlp_jacobian import supports as mlp_jacobian_supports
-from depthlab.engine.objective import residuals, solved
+from depthlab.engine.objective import flatten, residuals, solved, unflatten
 
 
 def stacked_jacobian(fn: Callable[[torch.Tensor], torch.Tensor], theta: torch.Tensor,
@@ -55,18 +52,18 @@ def lm_step(jac: torch.Tensor, r: torch.Tensor, lam: torch.Tensor) -> tuple[torc
         ``(delta, ok)``: steps ``(M, P)`` and a mask of models whose Cholesky factorisation succeeded.
     """
     n_res, p = jac.shape[1], jac.shape[2]
-    g = torch.einsum("mrp,mr->mp", jac, r)
+    g = torch.bmm(r.unsqueeze(1), jac).squeeze(1)
     if p <= n_res:
-        a = torch.einsum("mrp,mrq->mpq", jac, jac)
+        a = torch.bmm(jac.transpose(1, 2), jac)
         a.diagonal(dim1=1, dim2=2).add_(lam.unsqueeze(1))
         chol, info = torch.linalg.cholesky_ex(a)
         delta = -torch.cholesky_solve(g.unsqueeze(2), chol).squeeze(2)
     else:
-        b = torch.einsum("mrp,msp->mrs", jac, jac)
+        b = torch.bmm(jac, jac.transpose(1, 2))
         b.diagonal(dim1=1, dim2=2).add_(lam.unsqueeze(1))
         chol, info = torch.linalg.cholesky_ex(b)
         z = torch.cholesky_solve(r.unsqueeze(2), chol).squeeze(2)
-        delta = -torch.einsum("mrp,mr->mp", jac, z)
+        delta = -torch.bmm(z.unsqueeze(1), jac).squeeze(1)
     ok = (info == 0) & torch.isfinite(delta).all(dim=1)
     return torch.where(ok.unsqueeze(1), delta, torch.zeros_like(delta)), ok
 
@@ -78,7 +75,9 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
     A regression model stops when its relative residual is ≤ ``cfg.tol · cfg.lm_polish_factor``, a
     classification model when all margins are positive; a model that has not reduced its loss by
     ``cfg.lm_min_decrease`` (relative to its best) for ``cfg.lm_patience`` iterations, or whose damping
-    exceeds 1e16 × its initial value, stops as stalled.
+    exceeds 1e16 × its initial value, stops as stalled. Families with a ``repair`` hook (ReLU MLPs: dead-unit
+    revival) get it at the start and every ``cfg.repair_every`` iterations; it preserves the outputs, so the
+    residuals and the damping state stay valid.
 
     Args:
         family: network family.
@@ -108,6 +107,12 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
     active, th, xa, ya = active[keep], out[keep], x[keep], y[keep]
     if active.numel() == 0:
         return out, iters
+    if family.repair is not None:
+        th = flatten(family.repair(unflatten(th, family), xa), family)
+    if family.readout is not None and cfg.mode == "regression" and cfg.readout:
+        new = flatten(family.readout(unflatten(th, family), xa, ya), family)
+        better = res(new, xa, ya).square().sum(1) < res(th, xa, ya).square().sum(1)
+        th = torch.where(better.unsqueeze(1), new, th)
     r = res(th, xa, ya)
     n_res = r.shape[1]
     f = 0.5 * r.square().sum(1)
@@ -116,10 +121,14 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
     nu = torch.full_like(f, 2.0)
     lam = None
     lam0 = None
-    fast_jac = mlp_jacobian_supports(family)
     for it in range(1, cfg.lm_steps + 1):
-        if fast_jac:  # closed-form MLP Jacobian (depthlab.engine.mlp_jacobian, added for issue #3 speed)
-            jac = mlp_jacobian(family, th, xa, ya, cfg.mode, cfg.margin)
+        if family.repair is not None and it % cfg.repair_every == 0:
+            th = flatten(family.repair(unflatten(th, family), xa), family)
+        if family.jacobian is not None and not xa.is_complex():
+            jac = family.jacobian(unflatten(th, family), xa).to(dt)
+            if cfg.mode == "classification":
+                active_rows = (r > 0).to(dt) * ya.reshape(ya.shape[0], -1)
+                jac = -active_rows.unsqueeze(2) * jac
         else:
             jac = stacked_jacobian(lambda t, xa=xa, ya=ya: res(t, xa, ya), th, n_res)
         if lam is None:
@@ -131,7 +140,7 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
         with torch.no_grad():
             r_new = res(th_new, xa, ya)
         f_new = 0.5 * r_new.square().sum(1)
-        g = torch.einsum("mrp,mr->mp", jac, r)
+        g = torch.bmm(r.unsqueeze(1), jac).squeeze(1)
         pred = 0.5 * (delta * (lam.unsqueeze(1) * delta - g)).sum(1)
         rho = (f - f_new) / pred.clamp_min(torch.finfo(dt).tiny)
         accept = ok & torch.isfinite(f_new) & (f_new < f) & (rho > 0)

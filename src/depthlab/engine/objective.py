@@ -1,8 +1,7 @@
 """Residuals, losses and float64 certification shared by all optimiser stages.
 
 Parameters travel through the optimisers as one flat real tensor ``theta`` of shape ``(M, P)``;
-:func:`unflatten`
-turns it into the family's parameter dict (views, no copy).
+:func:`unflatten` turns it into the family's parameter dict (views, no copy).
 """
 
 from __future__ import annotations

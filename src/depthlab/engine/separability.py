@@ -20,8 +20,8 @@ from depthlab.validate import positive_int
 
 def cover_probability(n: int, d: int) -> float:
     """Probability that ``n`` points in general position in R^d with random ±1 labels are homogeneously
-    linearly separable: ``C(n, d) / 2^n = 2^(1−n) Σ_{k<d} C(n−1, k)`` (Cover 1965, Theorem 1); 1/2 at n =
-    2d."""
+    linearly separable: ``C(n, d) / 2^n = 2^(1−n) Σ_{k<d} C(n−1, k)`` (Cover 1965, Theorem 1); 1/2 at
+    n = 2d."""
     n = positive_int(n, "number of points n")
     d = positive_int(d, "dimension d")
     return math.fsum(math.comb(n - 1, k) for k in range(d)) / 2 ** (n - 1)

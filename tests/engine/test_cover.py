@@ -1,0 +1,40 @@
+"""Cover's theorem: a bias-free perceptron separates N random labelled points in R^d with probability
+C(N, d)/2^N = 2^(1−N) Σ_{k<d} C(N−1, k) (Cover 1965, Theorem 1).
+
+Separability is certified both ways by an exact linear program (:func:`linearly_separable`); the engine's
+classification mode can only certify *separable*, so it must separate every LP-separable set and (by
+construction) never claims a non-separable one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from depthlab.engine import FitConfig, cover_probability, fit, linearly_separable, perceptron, random_labels
+
+M = 300  # data sets per (N, d)
+
+
+def test_cover_formula_values():
+    assert cover_probability(5, 5) == 1.0
+    assert cover_probability(10, 5) == 0.5  # N = 2d
+    assert cover_probability(15, 5) == pytest.approx(1471 / 16384, rel=1e-15)
+
+
+@pytest.mark.parametrize("n", [5, 10, 15])
+def test_perceptron_matches_cover(n):
+    d = 5
+    key = f"cover-{n}-{d}"
+    x, y = random_labels(key, range(M), n, d)
+    lp = linearly_separable(x, y)
+    p = cover_probability(n, d)
+    se = math.sqrt(max(p * (1 - p), 1e-12) / M)
+    # 4 binomial standard errors: a false alarm has probability < 1e-4 per cell.
+    assert abs(lp.mean() - p) <= 4 * se + 1e-12, (lp.mean(), p)
+    res = fit(perceptron(d), (x, y), key=key, config=FitConfig(mode="classification"))
+    assert not (res.success & ~lp).any()  # certified margins > 0 imply LP-separable
+    np.testing.assert_array_equal(res.success, lp)  # the convex squared hinge is minimised to 0 iff separable
+    assert (res.min_margin[res.success] > 0).all()
