@@ -17,6 +17,7 @@ from depthlab.report.types import Study
 #: Built-in studies, in report order.
 BUILTIN_STUDIES: tuple[str, ...] = (
     "depthlab.matexp.study:STUDY",
+    "depthlab.capacity.study:STUDY",
     "depthlab.interp.study:STUDY",
     "depthlab.angles.study:STUDY",
     "depthlab.committee.study:STUDY",
