@@ -73,6 +73,7 @@ def _add_study_groups() -> None:
 
 
 _add_study_groups()
+app.add_typer(__import__("depthlab.sweep.cli", fromlist=["app"]).app, name="sweep")
 
 
 def main() -> None:
