@@ -1,10 +1,10 @@
 """Sweeps: one path from a grid spec to a results table, on this machine, a Ray cluster or Slurm.
 
-A spec (:mod:`depthlab.sweep.spec`) names a sweepable study (:mod:`depthlab.sweep.registry`) and a parameter grid;
-it expands to content-hashed trials, packed by shape into stacked jobs. An executor (:mod:`depthlab.sweep.executors`)
-runs the jobs; each finished job is one atomic Parquet shard named by its hash (:mod:`depthlab.sweep.store`), so a
-re-run skips finished jobs and retries failed or killed ones without duplicating rows; :func:`collect` merges the
-shards into one table with its manifest.
+A spec (:mod:`depthlab.sweep.spec`) names a sweepable study (:mod:`depthlab.sweep.registry`) and a parameter
+grid; it expands to content-hashed trials, packed by shape into stacked jobs. An executor
+(:mod:`depthlab.sweep.executors`) runs the jobs; each finished job is one atomic Parquet shard named by its
+hash (:mod:`depthlab.sweep.store`), so a re-run skips finished jobs and retries failed or killed ones without
+duplicating rows; :func:`collect` merges the shards into one table with its manifest.
 
 Example:
     >>> from depthlab.sweep import spec_from_mapping, run_sweep, collect

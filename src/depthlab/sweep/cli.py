@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-# ``app`` exists before depthlab.cli is imported: depthlab.cli adds it as ``depthlab sweep`` while this module may
-# still be initialising (importing depthlab.sweep.cli first runs depthlab/cli/__init__.py, which imports it back).
+# ``app`` exists before depthlab.cli is imported: depthlab.cli adds it as ``depthlab sweep`` while this module
+# may still be initialising (importing depthlab.sweep.cli first runs depthlab/cli/__init__.py, which imports
+# it back).
 app = typer.Typer(
     name="sweep",
     help="Run a study's parameter grid as resumable, content-hashed jobs on this machine, a Ray cluster or "
@@ -28,7 +29,8 @@ def _build_spec(spec: Path | None, study: str | None, grid: list[str], params: l
     from depthlab.sweep.spec import load_spec, parse_assignment, parse_grid_option, spec_from_mapping
 
     if spec is None and study is None:
-        raise ConfigError("give a spec file (depthlab sweep run SPEC.toml) or --study NAME with --grid options")
+        raise ConfigError("give a spec file (depthlab sweep run SPEC.toml) or --study NAME with --grid "
+                          "options")
     if spec is not None and study is None and not grid and not params:
         return load_spec(spec)
     data: dict[str, Any] = {}
@@ -53,12 +55,15 @@ def _build_spec(spec: Path | None, study: str | None, grid: list[str], params: l
 @app.command()
 @handle_errors
 def run(
-    spec: Annotated[Path | None, typer.Argument(help="TOML spec: study, [params], [grid] (see docs/readme/"
-                                                "sweep.md). Optional when --study and --grid are given.")] = None,
-    executor: Annotated[str, typer.Option("--executor", "-e", help="local (this machine), ray (a Ray cluster) "
-                                          "or slurm (a Slurm job array through submitit).")] = "local",
-    address: Annotated[str | None, typer.Option(help="Ray cluster to connect to (ray://HEAD:10001, HEAD:6379 "
-                                                "or auto); without it a local Ray cluster is started.")] = None,
+    spec: Annotated[Path | None, typer.Argument(
+        help="TOML spec: study, [params], [grid] (see docs/readme/sweep.md). Optional when --study and "
+        "--grid are given.")] = None,
+    executor: Annotated[str, typer.Option(
+        "--executor", "-e", help="local (this machine), ray (a Ray cluster) or slurm (a Slurm job array "
+        "through submitit).")] = "local",
+    address: Annotated[str | None, typer.Option(
+        help="Ray cluster to connect to (ray://HEAD:10001, HEAD:6379 or auto); without it a local Ray "
+        "cluster is started.")] = None,
     workers: Annotated[int | None, typer.Option(help="local: worker processes (default 1 = in this process; "
                                                 "one per GPU when the device is CUDA and there are several). "
                                                 "ray: CPUs of the local cluster started here.")] = None,
@@ -80,8 +85,9 @@ def run(
 ) -> None:
     """Run every unfinished job of a sweep and write one Parquet shard per job.
 
-    Trials of the same shape are packed into one stacked job; each finished job's shard is named by its content
-    hash, so an interrupted or failed run resumes with the same command, recomputing nothing that finished.
+    Trials of the same shape are packed into one stacked job; each finished job's shard is named by its
+    content hash, so an interrupted or failed run resumes with the same command, recomputing nothing that
+    finished.
 
     Examples:
 

@@ -1,9 +1,10 @@
 """Running one job: the function every executor ships to its workers.
 
-:func:`execute_job` resolves the study by name (so only picklable data travels), runs the trials as one stacked
-job, checks the rows against the trials and labels them with the trial keys. With ``root`` it also writes the
-job's state marker and its shard itself (executors whose workers share the sweep folder: local processes, Slurm);
-otherwise it returns the table and the driver writes it (Ray, whose workers may not see the driver's disk).
+:func:`execute_job` resolves the study by name (so only picklable data travels), runs the trials as one
+stacked job, checks the rows against the trials and labels them with the trial keys. With ``root`` it also
+writes the job's state marker and its shard itself (executors whose workers share the sweep folder: local
+processes, Slurm); otherwise it returns the table and the driver writes it (Ray, whose workers may not see the
+driver's disk).
 """
 
 from __future__ import annotations
@@ -68,17 +69,20 @@ def label_rows(job: Job, df: pd.DataFrame) -> pd.DataFrame:
         DepthlabError: the study returned rows that do not map onto the job's trials.
     """
     if not isinstance(df, pd.DataFrame):
-        raise DepthlabError(f"study {job.study!r}: run_job returned {type(df).__name__}, expected a DataFrame")
+        raise DepthlabError(f"study {job.study!r}: run_job returned {type(df).__name__}, expected a "
+                            "DataFrame")
     n = len(job.trials)
     if "trial_index" in df.columns:
         idx = df["trial_index"].to_numpy()
-        if len(idx) and (idx.min() < 0 or idx.max() >= n) or set(range(n)) - set(idx.tolist()):
-            raise DepthlabError(f"study {job.study!r}: trial_index must cover 0..{n - 1} (one or more rows per "
+        if (len(idx) and (idx.min() < 0 or idx.max() >= n)) or set(range(n)) - set(idx.tolist()):
+            raise DepthlabError(f"study {job.study!r}: trial_index must cover 0..{n - 1} (one or more rows "
+                                "per "
                                 f"trial), got values {sorted(set(idx.tolist()))[:10]}")
         df = df.drop(columns="trial_index")
     else:
         if len(df) != n:
-            raise DepthlabError(f"study {job.study!r}: run_job returned {len(df)} rows for {n} trials; return one "
+            raise DepthlabError(f"study {job.study!r}: run_job returned {len(df)} rows for {n} trials; "
+                                "return one "
                                 "row per trial or a trial_index column")
         idx = range(n)
     keys = [job.trials[i].key for i in idx]
@@ -114,7 +118,8 @@ def execute_job(job: Job, device: str = "auto", root: str | None = None) -> JobO
         error = f"{type(exc).__name__}: {exc}"
         if store is not None:
             store.mark(job.key, "failed", error=error)
-        return JobOutcome(job.key, error=error, seconds=time.perf_counter() - t0, trace=traceback.format_exc())
+        return JobOutcome(job.key, error=error, seconds=time.perf_counter() - t0,
+                          trace=traceback.format_exc())
     secs = time.perf_counter() - t0
     if store is not None:
         store.write(job.key, rows, job.record())

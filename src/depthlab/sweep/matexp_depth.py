@@ -1,12 +1,13 @@
 """The n_max(L, d) cells of :mod:`depthlab.matexp.depth` as a sweepable study.
 
-A trial is one (L, d, n) cell with the same config mapping as :meth:`DepthTableConfig.cell`, so its hash equals the
-shard key :func:`depthlab.matexp.depth.depth_table` uses. Cells of the same shape (L, d, n, instances, restarts,
-max_iter) that differ only in ``seed`` or ``tol`` are packed: their instances and restarts are concatenated into one
-stacked Levenberg–Marquardt run. Each model's data and starting weights are drawn from (its cell's seed, its own
-index) exactly as :func:`depthlab.matexp.depth.run_cell` draws them, and every step of the solver acts on each model
-separately, so a packed cell gives the rows :func:`run_cell` gives alone (up to the batched LAPACK kernels' rounding;
-the ``seconds`` column is wall time and differs from run to run).
+A trial is one (L, d, n) cell with the same config mapping as :meth:`DepthTableConfig.cell`, so its hash
+equals the shard key :func:`depthlab.matexp.depth.depth_table` uses. Cells of the same shape (L, d, n,
+instances, restarts, max_iter) that differ only in ``seed`` or ``tol`` are packed: their instances and
+restarts are concatenated into one stacked Levenberg–Marquardt run. Each model's data and starting weights are
+drawn from (its cell's seed, its own index) exactly as :func:`depthlab.matexp.depth.run_cell` draws them, and
+every step of the solver acts on each model separately, so a packed cell gives the rows :func:`run_cell` gives
+alone (up to the batched LAPACK kernels' rounding; the ``seconds`` column is wall time and differs from run to
+run).
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from depthlab.matexp.depth import DepthTableConfig, _init_weights, levenberg_mar
 from depthlab.sweep.registry import Sweepable
 
 _TABLE = DepthTableConfig()
-DEFAULTS: dict[str, Any] = {"depth": 2, "d": 2, "n": 1, **{f.name: getattr(_TABLE, f.name) for f in fields(_TABLE)
-                                                         if f.name in ("instances", "restarts", "max_iter", "tol",
-                                                                       "seed")}}
+DEFAULTS: dict[str, Any] = {"depth": 2, "d": 2, "n": 1}
+DEFAULTS.update({f.name: getattr(_TABLE, f.name) for f in fields(_TABLE)
+                 if f.name in ("instances", "restarts", "max_iter", "tol", "seed")})
 
 
 def _validate(config: Mapping[str, Any]) -> None:
@@ -69,7 +70,8 @@ def run_job(configs: Sequence[Mapping[str, Any]], device: torch.device) -> pd.Da
             "trial_index": t, "depth": depth, "d": d, "n": n, "instance": np.arange(inst),
             "solved": ok.any(dim=-1).cpu().numpy(), "best_residual": best.cpu().numpy(),
             "restarts_solved": ok.sum(dim=-1).cpu().numpy(), "restarts": restarts, "unknowns": depth * d * d,
-            "equations": n * d * d, "median_iterations": iters[t].double().median(dim=-1).values.cpu().numpy(),
+            "equations": n * d * d,
+            "median_iterations": iters[t].double().median(dim=-1).values.cpu().numpy(),
             "seconds": secs / (inst * len(configs)), "seed": int(c["seed"]), "tol": float(c["tol"]),
         }))
     return pd.concat(frames, ignore_index=True)
@@ -80,7 +82,8 @@ SWEEPABLE = Sweepable(
     run_job=run_job,
     pack_key=pack_key,
     defaults=DEFAULTS,
-    description="n_max(L, d): can a depth-L matrix-exponential network solve n random equations? (one cell per trial)",
+    description="n_max(L, d): can a depth-L matrix-exponential network solve n random equations? (one cell "
+    "per trial)",
     volatile_columns=("seconds",),
     max_trials_per_job=8,
     validate=_validate,

@@ -1,10 +1,11 @@
 """The registry of sweepable studies.
 
-A study becomes sweepable by describing, in a :class:`Sweepable`, how to run a *list* of trial configurations as
-one stacked job (``run_job``), which trials may share a job (``pack_key``) and its parameter defaults. Built-in
-sweepables are listed in :data:`BUILTIN_SWEEPABLES` as ``"module:attribute"`` paths, imported lazily so that a
-worker process only imports the study it runs; other packages add theirs through the ``depthlab.sweepables``
-entry-point group. Adding a study is one line here plus a :class:`Sweepable` next to the study's code.
+A study becomes sweepable by describing, in a :class:`Sweepable`, how to run a *list* of trial configurations
+as one stacked job (``run_job``), which trials may share a job (``pack_key``) and its parameter defaults.
+Built-in sweepables are listed in :data:`BUILTIN_SWEEPABLES` as ``"module:attribute"`` paths, imported lazily
+so that a worker process only imports the study it runs; other packages add theirs through the
+``depthlab.sweepables`` entry-point group. Adding a study is one line here plus a :class:`Sweepable` next to
+the study's code.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import torch
 
 from depthlab.errors import ConfigError
 
-#: ``run_job(configs, device) -> DataFrame``: one row per trial, in order, or any number of rows per trial with a
-#: ``trial_index`` column (0-based position in ``configs``).
+#: ``run_job(configs, device) -> DataFrame``: one row per trial, in order, or any number of rows per trial
+#: with a ``trial_index`` column (0-based position in ``configs``).
 RunJob = Callable[[Sequence[Mapping[str, Any]], torch.device], pd.DataFrame]
 #: ``pack_key(config) -> key``: trials with equal keys may run as one stacked job.
 PackKey = Callable[[Mapping[str, Any]], Hashable]
@@ -34,14 +35,14 @@ class Sweepable:
 
     Attributes:
         name: the study's name in specs and on the command line (``study = "toy"``).
-        run_job: runs a list of trial configs (all with the same :attr:`pack_key`) as one stacked job on a device.
-            Randomness must derive from each trial's own config (never from its position in the job or from the
-            worker), so a trial's result is the same however trials are packed or wherever they run.
+        run_job: runs a list of trial configs (all with the same :attr:`pack_key`) as one stacked job on a
+            device. Randomness must derive from each trial's own config (never from its position in the job or
+            from the worker), so a trial's result is the same however trials are packed or wherever they run.
         pack_key: the shape key; trials with equal keys may share a job.
         defaults: every parameter the study accepts with its default; a spec may only name these.
         description: one line for ``depthlab sweep studies``.
-        volatile_columns: result columns that legitimately differ between runs (wall-clock timings); everything
-            else must be identical whichever executor ran the job.
+        volatile_columns: result columns that legitimately differ between runs (wall-clock timings);
+            everything else must be identical whichever executor ran the job.
         max_trials_per_job: default cap on the trials packed into one job (memory bound).
     """
 

@@ -1,7 +1,8 @@
-"""The sweep driver: plan, skip finished jobs, hand the rest to an executor, write shards, retry failures, collect.
+"""The sweep driver: plan, skip finished jobs, hand the rest to an executor, write shards, retry failures,
+collect.
 
-This is the one sweep path every study uses (:func:`run_sweep`, :func:`collect`, :func:`sweep_status`); the CLI
-(:mod:`depthlab.sweep.cli`) is a thin layer over it.
+This is the one sweep path every study uses (:func:`run_sweep`, :func:`collect`, :func:`sweep_status`); the
+CLI (:mod:`depthlab.sweep.cli`) is a thin layer over it.
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ def run_sweep(spec: SweepSpec, out: str | Path | None = None, executor: Executor
 
 
 def _settle(store: SweepStore, job: Job, outcome: JobOutcome, executor: Executor) -> bool:
-    """Record one outcome: write the shard (if the worker did not) or the failure. True when the job is done."""
+    """Record one outcome: write the shard (if the worker did not) or the failure. True when the job is
+    done."""
     if outcome.ok:
         if not outcome.written:
             store.write(job.key, outcome.rows, job.record())

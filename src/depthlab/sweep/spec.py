@@ -1,4 +1,5 @@
-"""Sweep specs: a study, fixed parameters and a parameter grid, expanded to content-hashed trials and packed jobs.
+"""Sweep specs: a study, fixed parameters and a parameter grid, expanded to content-hashed trials and packed
+jobs.
 
 A spec is a TOML file (read with :mod:`tomllib`) or the same content from CLI options::
 
@@ -16,8 +17,9 @@ A spec is a TOML file (read with :mod:`tomllib`) or the same content from CLI op
     partition = "gpu"
 
 Every trial is the study's defaults updated by ``[params]`` and one grid point, plus ``study``; its key is
-:func:`depthlab.seeding.config_hash` of that mapping, so it does not depend on the order of the grid, the packing or
-the machine. Trials with the same :attr:`Sweepable.pack_key` are packed, in key order, into jobs of at most
+:func:`depthlab.seeding.config_hash` of that mapping, so it does not depend on the order of the grid, the
+packing or the machine. Trials with the same :attr:`Sweepable.pack_key` are packed, in key order, into jobs of
+at most
 ``max_trials_per_job``; a job's key hashes its trials' keys.
 """
 
@@ -84,7 +86,8 @@ class SweepSpec:
 
     @property
     def key(self) -> str:
-        """Content hash of what the sweep computes (study, params, grid, packing); names its default folder."""
+        """Content hash of what the sweep computes (study, params, grid, packing); names its default
+        folder."""
         return config_hash({"study": self.study, "params": dict(self.params),
                             "grid": {k: list(v) for k, v in self.grid.items()},
                             "max_trials_per_job": self.max_trials_per_job})
@@ -104,15 +107,17 @@ def spec_from_mapping(data: Mapping[str, Any], *, source: str = "spec") -> Sweep
     """Validate a spec mapping (parsed TOML or built from CLI options).
 
     Raises:
-        ConfigError: unknown study or key, empty grid, a parameter the study does not take, a value of the wrong
-            type. The message names the problem and what to change.
+        ConfigError: unknown study or key, empty grid, a parameter the study does not take, a value of the
+            wrong type. The message names the problem and what to change.
     """
     unknown = set(data) - _TOP_KEYS
     if unknown:
-        raise ConfigError(f"{source}: unknown top-level key(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
+        raise ConfigError(f"{source}: unknown top-level key(s) {sorted(unknown)}; allowed: "
+                          f"{sorted(_TOP_KEYS)}")
     study = data.get("study")
     if not isinstance(study, str) or not study:
-        raise ConfigError(f"{source}: missing 'study = \"NAME\"' (the study to sweep; see depthlab sweep studies)")
+        raise ConfigError(f"{source}: missing 'study = \"NAME\"' (the study to sweep; see depthlab sweep "
+                          "studies)")
     sweepable = get_sweepable(study)
     params = _table(data, "params", source)
     grid_raw = _table(data, "grid", source)
@@ -165,8 +170,8 @@ def load_spec(path: str | Path) -> SweepSpec:
 
 
 def parse_assignment(item: str, option: str) -> tuple[str, Any]:
-    """Parse ``NAME=VALUE`` from the command line; VALUE is read as TOML (``8``, ``1e-3``, ``true``, ``[1, 2]``)
-    and falls back to a plain string."""
+    """Parse ``NAME=VALUE`` from the command line; VALUE is read as TOML (``8``, ``1e-3``, ``true``, ``[1,
+    2]``) and falls back to a plain string."""
     name, sep, value = item.partition("=")
     name = name.strip()
     if not sep or not name:

@@ -2,16 +2,16 @@
 
 Layout of ``<out>``::
 
-    sweep.json                 the spec and the job plan (job key -> trial keys), written at the start of a run
-    shards/<job>.parquet       a finished job's rows (atomic; its presence means "done")
+    sweep.json                 the spec and the job plan (job key -> trial keys), written at the start of a
+    run shards/<job>.parquet       a finished job's rows (atomic; its presence means "done")
     shards/<job>.json          the job's trial configs
     state/<job>.json           marker: running / failed (attempts, host, pid, executor, error, times)
     results.parquet            after ``depthlab sweep collect``, with manifest.json
 
-Every file is written atomically (:mod:`depthlab.results`), so a killed run leaves each job either done (a complete
-shard) or not done; a job whose marker says ``running`` but whose process is gone is reported as ``interrupted``
-and re-run by the next ``sweep run``. Rows are only ever written as a whole job's shard under the job's content
-key, so a retried job replaces nothing and duplicates nothing.
+Every file is written atomically (:mod:`depthlab.results`), so a killed run leaves each job either done (a
+complete shard) or not done; a job whose marker says ``running`` but whose process is gone is reported as
+``interrupted`` and re-run by the next ``sweep run``. Rows are only ever written as a whole job's shard under
+the job's content key, so a retried job replaces nothing and duplicates nothing.
 """
 
 from __future__ import annotations
@@ -50,11 +50,13 @@ class SweepStore(ShardStore):
         super().__init__(root)
         self.state_dir = self.root / "state"
 
-    # ---- plan -------------------------------------------------------------------------------------------------
+    # ---- plan
+    # -------------------------------------------------------------------------------------------------
     def write_plan(self, plan: Mapping[str, Any]) -> None:
         existing = self.read_plan(missing_ok=True)
         if existing is not None and existing.get("spec_key") != plan.get("spec_key"):
-            raise ConfigError(f"{self.root} already holds a different sweep (spec {existing.get('spec_key')}, "
+            raise ConfigError(f"{self.root} already holds a different sweep (spec "
+                              f"{existing.get('spec_key')}, "
                               f"study {existing.get('spec', {}).get('study')!r}); use another --out folder")
         atomic_write_json(self.root / PLAN, plan)
 
@@ -63,10 +65,12 @@ class SweepStore(ShardStore):
         if not path.exists():
             if missing_ok:
                 return None
-            raise ConfigError(f"{self.root} is not a sweep folder (no {PLAN}); run 'depthlab sweep run' first")
+            raise ConfigError(f"{self.root} is not a sweep folder (no {PLAN}); run 'depthlab sweep run' "
+                              "first")
         return json.loads(path.read_text())
 
-    # ---- markers ----------------------------------------------------------------------------------------------
+    # ---- markers
+    # ----------------------------------------------------------------------------------------------
     def marker_path(self, key: str) -> Path:
         return self.state_dir / f"{key}.json"
 
@@ -107,7 +111,8 @@ class SweepStore(ShardStore):
         counts = {s: sum(j.state == s for j in states) for s in STATES}
         trials = {s: sum(len(plan["jobs"][j.key]) for j in states if j.state == s) for s in STATES}
         return {"out": str(self.root), "study": plan["spec"]["study"], "jobs": len(states),
-                "trials": sum(len(v) for v in plan["jobs"].values()), "counts": counts, "trial_counts": trials,
+                "trials": sum(len(v) for v in plan["jobs"].values()), "counts": counts,
+                "trial_counts": trials,
                 "failed": [{"job": j.key, "attempts": j.attempts, "error": j.error} for j in states
                            if j.state == "failed"],
                 "complete": counts["done"] == len(states)}

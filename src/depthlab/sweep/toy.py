@@ -1,16 +1,16 @@
 """A tiny deterministic CPU study for tests and benchmarks of the sweep engine.
 
-Each trial estimates the top Lyapunov exponent of a product of ``steps`` i.i.d. ``width × width`` standard Gaussian
-matrices (the growth rate of a deep random linear network) by propagating a vector: the estimate is
-``(1/steps) Σ_s log ‖A_s v_s‖`` with ``v_{s+1} = A_s v_s / ‖A_s v_s‖``. For Gaussian matrices ``‖A v‖²`` is χ² with
-``width`` degrees of freedom for every unit ``v`` (rotational invariance), so each term is independent with mean
-``λ₁ = ½[ln 2 + ψ(width/2)]`` — the exact top exponent (Newman, "The distribution of Lyapunov exponents: exact
-results for random matrices", Commun. Math. Phys. 103 (1986), eq. for λ₁ with unit-variance entries) — and variance
-``¼ ψ′(width/2)``; the estimate's standard error is ``½ √(ψ′(width/2)/steps)``.
+Each trial estimates the top Lyapunov exponent of a product of ``steps`` i.i.d. ``width × width`` standard
+Gaussian matrices (the growth rate of a deep random linear network) by propagating a vector: the estimate is
+``(1/steps) Σ_s log ‖A_s v_s‖`` with ``v_{s+1} = A_s v_s / ‖A_s v_s‖``. For Gaussian matrices ``‖A v‖²`` is
+χ² with ``width`` degrees of freedom for every unit ``v`` (rotational invariance), so each term is independent
+with mean ``λ₁ = ½[ln 2 + ψ(width/2)]`` — the exact top exponent (Newman, "The distribution of Lyapunov
+exponents: exact results for random matrices", Commun. Math. Phys. 103 (1986), λ₁ for unit-variance entries)
+— and variance ``¼ ψ′(width/2)``; the estimate's standard error is ``½ √(ψ′(width/2)/steps)``.
 
-All trials of one job (same ``width`` and ``steps``) are one stacked ``(T, width)`` tensor program; trial ``t``'s
-matrices are drawn from :func:`depthlab.seeding.numpy_rng` keyed by the trial's own config hash, so a trial's
-result does not depend on the job it was packed in or on the worker that ran it.
+All trials of one job (same ``width`` and ``steps``) are one stacked ``(T, width)`` tensor program; trial
+``t``'s matrices are drawn from :func:`depthlab.seeding.numpy_rng` keyed by the trial's own config hash, so a
+trial's result does not depend on the job it was packed in or on the worker that ran it.
 """
 
 from __future__ import annotations

@@ -18,10 +18,10 @@ class ClusterError(DepthlabError, RuntimeError):
 class Executor(abc.ABC):
     """Runs jobs and yields a :class:`~depthlab.sweep.jobs.JobOutcome` for each, in completion order.
 
-    An executor never decides seeds or results: workers run :func:`depthlab.sweep.jobs.execute_job`, whose output
-    depends only on the job's trial configs. Executors whose workers share the sweep folder
-    (:attr:`worker_writes`) let workers write markers and shards; otherwise the executor marks jobs ``running``
-    when it hands them out and the driver writes the returned rows.
+    An executor never decides seeds or results: workers run :func:`depthlab.sweep.jobs.execute_job`, whose
+    output depends only on the job's trial configs. Executors whose workers share the sweep folder
+    (:attr:`worker_writes`) let workers write markers and shards; otherwise the executor marks jobs
+    ``running`` when it hands them out and the driver writes the returned rows.
     """
 
     name: str = "executor"

@@ -22,9 +22,9 @@ class LocalExecutor(Executor):
     """Run jobs on this machine.
 
     Args:
-        workers: ``1`` runs jobs one after another in this process; ``N > 1`` starts N worker processes (spawned,
-            each with ``cores // N`` intra-op threads). ``None`` picks one worker per GPU when the device is CUDA
-            and several GPUs exist, else 1.
+        workers: ``1`` runs jobs one after another in this process; ``N > 1`` starts N worker processes
+            (spawned, each with ``cores // N`` intra-op threads). ``None`` picks one worker per GPU when the
+            device is CUDA and several GPUs exist, else 1.
     """
 
     name = "local"
@@ -58,8 +58,8 @@ class LocalExecutor(Executor):
         n = int(self.workers or 1)
         threads = max(1, (os.cpu_count() or 1) // n)
         ctx = multiprocessing.get_context("spawn")
-        # one worker per GPU: each process pins its own device through the initializer; a pool cannot give each
-        # worker different initargs, so GPU pools are built as n single-process pools fed round-robin.
+        # one worker per GPU: each process pins its own device through the initializer; a pool cannot give
+        # each worker different initargs, so GPU pools are built as n single-process pools fed round-robin.
         if self._devices:
             pools = [ProcessPoolExecutor(1, mp_context=ctx, initializer=pin_worker, initargs=(d, threads))
                      for d in self._devices]

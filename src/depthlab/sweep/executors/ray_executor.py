@@ -1,9 +1,11 @@
 """The Ray executor: each job is a Ray task on a running cluster (``--address``) or on a local one it starts.
 
 Workers return the job's rows to the driver, which writes the shard, so the cluster's nodes need not share the
-sweep folder; they do need depthlab importable (install it on the nodes, or pass a ``runtime_env`` in the spec's
-``[ray]`` table). Tasks ask for ``num_cpus`` CPUs (default 1) and, on a CUDA device, ``num_gpus`` GPUs (default 1);
-Ray re-runs a task whose worker process died (``max_retries``), and the sweep driver retries jobs that failed.
+sweep folder; they do need depthlab importable (install it on the nodes, or pass a ``runtime_env`` in the
+spec's
+``[ray]`` table). Tasks ask for ``num_cpus`` CPUs (default 1) and, on a CUDA device, ``num_gpus`` GPUs
+(default 1); Ray re-runs a task whose worker process died (``max_retries``), and the sweep driver retries jobs
+that failed.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from depthlab.sweep.jobs import JobOutcome, execute_job
 from depthlab.sweep.spec import Job
 from depthlab.sweep.store import SweepStore
 
-_OPTIONS = {"address", "runtime_env", "num_cpus", "num_gpus", "max_retries", "local_cpus", "connect_timeout_s"}
+_OPTIONS = {"address", "runtime_env", "num_cpus", "num_gpus", "max_retries", "local_cpus",
+            "connect_timeout_s"}
 
 
 def _check_reachable(address: str, timeout: float) -> None:
@@ -31,8 +34,8 @@ def _check_reachable(address: str, timeout: float) -> None:
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as exc:
-        raise ClusterError(f"cannot reach the Ray cluster at {address!r} ({exc}); is the head node up (ray status "
-                           "there prints the address) and is the port open from here?") from None
+        raise ClusterError(f"cannot reach the Ray cluster at {address!r} ({exc}); is the head node up (ray "
+                           "status there prints the address) and is the port open from here?") from None
 
 
 def import_ray() -> Any:
@@ -85,8 +88,8 @@ class RayExecutor(Executor):
                 ray.init(num_cpus=self.workers, **kwargs)
         except (ConnectionError, RuntimeError, TimeoutError, ValueError) as exc:
             where = f"the Ray cluster at {self.address!r}" if self.address else "a local Ray cluster"
-            raise ClusterError(f"cannot connect to {where}: {exc}. Check the address (ray status on the head node "
-                               "prints it), or leave out --address to start a local cluster") from None
+            raise ClusterError(f"cannot connect to {where}: {exc}. Check the address (ray status on the head "
+                               "node prints it), or leave out --address to start a local cluster") from None
         self._started = True
 
     def close(self) -> None:

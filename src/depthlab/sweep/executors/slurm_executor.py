@@ -1,11 +1,13 @@
 """The Slurm executor: one Slurm job array per sweep run, through submitit.
 
-Each array task runs one job on a compute node and writes its shard and marker into the sweep folder itself, so the
-folder must be on a filesystem the nodes share (your home or scratch space on most clusters). The spec's
-``[slurm]`` table is passed to :meth:`submitit.AutoExecutor.update_parameters` (``partition``, ``timeout_min``,
+Each array task runs one job on a compute node and writes its shard and marker into the sweep folder itself,
+so the folder must be on a filesystem the nodes share (your home or scratch space on most clusters). The
+spec's
+``[slurm]`` table is passed to :meth:`submitit.AutoExecutor.update_parameters` (``partition``,
+``timeout_min``,
 ``gpus_per_node``, ``cpus_per_task``, ``mem_gb``, ``slurm_array_parallelism``, ``slurm_account``, ...), except
-``cluster``: ``"slurm"`` (default, needs ``sbatch``), ``"local"`` (subprocesses on this machine: submitit's test
-mode) or ``"debug"`` (in this process).
+``cluster``: ``"slurm"`` (default, needs ``sbatch``), ``"local"`` (subprocesses on this machine: submitit's
+test mode) or ``"debug"`` (in this process).
 """
 
 from __future__ import annotations
@@ -58,9 +60,9 @@ class SlurmExecutor(Executor):
     def _executor(self, store: SweepStore) -> Any:
         submitit = import_submitit()
         if self.cluster == "slurm" and shutil.which("sbatch") is None:
-            raise ClusterError("--executor slurm needs Slurm's sbatch on PATH (run on the cluster's login node); "
-                               "for a test on this machine set cluster = \"local\" in the spec's [slurm] table "
-                               "or pass --slurm cluster=local")
+            raise ClusterError("--executor slurm needs Slurm's sbatch on PATH (run on the cluster's login "
+                               "node); for a test on this machine set cluster = \"local\" in the spec's "
+                               "[slurm] table or pass --slurm cluster=local")
         ex = submitit.AutoExecutor(folder=str(store.root / "slurm" / "%j"), cluster=self.cluster)
         try:
             ex.update_parameters(**self.options)
@@ -85,7 +87,8 @@ class SlurmExecutor(Executor):
                 try:
                     yield h.result()
                 except Exception as exc:  # killed, timed out, node failure
-                    yield JobOutcome(job.key, error=f"slurm task {h.job_id} failed: {type(exc).__name__}: "
-                                                    f"{str(exc).strip().splitlines()[-1] if str(exc) else ''}")
+                    last = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+                    yield JobOutcome(job.key,
+                                     error=f"slurm task {h.job_id} failed: {type(exc).__name__}: {last}")
             if pending and not finished:
                 time.sleep(self.poll_s)
