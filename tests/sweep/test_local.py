@@ -52,7 +52,7 @@ def test_run_resume_status_collect(small_spec, tmp_path):
 
 
 def test_toy_estimates_match_the_exact_lyapunov_exponent(reference_table):
-    """Each estimate is a mean of `steps` i.i.d. terms with the exact mean λ₁ (Newman 1986): |z| < 5 at 6 trials."""
+    """Each estimate is a mean of `steps` i.i.d. terms with the exact mean λ₁ (Newman 1986): |z| < 5."""
     z = (reference_table["lyapunov"] - reference_table["lyapunov_theory"]) / reference_table["stderr"]
     assert np.all(np.abs(z) < 5), z.tolist()
 
@@ -81,7 +81,8 @@ def test_failed_job_is_retried_without_duplicates(tmp_path):
 
 
 def test_failed_job_shows_in_status_and_next_run_retries_it(tmp_path):
-    spec = spec_from_mapping({"study": "flaky-test", "params": {"flag_dir": str(tmp_path)}, "grid": {"x": [5]}})
+    spec = spec_from_mapping({"study": "flaky-test", "params": {"flag_dir": str(tmp_path)},
+                              "grid": {"x": [5]}})
     report = run_sweep(spec, tmp_path / "out", "local", retries=0, progress=False)
     assert not report.ok and "transient failure" in next(iter(report.failed.values()))
     st = sweep_status(tmp_path / "out")

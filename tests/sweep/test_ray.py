@@ -17,7 +17,7 @@ def test_unreachable_cluster_is_a_clear_error(small_spec, tmp_path):
     """Runs before the module's cluster starts (an open session would be reused instead of the address)."""
     assert not ray.is_initialized()
     t0 = time.monotonic()
-    with pytest.raises(ClusterError, match="cannot reach the Ray cluster at '127.0.0.1:9'"):
+    with pytest.raises(ClusterError, match=r"cannot reach the Ray cluster at '127\.0\.0\.1:9'"):
         run_sweep(small_spec, tmp_path, make_executor("ray", address="127.0.0.1:9"), progress=False)
     assert time.monotonic() - t0 < 30
 

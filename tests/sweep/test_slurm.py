@@ -31,5 +31,5 @@ def test_slurm_local_results_equal_local(tmp_path):
 
 @pytest.mark.skipif(shutil.which("sbatch") is not None, reason="this machine has Slurm")
 def test_no_sbatch_is_a_clear_error(tmp_path):
-    with pytest.raises(ClusterError, match="needs Slurm's sbatch on PATH.*cluster=local"):
+    with pytest.raises(ClusterError, match=r"needs Slurm's sbatch on PATH.*cluster=local"):
         run_sweep(spec_from_mapping(SPEC), tmp_path, make_executor("slurm"), progress=False)

@@ -14,7 +14,8 @@ from depthlab.sweep.spec import parse_assignment, parse_grid_option
 def test_expansion_is_the_full_product_with_defaults(small_spec):
     trials = expand(small_spec)
     assert len(trials) == 6
-    assert {(t.config["width"], t.config["seed"]) for t in trials} == {(w, s) for w in (3, 5) for s in (0, 1, 2)}
+    grid = {(w, s) for w in (3, 5) for s in (0, 1, 2)}
+    assert {(t.config["width"], t.config["seed"]) for t in trials} == grid
     for t in trials:
         assert t.config["steps"] == 50 and t.config["fail"] is False and t.config["study"] == "toy"
         assert t.key == config_hash(t.config)
@@ -23,13 +24,15 @@ def test_expansion_is_the_full_product_with_defaults(small_spec):
 def test_trial_hashes_do_not_depend_on_grid_order_or_spelling():
     a = spec_from_mapping({"study": "toy", "grid": {"width": [3, 5], "seed": [0, 1]}})
     b = spec_from_mapping({"study": "toy", "grid": {"seed": [1, 0], "width": [5, 3]}})
-    c = spec_from_mapping({"study": "toy", "params": {"steps": 100}, "grid": {"seed": [0, 1], "width": [3, 5]}})
+    c = spec_from_mapping({"study": "toy", "params": {"steps": 100},
+                           "grid": {"seed": [0, 1], "width": [3, 5]}})
     keys = {t.key for t in expand(a)}
     assert keys == {t.key for t in expand(b)}
     assert keys == {t.key for t in expand(c)}  # steps = 100 is the default: same trials
     assert {j.key for j in pack(a)} == {j.key for j in pack(b)}
     # a different value is a different trial
-    d = spec_from_mapping({"study": "toy", "params": {"steps": 101}, "grid": {"seed": [0, 1], "width": [3, 5]}})
+    d = spec_from_mapping({"study": "toy", "params": {"steps": 101},
+                           "grid": {"seed": [0, 1], "width": [3, 5]}})
     assert keys.isdisjoint({t.key for t in expand(d)})
 
 
@@ -50,7 +53,8 @@ def test_packing_groups_shapes_and_caps_job_size(small_spec):
 
 def test_matexp_trial_hash_matches_depth_table_shards():
     """A matexp-depth trial is DepthTableConfig.cell(...), so sweep shards and depth_table shards agree."""
-    spec = spec_from_mapping({"study": "matexp-depth", "params": {"instances": 3, "restarts": 5, "max_iter": 40},
+    spec = spec_from_mapping({"study": "matexp-depth",
+                              "params": {"instances": 3, "restarts": 5, "max_iter": 40},
                               "grid": {"depth": [2], "d": [3], "n": [1, 2], "seed": [7]}})
     cfg = DepthTableConfig(instances=3, restarts=5, max_iter=40, seed=7)
     assert {t.key for t in expand(spec)} == {config_hash(cfg.cell(2, 3, n)) for n in (1, 2)}
