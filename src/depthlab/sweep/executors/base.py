@@ -26,13 +26,19 @@ class Executor(abc.ABC):
 
     name: str = "executor"
     worker_writes: bool = False
+    _depth: int = 0
 
     def __enter__(self) -> Executor:
-        self.open()
+        """Open on the outermost ``with`` only: an executor opened by the caller stays open across runs."""
+        if self._depth == 0:
+            self.open()
+        self._depth += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self._depth -= 1
+        if self._depth == 0:
+            self.close()
 
     def open(self) -> None:  # noqa: B027 - optional hook
         """Connect or start workers (called once before :meth:`run`)."""
