@@ -25,13 +25,14 @@ class SingularMatrixError(InputError):
 
     Attributes:
         name: which matrix, as the user knows it (e.g. ``"X2 - X1"``).
-        cond: its 2-norm condition number (``inf`` when exactly singular).
+        cond: its condition number (``inf`` when exactly singular).
     """
 
     def __init__(self, name: str, cond: float, hint: str = "") -> None:
         self.name = name
         self.cond = float(cond)
-        what = "singular" if self.cond == float("inf") else f"numerically singular (condition number {cond:.3g})"
+        what = ("exactly singular (condition number ∞)" if self.cond == float("inf")
+                else f"numerically singular (condition number {cond:.3g} > 1e12)")
         message = f"{name} is {what}"
         if hint:
             message += f": {hint}"
@@ -50,3 +51,7 @@ class MissingExtraError(DepthlabError, ImportError):
 
 class DeviceError(DepthlabError, RuntimeError):
     """The requested compute device is not available."""
+
+
+class NumericalError(DepthlabError, ArithmeticError):
+    """A computation left the range of floating point (overflow) for reasons the message explains."""

@@ -51,7 +51,7 @@ def lu_cond1(a: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], float]:
     if not np.all(np.isfinite(lu)) or np.any(np.diag(lu) == 0):
         return (lu, piv), math.inf
     gecon = sla.get_lapack_funcs("gecon", (lu,))
-    rcond, info = gecon(lu, anorm, norm="1")
+    rcond, _ = gecon(lu, anorm, norm="1")
     return (lu, piv), (math.inf if rcond == 0 else float(1.0 / rcond))
 
 

@@ -10,9 +10,9 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless everywhere; figures are files
 
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
 
-from depthlab.results import atomic_write_bytes  # noqa: E402
+from depthlab.results import atomic_write_bytes
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 5.0, height: float = 3.6,

@@ -150,8 +150,9 @@ def solve_batched(X1: Any, X2: Any, Y1: Any, Y2: Any, *, lam: complex | Literal[
     else:
         lam_t = torch.as_tensor(lam, dtype=COMPLEX, device=dev).expand(b).clone() if not isinstance(
             lam, torch.Tensor) else lam.to(device=dev, dtype=COMPLEX)
-        for v in lam_t.unique().tolist():
-            check_lambda(v)
+        bad = ~torch.isfinite(lam_t.abs()) | ((torch.exp(lam_t) - 1).abs() < 1e-8)
+        if bool(bad.any()):
+            check_lambda(complex(lam_t[torch.nonzero(bad)[0, 0]]))  # raises, naming the λ
         lams = lam_t[:, None]
     # verify candidates in proxy order; a problem stops once a candidate's residual is at rounding level
     rows = torch.arange(b, device=dev)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from depthlab.device import COMPLEX, resolve_device
+from depthlab.device import resolve_device
 from depthlab.matexp.network import forward_torch
 from depthlab.progress import make_progress
 from depthlab.results import ShardStore

@@ -40,6 +40,9 @@ def lambda_candidates(c_eigs: torch.Tensor, real_only: torch.Tensor | bool = Fal
     k = torch.arange(LAMBDA_PHASES, device=dev)
     phases = torch.polar(torch.ones(LAMBDA_PHASES, dtype=torch.float64, device=dev),
                          2 * math.pi * k.to(torch.float64) / LAMBDA_PHASES)
+    # cos(π/2) etc. are ~1e-17, not 0: snap so that λ = 2i is printed and stored as exactly 2i
+    phases = torch.complex(torch.where(phases.real.abs() < 1e-15, 0.0, phases.real),
+                           torch.where(phases.imag.abs() < 1e-15, 0.0, phases.imag))
     cands = moduli[..., :, None].to(torch.complex128) * phases  # (..., 14, 8)
     ro = torch.as_tensor(real_only, device=dev)[..., None, None]
     cands = torch.where(ro & (k > 0), torch.full_like(cands, complex(math.nan, math.nan)), cands)

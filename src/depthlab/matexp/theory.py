@@ -27,7 +27,7 @@ import numpy as np
 import scipy.linalg as sla
 import torch
 
-from depthlab.errors import InputError, SingularMatrixError
+from depthlab.errors import InputError, NumericalError, SingularMatrixError
 from depthlab.linalg import logm, lu_cond1, relative_residual
 from depthlab.matexp.lam import choose_lambdas
 from depthlab.matexp.network import forward
@@ -282,8 +282,9 @@ def solve_problem(p: MatexpProblem, *, lam: complex | Literal["auto"] = "auto", 
         p: the problem (see :func:`make_problem`).
         lam: λ, or ``"auto"`` to rank a grid of candidates (:func:`~depthlab.matexp.lam.lambda_candidates`) by
             :func:`~depthlab.matexp.lam.lambda_proxy` and keep the one whose verified residual is smallest among
-            the best ``n_verify`` (stopping early once one reaches ``ACCEPT_RESIDUAL`` = 1e-13, rounding level). For real data whose M = Y1⁻¹Y2 has no eigenvalue on (−∞, 0], only real λ > 0 are
-            tried, so the weights come out real.
+            the best ``n_verify`` (stopping early once one reaches ``ACCEPT_RESIDUAL`` = 1e-13, rounding level).
+            For real data whose M = Y1⁻¹Y2 has no eigenvalue on (−∞, 0], only real λ > 0 are tried, so the
+            weights come out real.
         branch: k in L = log M + 2πik·I (any logarithm of M works; 0 is the principal one).
         n_verify: candidates evaluated by ``"auto"`` (default :func:`default_n_verify`).
 
@@ -328,6 +329,14 @@ def solve_problem(p: MatexpProblem, *, lam: complex | Literal["auto"] = "auto", 
         log_method=prep.log_method, cond_dx=prep.cond_dx, cond_y1=prep.cond_y1, cond_m=prep.cond_m, norms=norms,
         real_data=p.real, real_weights_necessary=prep.real_weights_necessary, real_log_exists=prep.real_log_exists,
         weights_real=weights_real, notes=tuple(notes))
+    if not math.isfinite(score):
+        rho = float(np.max(np.abs(prep.c_eigs)))
+        rel = float(np.linalg.norm(p.X2 - p.X1) / max(np.linalg.norm(p.X1), np.linalg.norm(p.X2)))
+        raise NumericalError(
+            f"the closed form overflowed float64 for every λ tried: ρ((X2−X1)⁻¹X1) = {rho:.3g} and "
+            f"‖X2−X1‖/max(‖X1‖, ‖X2‖) = {rel:.3g}, so expm(W1·Xi) with W1 = λ(X2−X1)⁻¹ is out of range "
+            f"(cond(X2−X1) = {prep.cond_dx:.3g}). X1 and X2 nearly coincide along some direction; move them apart "
+            "(or pass a smaller λ, e.g. lam=1e-3, at the price of a larger B1).")
     if not score <= 1e-6:
         warnings.warn(f"closed-form residual {score:.3g} is poor: cond(X2−X1) = {prep.cond_dx:.3g}, "
                       f"cond(Y1) = {prep.cond_y1:.3g}, λ = {lam_used:.3g}; see the diagnostics notes",
