@@ -17,6 +17,7 @@ from depthlab.report.types import Study
 #: Built-in studies, in report order.
 BUILTIN_STUDIES: tuple[str, ...] = (
     "depthlab.matexp.study:STUDY",
+    "depthlab.capacity.study:STUDY",
 )
 
 ENTRY_POINT_GROUP = "depthlab.studies"

@@ -1,0 +1,235 @@
+"""``depthlab capacity``: success curves and capacities N*(L, d, σ) of square MLPs fitted exactly.
+
+Commands:
+
+* ``depthlab capacity run`` — one cell (activation, depth, width, biases): ramps N, fits T data sets × R
+  restarts per
+  N with the shared engine, prints the curve and N* with its confidence interval (``--json``: one object
+  with key
+  ``n_star``). With ``--out DIR`` the shards are kept there and a re-run resumes.
+* ``depthlab capacity grid`` — the whole study (widths × depths × activations × biases) into ``--out DIR``,
+  resumable, with progress bars, tables (Parquet) and figures.
+* ``depthlab capacity bound`` — the parameter-count bounds (P − S)/d, no fitting.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from depthlab.capacity.app import app
+from depthlab.capacity.config import EXACT_TOL, CellConfig
+from depthlab.capacity.theory import ACTIVATIONS, bound_table
+from depthlab.cli.common import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
+from depthlab.errors import ConfigError
+
+ActivationOpt = Annotated[
+    str,
+    typer.Option("--activation", "-a", help=f"Elementwise σ: {', '.join(ACTIVATIONS)} (ignored at depth 1)."),
+]
+DepthOpt = Annotated[int, typer.Option("--depth", "-L", help="Number of weight layers L (1 is y = W x).")]
+WidthOpt = Annotated[int, typer.Option("--width", "-d", help="Width d: inputs, hidden units and outputs.")]
+BiasOpt = Annotated[bool, typer.Option("--bias/--no-bias", help="Biases on every layer.")]
+TrialsOpt = Annotated[int, typer.Option(help="Random data sets per N.")]
+RestartsOpt = Annotated[
+    int, typer.Option(help="Random initialisations per data set (fitted if any restart fits).")
+]
+
+
+def _device(device: str):
+    from depthlab.device import resolve_device
+
+    return resolve_device(device)
+
+
+def _fmt_ci(lo: float, hi: float) -> str:
+    return f"[{lo:.2f}, {'∞' if math.isinf(hi) else f'{hi:.2f}'}]"
+
+
+@app.command()
+@handle_errors
+def run(
+    activation: ActivationOpt = "tanh",
+    depth: DepthOpt = 2,
+    width: WidthOpt = 8,
+    bias: BiasOpt = False,
+    trials: TrialsOpt = 16,
+    restarts: RestartsOpt = 4,
+    n_min: Annotated[
+        int | None, typer.Option(help="First N of the ramp (default d/2, or d−2 at depth 1).")
+    ] = None,
+    n_max: Annotated[
+        int | None,
+        typer.Option(help="Last N (default ⌊(P−S)/d⌋ + 1, beyond which exact fits have probability 0)."),
+    ] = None,
+    step: Annotated[
+        int | None, typer.Option(help="Coarse N step; the transition is then refined with step 1.")
+    ] = None,
+    max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).")] = 0,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Keep shards here; a re-run resumes.")
+    ] = None,
+    seed: SeedOption = 0,
+    device: DeviceOption = "auto",
+    json: JsonOption = False,
+) -> None:
+    """Measure one success curve N ↦ P(exact fit) and its capacity N* (where P crosses 1/2).
+
+    Example: depthlab capacity run -a tanh -L 2 -d 16 --trials 32 --restarts 4 --json
+    """
+    from depthlab.capacity.experiment import curve_result, open_store, run_curve
+    from depthlab.progress import make_progress
+
+    cell = CellConfig(
+        depth=depth,
+        width=width,
+        activation=activation,
+        bias=bias,
+        trials=trials,
+        restarts=restarts,
+        seed=seed,
+        max_steps=max_steps,
+    )
+    dev = _device(device)
+    with tempfile.TemporaryDirectory(prefix="depthlab-capacity-") as tmp:
+        store = open_store(out if out is not None else tmp)
+        with make_progress() as prog:
+            task = prog.add_task(f"{cell.label}: N", total=None)
+
+            def tick(n: int, computed: bool) -> None:
+                prog.update(
+                    task, advance=1, description=f"{cell.label}: N={n}{'' if computed else ' (cached)'}"
+                )
+
+            rows = run_curve(cell, store, n_min=n_min, n_max=n_max, step=step, device=dev, on_point=tick)
+        res = curve_result(cell, rows)
+    res["tol"] = EXACT_TOL
+    res["device"] = str(dev)
+    if json:
+        emit_json(res)
+        return
+    typer.echo(f"{cell.label}: trials={trials} restarts={restarts} (exact: rel. residual ≤ {cell.tol:g})")
+    typer.echo(f"{'N':>4} {'fitted':>9} {'P':>6} {'95% Wilson':>16} {'P/attempt':>9} {'median best res':>16}")
+    for r in res["curve"]:
+        typer.echo(
+            f"{r['n_points']:>4} {r['fitted']:>4}/{r['trials']:<4} {r['p']:>6.3f} "
+            f"[{r['p_low']:.3f}, {r['p_high']:.3f}] {r['p_attempt']:>9.3f} {r['median_residual']:>16.3e}"
+        )
+    cens = f" (censored {res['censored']})" if res["censored"] else ""
+    typer.echo(
+        f"N* = {res['n_star']:.2f}  95% CI {_fmt_ci(res['n_star_low'], res['n_star_high'])} "
+        f"[{res['method']}]{cens};  per attempt N* = {res['n_star_attempt']:.2f};  "
+        f"bound (P−S)/d = {res['bound']:.2f}"
+    )
+
+
+def _split(values: list[str], name: str, cast):
+    out = []
+    for v in values:
+        for part in str(v).split(","):
+            part = part.strip()
+            if part:
+                try:
+                    out.append(cast(part))
+                except ValueError:
+                    raise ConfigError(f"{name}: cannot read {part!r}") from None
+    if not out:
+        raise ConfigError(f"{name} is empty")
+    return out
+
+
+@app.command()
+@handle_errors
+def grid(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Grid folder (shards, tables, figures, manifest).")
+    ],
+    widths: Annotated[list[str] | None, typer.Option("--width", "-d", help="Widths, repeat or comma-separate "
+                                                   "(default 8,16,32).")] = None,
+    depths: Annotated[list[str] | None, typer.Option("--depth", "-L", help="Depths (default 1,2,3,4).")]
+    = None,
+    activations: Annotated[list[str] | None, typer.Option("--activation", "-a", help="Activations (default "
+                                                        "relu,sigmoid,tanh).")] = None,
+    bias: Annotated[str, typer.Option(help="Biases: both, on or off.")] = "both",
+    trials: TrialsOpt = 16,
+    restarts: RestartsOpt = 4,
+    max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).")] = 0,
+    seed: SeedOption = 0,
+    device: DeviceOption = "auto",
+    json: JsonOption = False,
+) -> None:
+    """Run (or resume) the whole study: N* for every cell, ratios N*(L)/N*(1), figures.
+
+    Interrupt it any time: finished (cell, N) shards are kept and the same command continues without
+    recomputing or duplicating them.
+    """
+    from depthlab.capacity.grid import GridSpec, run_grid
+
+    biases = {"both": (False, True), "on": (True,), "off": (False,)}
+    if bias not in biases:
+        raise ConfigError(f"unknown --bias {bias!r}; choose both, on or off")
+    widths = widths or ["8,16,32"]
+    depths = depths or ["1,2,3,4"]
+    activations = activations or ["relu,sigmoid,tanh"]
+    spec = GridSpec(
+        widths=tuple(_split(widths, "--width", int)),
+        depths=tuple(_split(depths, "--depth", int)),
+        activations=tuple(_split(activations, "--activation", str)),
+        biases=biases[bias],
+        trials=trials,
+        restarts=restarts,
+        seed=seed,
+        max_steps=max_steps,
+    )
+    result = run_grid(spec, out, device=_device(device))
+    if json:
+        emit_json(
+            {
+                "out": str(out),
+                "computed_points": result.computed,
+                "reused_points": result.reused,
+                "cells": result.cells.to_dict(orient="records"),
+                "ratios": result.ratios.to_dict(orient="records"),
+            }
+        )
+        return
+    cols = [
+        "depth",
+        "width",
+        "activation",
+        "bias",
+        "n_star",
+        "n_star_low",
+        "n_star_high",
+        "n_star_attempt",
+        "bound",
+    ]
+    typer.echo(result.cells[cols].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    if not result.ratios.empty:
+        typer.echo(result.ratios.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    typer.echo(f"written to {out} ({result.computed} N computed, {result.reused} reused)")
+
+
+@app.command()
+@handle_errors
+def bound(
+    width: WidthOpt = 8,
+    depths: Annotated[str, typer.Option("--depths", help="Comma-separated depths.")] = "1,2,3,4",
+    bias: BiasOpt = False,
+    json: JsonOption = False,
+) -> None:
+    """Print the parameter-count bounds (P − S)/d: the most generic points an exact fit can reach."""
+    ds = _split([depths], "--depths", int)
+    rows = bound_table(ds, width, ["relu", "sigmoid", "tanh", "linear"], bias=bias)
+    if json:
+        emit_json({"bounds": rows})
+        return
+    for r in rows:
+        typer.echo(
+            f"L={r['depth']} d={r['width']} {r['activation']:8s} P={r['parameters']:>6} "
+            f"S={r['symmetries']:>5}  bound={r['bound']:.2f}"
+        )

@@ -1,0 +1,90 @@
+"""Configuration of one capacity cell (architecture + sampling + fitting budget) and its validation.
+
+A *cell* is one architecture (depth L, width d, activation σ, biases on/off) with a sampling plan (data
+draws per N, restarts per draw) and the optimiser budget. Its content hash keys the results on disk and the
+random streams:
+
+* data set ``t`` at N points: ``stacked_normal("<seed>/capacity-data/d<d>", [(N, t)], (N, 2d))``; it depends
+  on (seed, d, N, t) only, so every architecture of width d sees the *same* data sets (paired comparisons);
+* initialisation of restart ``r`` of data set ``t``: engine model index ``t·R + r`` under the key ``"<cell
+  hash>/N<N>"`` — a function of (cell, N, t, r) only, never of batching or chunking.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from depthlab.capacity.theory import ACTIVATIONS
+from depthlab.errors import ConfigError
+from depthlab.seeding import config_hash
+from depthlab.validate import choice, finite_float, positive_int
+
+#: A fit is exact when ‖F(X) − Y‖_F / ‖Y‖_F ≤ this, in float64 (issue #3 protocol).
+EXACT_TOL = 1e-8
+
+#: Bump when the protocol changes in a way that changes results (old shards are then not reused).
+PROTOCOL_VERSION = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class CellConfig:
+    """One architecture and sampling plan of the capacity study.
+
+    Attributes:
+        depth: number of weight layers L ≥ 1 (L = 1 is y = W x; the activation is then irrelevant and
+            normalised to ``"linear"``).
+        width: d ≥ 1, the input, hidden and output width.
+        activation: σ, one of :data:`depthlab.capacity.theory.ACTIVATIONS`.
+        bias: biases on every layer.
+        trials: independent data sets (x_i, y_i iid N(0, 1) entries) per N.
+        restarts: random initialisations per data set; a data set counts as fitted when any restart fits it.
+        seed: root seed.
+        tol: exact-fit threshold on the relative residual (float64).
+        max_steps: optimiser iteration budget passed to the engine (0: the engine's default).
+    """
+
+    depth: int
+    width: int
+    activation: str = "tanh"
+    bias: bool = False
+    trials: int = 16
+    restarts: int = 4
+    seed: int = 0
+    tol: float = EXACT_TOL
+    max_steps: int = 0
+
+    def __post_init__(self) -> None:
+        positive_int(self.depth, "depth")
+        positive_int(self.width, "width")
+        choice(self.activation, "activation", ACTIVATIONS)
+        positive_int(self.trials, "trials")
+        positive_int(self.restarts, "restarts")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ConfigError(f"seed must be an integer, got {self.seed!r}")
+        finite_float(self.tol, "tol", low=0.0, low_open=True)
+        positive_int(self.max_steps, "max_steps", minimum=0)
+        if self.depth == 1 and self.activation != "linear":
+            object.__setattr__(self, "activation", "linear")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "protocol": PROTOCOL_VERSION}
+
+    @property
+    def key(self) -> str:
+        """Content hash of the cell (keys its shards and its initialisation streams)."""
+        return config_hash(self.as_dict())
+
+    def point_key(self, n_points: int) -> str:
+        """Content hash of the unit of work (cell, N): the shard name."""
+        return config_hash({**self.as_dict(), "n_points": int(n_points)})
+
+    @property
+    def label(self) -> str:
+        b = "+b" if self.bias else ""
+        return f"L={self.depth} d={self.width} {self.activation}{b}"
+
+
+def check_n_points(n_points: Any) -> int:
+    """N ≥ 1 as an int, with a clear error."""
+    return positive_int(n_points, "number of points N")

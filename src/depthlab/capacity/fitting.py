@@ -1,0 +1,77 @@
+"""The capacity study's only contact with the shared engine (:mod:`depthlab.engine`): how a cell is fitted.
+
+Every model of a (cell, N) unit — T data sets × R restarts — is trained in one stacked
+:func:`depthlab.engine.fit`
+call: the data set of model ``t·R + r`` is data set ``t`` (repeated R times), its initialisation is seeded by
+``("<cell hash>/N<N>", t·R + r)``. Optimiser stages are the engine's ``"auto"`` choice: Levenberg–Marquardt in
+float64 for smooth σ (tanh, sigmoid, linear), Adam (float32) then LM polish for ReLU-like σ. Success is the
+engine's float64 certificate ‖F(X) − Y‖_F / ‖Y‖_F ≤ tol.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import torch
+
+from depthlab.capacity.config import CellConfig
+from depthlab.engine import FitConfig, fit, perceptron, square_mlp
+
+
+def fit_config(cell: CellConfig) -> FitConfig:
+    """The engine configuration of a cell (``max_steps`` > 0 caps the LM iterations and Adam steps)."""
+    cfg = FitConfig(mode="regression", tol=cell.tol)
+    if cell.max_steps > 0:
+        cfg = dataclasses.replace(cfg, lm_steps=cell.max_steps, adam_steps=max(cell.max_steps, 1))
+    return cfg
+
+
+def fit_cell_point(
+    cell: CellConfig, n_points: int, x: torch.Tensor, y: torch.Tensor, device: torch.device | str = "cpu"
+) -> np.ndarray:
+    """Train the T·R models of ``cell`` at N = ``n_points`` and return their relative residuals, shape (T, R).
+
+    Args:
+        cell: the architecture and plan.
+        n_points: N.
+        x, y: the T data sets, (T, N, d) float64 each.
+        device: compute device.
+    """
+    R = cell.restarts
+    fam = square_mlp(cell.width, cell.depth, cell.activation, bias=cell.bias)
+    xs = x.repeat_interleave(R, dim=0)
+    ys = y.repeat_interleave(R, dim=0)
+    res = fit(
+        fam,
+        (xs, ys),
+        key=f"{cell.key}/N{int(n_points)}",
+        indices=range(xs.shape[0]),
+        config=fit_config(cell),
+        device=device,
+        keep_params=False,
+    )
+    return np.asarray(res.rel_residual, dtype=np.float64).reshape(x.shape[0], R)
+
+
+def fit_perceptron(
+    x: torch.Tensor, y: torch.Tensor, *, key: str, device: torch.device | str = "cpu"
+) -> np.ndarray:
+    """Train one bias-free perceptron per data set in classification mode; True where every margin is > 0.
+
+    Args:
+        x: points (T, N, d); y: labels ±1 (T, N, 1).
+        key: seed key of the initialisations.
+        device: compute device.
+    """
+    fam = perceptron(x.shape[-1], bias=False)
+    res = fit(
+        fam,
+        (x, y),
+        key=key,
+        indices=range(x.shape[0]),
+        config=FitConfig(mode="classification"),
+        device=device,
+        keep_params=False,
+    )
+    return np.asarray(res.success, dtype=bool)

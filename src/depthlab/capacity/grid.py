@@ -1,0 +1,176 @@
+"""The whole capacity study as one resumable grid: cells × N ramps, shards on disk, tables and figures.
+
+Layout of a grid folder ``OUT``::
+
+    OUT/shards/<key>.parquet, <key>.json   one shard per (cell, N): T·R fitted models (written atomically)
+    OUT/points.parquet                     every point row (collected from the shards, no duplicates)
+    OUT/cells.parquet                      one row per cell: N*, CI, attempt-level N*, bound
+    OUT/ratios.parquet                     N*(2)/N*(1) (and N*(3)/N*(1), …) per activation, width, bias
+    OUT/success_curves_d<d>.png, OUT/n_star_vs_depth.png
+    OUT/manifest.json                      config, seed, versions, device, git SHA, times
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+from depthlab.capacity.config import CellConfig
+from depthlab.capacity.experiment import (
+    cells_for_grid,
+    curve_result,
+    depth_ratios,
+    open_store,
+    run_curve,
+    summarise_grid,
+)
+from depthlab.capacity.figures import n_star_vs_depth, success_curves
+from depthlab.errors import ConfigError
+from depthlab.plotting import save_figure
+from depthlab.progress import make_progress
+from depthlab.results import recorded_run
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """What a grid measures.
+
+    Attributes:
+        widths, depths, activations, biases: the grid axes (L = 1 is measured once per width and bias).
+        trials, restarts, seed, max_steps: the sampling plan of every cell (see :class:`CellConfig`).
+        n_ranges: optional explicit ``{(depth, width): (n_min, n_max, step)}`` overriding the default ramp.
+    """
+
+    widths: Sequence[int] = (8, 16, 32)
+    depths: Sequence[int] = (1, 2, 3, 4)
+    activations: Sequence[str] = ("relu", "sigmoid", "tanh")
+    biases: Sequence[bool] = (False, True)
+    trials: int = 16
+    restarts: int = 4
+    seed: int = 0
+    max_steps: int = 0
+    n_ranges: dict[tuple[int, int], tuple[int, int, int]] = field(default_factory=dict)
+
+    def cells(self) -> list[CellConfig]:
+        if not (self.widths and self.depths and self.activations and self.biases):
+            raise ConfigError(
+                "the grid is empty: give at least one width, depth, activation and bias setting"
+            )
+        return cells_for_grid(
+            self.widths,
+            self.depths,
+            self.activations,
+            self.biases,
+            trials=self.trials,
+            restarts=self.restarts,
+            seed=self.seed,
+            max_steps=self.max_steps,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "widths": list(self.widths),
+            "depths": list(self.depths),
+            "activations": list(self.activations),
+            "biases": list(self.biases),
+            "trials": self.trials,
+            "restarts": self.restarts,
+            "seed": self.seed,
+            "max_steps": self.max_steps,
+            "n_ranges": {f"L{k[0]}_d{k[1]}": list(v) for k, v in self.n_ranges.items()},
+        }
+
+
+@dataclass
+class GridResult:
+    """Results of a grid: per-cell results (with curves), the cell table, the ratios, the point rows."""
+
+    results: list[dict[str, Any]]
+    cells: pd.DataFrame
+    ratios: pd.DataFrame
+    points: pd.DataFrame
+    computed: int = 0
+    reused: int = 0
+
+
+def run_grid(
+    spec: GridSpec,
+    out: str | Path,
+    *,
+    device: torch.device | str = "cpu",
+    figures: bool = True,
+    on_cell: Callable[[CellConfig, dict[str, Any]], None] | None = None,
+) -> GridResult:
+    """Run (or resume) the grid into ``out``; finished (cell, N) shards are reused, never recomputed.
+
+    Args:
+        spec: the grid.
+        out: the grid folder.
+        device: compute device.
+        figures: write the PNG figures.
+        on_cell: called after each cell with its result.
+
+    Returns:
+        :class:`GridResult`; tables are also written to ``out``.
+    """
+    out = Path(out)
+    store = open_store(out)
+    cells = spec.cells()
+    results: list[dict[str, Any]] = []
+    counts = {"computed": 0, "reused": 0}
+    with (
+        recorded_run(out, config=spec.as_dict(), seed=spec.seed, device=device) as run,
+        make_progress() as prog,
+    ):
+        task = prog.add_task("capacity grid (cells)", total=len(cells))
+        for cell in cells:
+            sub = prog.add_task(f"  {cell.label}: N", total=None)
+
+            def tick(n: int, computed: bool, sub: Any = sub, label: str = cell.label) -> None:
+                counts["computed" if computed else "reused"] += 1
+                cached = "" if computed else " (cached)"
+                prog.update(sub, advance=1, description=f"  {label}: N={n}{cached}")
+
+            rng = spec.n_ranges.get((cell.depth, cell.width), (None, None, None))
+            rows = run_curve(
+                cell, store, n_min=rng[0], n_max=rng[1], step=rng[2], device=device, on_point=tick
+            )
+            res = curve_result(cell, rows)
+            results.append(res)
+            prog.remove_task(sub)
+            prog.advance(task)
+            if on_cell is not None:
+                on_cell(cell, res)
+        cells_df = summarise_grid(results)
+        ratio_frames = [depth_ratios(cells_df, L, 1) for L in sorted(set(spec.depths)) if L > 1]
+        ratios = (
+            pd.concat([r for r in ratio_frames if not r.empty], ignore_index=True)
+            if any(not r.empty for r in ratio_frames)
+            else pd.DataFrame()
+        )
+        points = store.collect()
+        run.write_table("cells", cells_df.drop(columns=[], errors="ignore"))
+        run.write_table("ratios", ratios)
+        run.write_table("points", points)
+        run.extra.update(counts)
+        if figures:
+            write_figures(results, cells_df, out)
+    return GridResult(results, cells_df, ratios, points, counts["computed"], counts["reused"])
+
+
+def write_figures(results: list[dict[str, Any]], cells: pd.DataFrame, out: Path) -> list[Path]:
+    """Write the success curves per (width, bias) and N* vs depth per bias; return the paths."""
+    paths = []
+    for d in sorted(cells["width"].unique()):
+        for b in sorted(cells["bias"].unique()):
+            name = f"success_curves_d{d}{'_bias' if b else ''}.png"
+            paths.append(save_figure(success_curves(results, width=int(d), bias=bool(b)), out / name))
+    for b in sorted(cells["bias"].unique()):
+        name = f"n_star_vs_depth{'_bias' if b else ''}.png"
+        paths.append(save_figure(n_star_vs_depth(cells, bias=bool(b)), out / name))
+    return paths

@@ -1,0 +1,118 @@
+"""Fit configuration: mode, optimiser stages, budgets and tolerances (a frozen, validated dataclass)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import torch
+
+from depthlab.errors import ConfigError
+from depthlab.validate import choice, finite_float, positive_int
+
+MODES = ("regression", "classification")
+STAGES = ("adam", "lm")
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+@dataclasses.dataclass(frozen=True)
+class FitConfig:
+    """How :func:`depthlab.engine.fit` trains and certifies.
+
+    Success is always decided in float64 after training: *regression* succeeds when the relative residual
+    ``‖F(X) − Y‖_F / ‖Y‖_F ≤ tol``; *classification* (targets ±1, one output) succeeds when every margin
+    ``y_i f(x_i) > 0``. Classification trains on the squared hinge ``Σ max(0, margin − y_i f(x_i))²``.
+
+    Attributes:
+        mode: ``"regression"`` or ``"classification"``.
+        stages: optimiser stages in order, each ``"adam"`` or ``"lm"``; ``"auto"`` picks ``("lm",)`` for
+        smooth
+            families and ``("adam", "lm")`` otherwise (ReLU: Adam finds the activation pattern, LM polishes).
+        tol: regression success threshold on the float64 relative residual (issue #3: 1e-8).
+        margin: hinge target margin used for training in classification mode (success only needs > 0).
+        adam_steps: maximum Adam steps per model.
+        adam_lr: initial Adam learning rate (the loss is the relative squared residual, so lr is scale-free).
+        adam_lr_final: final learning rate as a fraction of ``adam_lr`` (geometric decay over ``adam_steps``).
+        adam_betas: Adam's ``(β1, β2)``.
+        adam_eps: Adam's ε (small, so the last digits are not damped away).
+        adam_switch_tol: a model leaves the Adam stage once its relative residual (regression) is below this,
+            or all its margins are positive (classification); checked every ``check_every`` steps.
+        adam_dtype: ``"float32"`` (speed) or ``"float64"``.
+        check_every: steps between per-model convergence checks in the Adam stage.
+        lm_steps: maximum Levenberg–Marquardt iterations per model.
+        lm_dtype: dtype of the LM stage (``"float64"`` recommended; it certifies the last digits).
+        lm_tau: initial damping ``λ0 = lm_tau · mean diag(JᵀJ)`` (Madsen–Nielsen–Tingleff 2004, §3.2).
+        lm_patience: a model leaves the LM stage as failed after this many iterations without reducing its
+            loss by at least ``lm_min_decrease`` (relative) since its best.
+        lm_min_decrease: relative loss decrease that counts as progress.
+        lm_polish_factor: LM stops a regression model at relative residual ``tol · lm_polish_factor`` (a
+            margin below the certification threshold).
+    """
+
+    mode: str = "regression"
+    stages: tuple[str, ...] | str = "auto"
+    tol: float = 1e-8
+    margin: float = 1.0
+    adam_steps: int = 4000
+    adam_lr: float = 1e-2
+    adam_lr_final: float = 1e-2
+    adam_betas: tuple[float, float] = (0.9, 0.999)
+    adam_eps: float = 1e-12
+    adam_switch_tol: float = 1e-5
+    adam_dtype: str = "float32"
+    check_every: int = 25
+    lm_steps: int = 300
+    lm_dtype: str = "float64"
+    lm_tau: float = 1e-3
+    lm_patience: int = 25
+    lm_min_decrease: float = 1e-3
+    lm_polish_factor: float = 0.01
+
+    def __post_init__(self) -> None:
+        choice(self.mode, "mode", MODES)
+        if isinstance(self.stages, str):
+            if self.stages != "auto":
+                choice(self.stages, "stage", (*STAGES, "auto"))
+                object.__setattr__(self, "stages", (self.stages,))
+        else:
+            stages = tuple(self.stages)
+            if not stages:
+                raise ConfigError("stages is empty; give at least one of 'adam', 'lm' (or 'auto')")
+            for s in stages:
+                choice(s, "stage", STAGES)
+            object.__setattr__(self, "stages", stages)
+        finite_float(self.tol, "tol", low=0.0, low_open=True)
+        finite_float(self.margin, "margin", low=0.0, low_open=True)
+        positive_int(self.adam_steps, "adam_steps")
+        finite_float(self.adam_lr, "adam_lr", low=0.0, low_open=True)
+        finite_float(self.adam_lr_final, "adam_lr_final", low=0.0, low_open=True, high=1.0)
+        if len(self.adam_betas) != 2 or not all(0.0 <= b < 1.0 for b in self.adam_betas):
+            raise ConfigError(f"adam_betas must be two numbers in [0, 1), got {self.adam_betas!r}")
+        finite_float(self.adam_eps, "adam_eps", low=0.0)
+        finite_float(self.adam_switch_tol, "adam_switch_tol", low=0.0, low_open=True)
+        choice(self.adam_dtype, "adam_dtype", tuple(_DTYPES))
+        positive_int(self.check_every, "check_every")
+        positive_int(self.lm_steps, "lm_steps")
+        choice(self.lm_dtype, "lm_dtype", tuple(_DTYPES))
+        finite_float(self.lm_tau, "lm_tau", low=0.0, low_open=True)
+        positive_int(self.lm_patience, "lm_patience")
+        finite_float(self.lm_min_decrease, "lm_min_decrease", low=0.0, high=1.0)
+        finite_float(self.lm_polish_factor, "lm_polish_factor", low=0.0, low_open=True, high=1.0)
+
+    def resolved_stages(self, smooth: bool) -> tuple[str, ...]:
+        """The stage sequence for a family (``smooth`` resolves ``"auto"``)."""
+        if self.stages == "auto":
+            return ("lm",) if smooth else ("adam", "lm")
+        return tuple(self.stages)
+
+    @property
+    def adam_torch_dtype(self) -> torch.dtype:
+        return _DTYPES[self.adam_dtype]
+
+    @property
+    def lm_torch_dtype(self) -> torch.dtype:
+        return _DTYPES[self.lm_dtype]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dictionary (for manifests and hashes)."""
+        return dataclasses.asdict(self)

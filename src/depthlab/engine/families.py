@@ -1,0 +1,245 @@
+"""Network families: pure functions of stacked parameters, and a registry so studies can add their own.
+
+A :class:`Family` describes one architecture. Its parameters are a ``dict[str, Tensor]`` whose every entry
+has a
+leading *model* axis ``M`` (``params[name].shape == (M, *family.shapes[name])``); its forward map takes
+stacked
+inputs ``X`` of shape ``(M, N, *in_shape)`` and returns stacked outputs ``(M, N, *out_shape)``. Model ``m``
+only
+ever sees ``params[·][m]`` and ``X[m]``, so many independent networks train as one tensor program.
+
+Forward functions must be written with batched torch ops only (``matmul``/``einsum``/elementwise) so that
+:func:`torch.func.jacrev`/``jacfwd`` and ``vmap`` can differentiate them (the Levenberg–Marquardt stage needs
+per-model Jacobians).
+
+Initialisation is seeded per model (:func:`default_init`): model ``m``'s initial parameters are a function of
+``(key, indices[m])`` only (:func:`depthlab.seeding.stacked_normal`), never of the chunk it is trained in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import torch
+
+from depthlab.errors import ConfigError
+from depthlab.seeding import stacked_normal
+from depthlab.validate import choice, finite_float, positive_int
+
+Params = dict[str, torch.Tensor]
+ForwardFn = Callable[[Params, torch.Tensor], torch.Tensor]
+InitFn = Callable[..., Params]
+
+#: Elementwise activations of :func:`mlp` (``leaky_relu`` uses the family's ``negative_slope``).
+ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "linear")
+#: Activations that are C^∞, for which Gauss–Newton/Levenberg–Marquardt from a random start is appropriate.
+SMOOTH_ACTIVATIONS = ("sigmoid", "tanh", "linear")
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """One network architecture as pure functions of stacked parameters.
+
+    Attributes:
+        name: short identifier (shown in results, e.g. ``"mlp"``).
+        shapes: per-model shape of each parameter, ``{name: shape}`` (without the model axis).
+        forward: ``forward(params, X) -> outputs``; ``params[k]`` is ``(M, *shapes[k])``, ``X`` is
+            ``(M, N, *in_shape)``, outputs ``(M, N, *out_shape)`` (real or complex).
+        in_shape: per-point input shape (e.g. ``(d,)``; ``(d, d)`` for matrix inputs).
+        out_shape: per-point output shape (e.g. ``(d_out,)``).
+        init_scales: standard deviation of each parameter's initial normal draw (0 gives zeros).
+        smooth: True if the forward map is C^∞ in the parameters (selects the default optimiser stages).
+        complex_inputs: True if inputs/targets are complex (outputs then are complex too).
+        act_per_point: floats of intermediate activations per data point in one forward pass (memory
+        estimate).
+        config: JSON-able description (used in hashes and results).
+        init: optional custom ``init(key, indices, *, device, dtype) -> Params``; default
+        :func:`default_init`.
+    """
+
+    name: str
+    shapes: Mapping[str, tuple[int, ...]]
+    forward: ForwardFn
+    in_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+    init_scales: Mapping[str, float]
+    smooth: bool = True
+    complex_inputs: bool = False
+    act_per_point: int = 0
+    config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    init: InitFn | None = None
+
+    @property
+    def n_params(self) -> int:
+        """Number of real parameters per model."""
+        return sum(math.prod(s) for s in self.shapes.values())
+
+    @property
+    def out_size(self) -> int:
+        """Real outputs per data point (complex outputs count twice)."""
+        return math.prod(self.out_shape) * (2 if self.complex_inputs else 1)
+
+    def initial(self, key: str | int, indices: Sequence[int], *, device: torch.device | str = "cpu",
+                dtype: torch.dtype = torch.float64) -> Params:
+        """Initial stacked parameters of models ``indices`` (seeded by ``(key, index)``)."""
+        fn = self.init or default_init
+        return fn(self, key, indices, device=device, dtype=dtype)
+
+    def __call__(self, params: Params, x: torch.Tensor) -> torch.Tensor:
+        return self.forward(params, x)
+
+
+def default_init(family: Family, key: str | int, indices: Sequence[int], *,
+                 device: torch.device | str = "cpu",
+                 dtype: torch.dtype = torch.float64) -> Params:
+    """Independent normal initial parameters, ``params[k] ~ N(0, init_scales[k]^2)`` entrywise.
+
+    One standard-normal vector of length ``n_params`` is drawn per model from ``(key, "init", index)`` and
+    split in
+    the order of ``family.shapes``, so a model's initialisation depends only on its key and index.
+    """
+    idx = [(int(i),) for i in indices]
+    flat = stacked_normal(f"{key}/init/{family.name}", idx, (family.n_params,))
+    out: Params = {}
+    start = 0
+    for name, shape in family.shapes.items():
+        size = math.prod(shape)
+        out[name] = (flat[:, start:start + size].reshape(len(idx), *shape) * family.init_scales.get(name, 1.0)
+                     ).to(device=device, dtype=dtype)
+        start += size
+    return out
+
+
+def activation_fn(name: str, negative_slope: float = 0.01) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The elementwise function for ``name`` (one of :data:`ACTIVATIONS`)."""
+    choice(name, "activation", ACTIVATIONS)
+    if name == "relu":
+        return torch.relu
+    if name == "leaky_relu":
+        return lambda z: torch.nn.functional.leaky_relu(z, negative_slope)
+    if name == "sigmoid":
+        return torch.sigmoid
+    if name == "tanh":
+        return torch.tanh
+    return lambda z: z
+
+
+def _gain(activation: str) -> float:
+    """He gain for ReLU-like activations, 1 otherwise (LeCun-normal initialisation)."""
+    return math.sqrt(2.0) if activation in ("relu", "leaky_relu") else 1.0
+
+
+def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", *, bias: bool = False,
+        negative_slope: float = 0.01, init_gain: float | None = None) -> Family:
+    """A real fully connected network ``x ↦ W_L σ(… σ(W_1 x + b_1) …) + b_L``.
+
+    Depth is ``len(widths) + 1`` weight layers; ``widths=()`` is the linear (one-layer) map. Parameters are
+    ``W1 … WL`` of shape ``(fan_in, fan_out)`` (rows act on the input, ``h = x @ W``) and, with ``bias``,
+    ``b1 … bL`` of shape ``(fan_out,)``. Weights start ``N(0, gain²/fan_in)`` (He gain √2 for ReLU-like,
+    1 otherwise), biases at 0.
+
+    Args:
+        d_in: input dimension.
+        widths: hidden widths (may be empty).
+        d_out: output dimension.
+        activation: one of :data:`ACTIVATIONS`; applied after every hidden layer, never after the last.
+        bias: add biases to every layer.
+        negative_slope: slope of ``leaky_relu`` for negative inputs.
+        init_gain: override the initialisation gain.
+
+    Raises:
+        ConfigError: a non-positive dimension or width, or an unknown activation.
+    """
+    d_in = positive_int(d_in, "input dimension d_in")
+    d_out = positive_int(d_out, "output dimension d_out")
+    widths = tuple(positive_int(w, f"hidden width {k + 1}") for k, w in enumerate(widths))
+    choice(activation, "activation", ACTIVATIONS)
+    negative_slope = finite_float(negative_slope, "negative_slope")
+    gain = _gain(activation) if init_gain is None else finite_float(init_gain, "init_gain", low=0.0)
+    dims = (d_in, *widths, d_out)
+    shapes: dict[str, tuple[int, ...]] = {}
+    scales: dict[str, float] = {}
+    for k in range(len(dims) - 1):
+        shapes[f"W{k + 1}"] = (dims[k], dims[k + 1])
+        scales[f"W{k + 1}"] = gain / math.sqrt(dims[k])
+        if bias:
+            shapes[f"b{k + 1}"] = (dims[k + 1],)
+            scales[f"b{k + 1}"] = 0.0
+    sigma = activation_fn(activation, negative_slope)
+    n_layers = len(dims) - 1
+
+    def forward(params: Params, x: torch.Tensor) -> torch.Tensor:
+        h = x
+        for k in range(1, n_layers + 1):
+            h = torch.matmul(h, params[f"W{k}"])
+            if bias:
+                h = h + params[f"b{k}"].unsqueeze(-2)
+            if k < n_layers:
+                h = sigma(h)
+        return h
+
+    config = {"family": "mlp", "d_in": d_in, "widths": list(widths), "d_out": d_out, "activation": activation,
+              "bias": bias, "negative_slope": negative_slope, "init_gain": gain}
+    return Family(name="mlp", shapes=shapes, forward=forward, in_shape=(d_in,), out_shape=(d_out,),
+                  init_scales=scales, smooth=activation in SMOOTH_ACTIVATIONS,
+                  act_per_point=2 * (sum(widths) + d_out), config=config)
+
+
+def square_mlp(d: int, depth: int, activation: str = "relu", *, bias: bool = False, **kwargs: Any) -> Family:
+    """The capacity protocol's net: depth ``depth`` with square ``d×d`` weights (``depth=1`` is ``y = W x``).
+
+    Raises:
+        ConfigError: ``depth < 1`` or ``d < 1``.
+    """
+    depth = positive_int(depth, "depth")
+    d = positive_int(d, "width d")
+    return mlp(d, (d,) * (depth - 1), d, activation, bias=bias, **kwargs)
+
+
+def perceptron(d: int, *, bias: bool = False) -> Family:
+    """A single linear unit ``x ↦ wᵀx (+ b)`` with one output (for classification mode)."""
+    return mlp(d, (), 1, "linear", bias=bias)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Registry: studies add families by name.
+
+_REGISTRY: dict[str, Callable[..., Family]] = {}
+
+
+def register_family(name: str, factory: Callable[..., Family], *, replace: bool = False) -> None:
+    """Register ``factory(**kwargs) -> Family`` under ``name`` so :func:`make_family` can build it.
+
+    Raises:
+        ConfigError: ``name`` is taken (pass ``replace=True`` to overwrite).
+    """
+    if name in _REGISTRY and not replace:
+        raise ConfigError(f"a network family named {name!r} is already registered; pass replace=True")
+    _REGISTRY[name] = factory
+
+
+def make_family(name: str, **kwargs: Any) -> Family:
+    """Build a registered family by name (``"mlp"``, ``"square_mlp"``, ``"perceptron"``, ``"matexp"``, …).
+
+    Raises:
+        ConfigError: unknown name, or bad arguments for that family.
+    """
+    if name not in _REGISTRY:
+        raise ConfigError(f"unknown network family {name!r}; registered: {', '.join(sorted(_REGISTRY))}")
+    try:
+        return _REGISTRY[name](**kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"bad arguments for network family {name!r}: {exc}") from None
+
+
+def registered_families() -> tuple[str, ...]:
+    """Names accepted by :func:`make_family`."""
+    return tuple(sorted(_REGISTRY))
+
+
+register_family("mlp", mlp)
+register_family("square_mlp", square_mlp)
+register_family("perceptron", perceptron)

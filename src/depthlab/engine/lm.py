@@ -1,0 +1,157 @@
+"""Batched Levenberg–Marquardt (damped Gauss–Newton) with Nielsen's damping update and per-model stopping.
+
+For each model the step solves ``(JᵀJ + λI) δ = −Jᵀr`` (Madsen, Nielsen & Tingleff, *Methods for non-linear
+least squares problems*, 2004, eq. 3.13). When the model has more parameters ``P`` than residuals ``R`` the
+same
+step is computed in the dual form ``δ = −Jᵀ (JJᵀ + λI)⁻¹ r`` (an R×R system). Either system is solved by a
+batched Cholesky factorisation (``torch.linalg.cholesky_ex``; a failed factorisation counts as a rejected
+step).
+The gain ratio ``ρ = (F(θ) − F(θ+δ)) / (½ δᵀ(λδ − Jᵀr))`` drives Nielsen's update (ibid. eq. 3.16):
+accept if ``ρ > 0`` with ``λ ← λ·max(1/3, 1 − (2ρ − 1)³), ν ← 2``; else ``λ ← λν, ν ← 2ν``.
+
+Per-model Jacobians ``J_m = ∂r_m/∂θ_m`` come from one batched autodiff call over all models: ``jacfwd`` of
+``u ↦ r(θ + u)`` with ``u`` shared by the models (``P`` forward passes) when ``P ≤ R``, else ``jacrev`` of
+``θ ↦ Σ_m r_m(θ)`` (``R`` backward passes). Because model ``m``'s residual depends only on ``θ_m``, both give
+exactly the stacked per-model Jacobians ``(M, R, P)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch.func import jacfwd, jacrev
+
+from depthlab.engine.config import FitConfig
+from depthlab.engine.families import Family
+from depthlab.engine.mlp_jacobian import mlp_jacobian
+from depthlab.engine.mlp_jacobian import supports as mlp_jacobian_supports
+from depthlab.engine.objective import residuals, solved
+
+
+def stacked_jacobian(fn: Callable[[torch.Tensor], torch.Tensor], theta: torch.Tensor,
+                     n_res: int) -> torch.Tensor:
+    """Per-model Jacobians ``(M, R, P)`` of a stacked residual map ``fn: (M, P) -> (M, R)``.
+
+    Requires that row ``m`` of ``fn(theta)`` depends only on ``theta[m]``.
+    """
+    p = theta.shape[1]
+    if p <= n_res:
+        u0 = torch.zeros(p, dtype=theta.dtype, device=theta.device)
+        return jacfwd(lambda u: fn(theta + u))(u0)
+    jac = jacrev(lambda th: fn(th).sum(0))(theta)  # (R, M, P)
+    return jac.permute(1, 0, 2)
+
+
+def lm_step(jac: torch.Tensor, r: torch.Tensor, lam: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Damped Gauss–Newton steps for a stack of models.
+
+    Args:
+        jac: Jacobians ``(M, R, P)``.
+        r: residuals ``(M, R)``.
+        lam: damping ``(M,)``.
+
+    Returns:
+        ``(delta, ok)``: steps ``(M, P)`` and a mask of models whose Cholesky factorisation succeeded.
+    """
+    n_res, p = jac.shape[1], jac.shape[2]
+    g = torch.einsum("mrp,mr->mp", jac, r)
+    if p <= n_res:
+        a = torch.einsum("mrp,mrq->mpq", jac, jac)
+        a.diagonal(dim1=1, dim2=2).add_(lam.unsqueeze(1))
+        chol, info = torch.linalg.cholesky_ex(a)
+        delta = -torch.cholesky_solve(g.unsqueeze(2), chol).squeeze(2)
+    else:
+        b = torch.einsum("mrp,msp->mrs", jac, jac)
+        b.diagonal(dim1=1, dim2=2).add_(lam.unsqueeze(1))
+        chol, info = torch.linalg.cholesky_ex(b)
+        z = torch.cholesky_solve(r.unsqueeze(2), chol).squeeze(2)
+        delta = -torch.einsum("mrp,mr->mp", jac, z)
+    ok = (info == 0) & torch.isfinite(delta).all(dim=1)
+    return torch.where(ok.unsqueeze(1), delta, torch.zeros_like(delta)), ok
+
+
+def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
+             cfg: FitConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """Levenberg–Marquardt on every model until solved, stalled, or ``cfg.lm_steps`` iterations.
+
+    A regression model stops when its relative residual is ≤ ``cfg.tol · cfg.lm_polish_factor``, a
+    classification model when all margins are positive; a model that has not reduced its loss by
+    ``cfg.lm_min_decrease`` (relative to its best) for ``cfg.lm_patience`` iterations, or whose damping
+    exceeds 1e16 × its initial value, stops as stalled.
+
+    Args:
+        family: network family.
+        theta: flat initial parameters ``(M, P)``.
+        x: inputs ``(M, N, *in_shape)``; y: targets ``(M, N, *out_shape)``.
+        cfg: fit configuration (dtype ``cfg.lm_dtype``).
+
+    Returns:
+        ``(theta, iterations)``: final parameters ``(M, P)`` (LM dtype) and iterations used per model.
+    """
+    dt = cfg.lm_torch_dtype
+    cdt = torch.complex64 if dt == torch.float32 else torch.complex128
+    x = x.to(cdt if x.is_complex() else dt)
+    y = y.to(cdt if y.is_complex() else dt)
+    out = theta.to(dt).clone()
+    n_models = theta.shape[0]
+    iters = torch.zeros(n_models, dtype=torch.long, device=theta.device)
+    threshold = cfg.tol * cfg.lm_polish_factor
+    active = torch.arange(n_models, device=theta.device)
+
+    def res(th: torch.Tensor, xa: torch.Tensor, ya: torch.Tensor) -> torch.Tensor:
+        return residuals(family, th, xa, ya, cfg.mode, cfg.margin)
+
+    # Models that are already solved skip the stage.
+    done0 = solved(family, out, x, y, cfg.mode, threshold)
+    keep = ~done0
+    active, th, xa, ya = active[keep], out[keep], x[keep], y[keep]
+    if active.numel() == 0:
+        return out, iters
+    r = res(th, xa, ya)
+    n_res = r.shape[1]
+    f = 0.5 * r.square().sum(1)
+    best = f.clone()
+    since = torch.zeros_like(active)
+    nu = torch.full_like(f, 2.0)
+    lam = None
+    lam0 = None
+    fast_jac = mlp_jacobian_supports(family)
+    for it in range(1, cfg.lm_steps + 1):
+        if fast_jac:  # closed-form MLP Jacobian (depthlab.engine.mlp_jacobian, added for issue #3 speed)
+            jac = mlp_jacobian(family, th, xa, ya, cfg.mode, cfg.margin)
+        else:
+            jac = stacked_jacobian(lambda t, xa=xa, ya=ya: res(t, xa, ya), th, n_res)
+        if lam is None:
+            diag = jac.square().sum(1)  # diag(JᵀJ), (M, P)
+            lam = cfg.lm_tau * diag.mean(1).clamp_min(torch.finfo(dt).tiny)
+            lam0 = lam.clone()
+        delta, ok = lm_step(jac, r, lam)
+        th_new = th + delta
+        with torch.no_grad():
+            r_new = res(th_new, xa, ya)
+        f_new = 0.5 * r_new.square().sum(1)
+        g = torch.einsum("mrp,mr->mp", jac, r)
+        pred = 0.5 * (delta * (lam.unsqueeze(1) * delta - g)).sum(1)
+        rho = (f - f_new) / pred.clamp_min(torch.finfo(dt).tiny)
+        accept = ok & torch.isfinite(f_new) & (f_new < f) & (rho > 0)
+        factor = torch.clamp(1 - (2 * rho - 1) ** 3, min=1.0 / 3.0)
+        lam = torch.where(accept, lam * factor, lam * nu)
+        nu = torch.where(accept, torch.full_like(nu, 2.0), nu * 2)
+        th = torch.where(accept.unsqueeze(1), th_new, th)
+        r = torch.where(accept.unsqueeze(1), r_new, r)
+        f = torch.where(accept, f_new, f)
+        improved = f < best * (1 - cfg.lm_min_decrease)
+        best = torch.where(improved, f, best)
+        since = torch.where(improved, torch.zeros_like(since), since + 1)
+        iters[active] = it
+        done = solved(family, th, xa, ya, cfg.mode, threshold)
+        stop = done | (since >= cfg.lm_patience) | (lam > 1e16 * lam0) | (it == cfg.lm_steps)
+        if bool(stop.any()):
+            out[active[stop]] = th[stop].detach()
+            keep = ~stop
+            active, th, xa, ya, r, f = active[keep], th[keep], xa[keep], ya[keep], r[keep], f[keep]
+            best, since, nu, lam, lam0 = best[keep], since[keep], nu[keep], lam[keep], lam0[keep]
+            if active.numel() == 0:
+                break
+    return out, iters

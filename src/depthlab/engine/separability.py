@@ -1,0 +1,68 @@
+"""Exact certificates for linear separability, and Cover's counting formula.
+
+Linear separability of labelled points is a linear feasibility problem: ``{(x_i, y_i)}`` is strictly
+separable by
+a homogeneous hyperplane iff some ``w`` has ``y_i wᵀx_i ≥ 1`` for all ``i`` (scale any strict separator). A
+gradient method can only certify the "separable" answer; the linear program here certifies both answers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.optimize
+import torch
+
+from depthlab.errors import InputError
+from depthlab.validate import positive_int
+
+
+def cover_probability(n: int, d: int) -> float:
+    """Probability that ``n`` points in general position in R^d with random ±1 labels are homogeneously
+    linearly separable: ``C(n, d) / 2^n = 2^(1−n) Σ_{k<d} C(n−1, k)`` (Cover 1965, Theorem 1); 1/2 at n =
+    2d."""
+    n = positive_int(n, "number of points n")
+    d = positive_int(d, "dimension d")
+    return math.fsum(math.comb(n - 1, k) for k in range(d)) / 2 ** (n - 1)
+
+
+def linearly_separable(x: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray, *,
+                       bias: bool = False) -> np.ndarray:
+    """Decide, exactly by linear programming (HiGHS), whether each model's labelled points are separable.
+
+    This is a certificate, not training: it loops over models with :func:`scipy.optimize.linprog`
+    (use it for sanity checks such as Cover's theorem, not inside sweeps).
+
+    Args:
+        x: points ``(M, N, d)``.
+        y: labels ±1, ``(M, N)`` or ``(M, N, 1)``.
+        bias: allow an affine separator ``wᵀx + b``.
+
+    Returns:
+        ``(M,)`` bool: True where a separator with all margins ``y_i (wᵀx_i + b) ≥ 1`` exists.
+
+    Raises:
+        InputError: shapes disagree or labels are not ±1.
+    """
+    xa = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float64)
+    ya = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y, dtype=np.float64)
+    if xa.ndim != 3:
+        raise InputError(f"x must have shape (M, N, d), got {xa.shape}")
+    ya = ya.reshape(ya.shape[0], -1) if ya.ndim >= 2 else ya
+    if ya.shape != xa.shape[:2]:
+        raise InputError(f"y must have shape (M, N) matching x {xa.shape[:2]}, got {ya.shape}")
+    if not np.all(np.abs(ya) == 1):
+        raise InputError("labels must be +1 or -1")
+    if bias:
+        xa = np.concatenate([xa, np.ones((*xa.shape[:2], 1))], axis=2)
+    m, n, d = xa.shape
+    out = np.zeros(m, dtype=bool)
+    for k in range(m):
+        a_ub = -(ya[k][:, None] * xa[k])
+        res = scipy.optimize.linprog(np.zeros(d), A_ub=a_ub, b_ub=-np.ones(n), bounds=[(None, None)] * d,
+                                     method="highs")
+        if res.status not in (0, 2):
+            raise RuntimeError(f"linear program for model {k} ended with status {res.status}: {res.message}")
+        out[k] = res.status == 0
+    return out

@@ -1,0 +1,37 @@
+"""Shared fixtures: a fake fitter that makes the resume and CLI logic testable in milliseconds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import depthlab.capacity.experiment as experiment
+
+
+class FakeFitter:
+    """Deterministic stand-in for the engine: data set t fits at N iff N < 10 + (t mod 4) (any restart).
+
+    It records every (cell, N) it is asked to fit, so tests can check that nothing is recomputed.
+    """
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.fail_after = fail_after
+
+    def __call__(self, cell, n, x, y, device="cpu"):
+        if self.fail_after is not None and len(self.calls) >= self.fail_after:
+            raise KeyboardInterrupt("simulated interruption")
+        self.calls.append((cell.key, int(n)))
+        t = np.arange(x.shape[0])[:, None]
+        ok = n < 10 + (t % 4) + np.zeros((1, cell.restarts))
+        return np.where(ok, 1e-12, 0.5)
+
+
+@pytest.fixture
+def fake_fitter(monkeypatch):
+    def make(fail_after: int | None = None) -> FakeFitter:
+        fake = FakeFitter(fail_after)
+        monkeypatch.setattr(experiment, "fit_cell_point", fake)
+        return fake
+
+    return make

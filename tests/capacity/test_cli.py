@@ -1,0 +1,101 @@
+"""``depthlab capacity``: --json prints exactly one object with key n_star; bad options give clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from depthlab.capacity.cli import app
+
+runner = CliRunner()
+
+
+def test_run_json_fake(fake_fitter) -> None:
+    fake_fitter()
+    r = runner.invoke(
+        app,
+        [
+            "run",
+            "-a",
+            "relu",
+            "-L",
+            "2",
+            "-d",
+            "8",
+            "--trials",
+            "8",
+            "--restarts",
+            "1",
+            "--n-min",
+            "8",
+            "--n-max",
+            "14",
+            "--device",
+            "cpu",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    lines = [ln for ln in r.stdout.splitlines() if ln.strip()]
+    assert len(lines) == 1
+    obj = json.loads(lines[0])
+    assert 10.5 < obj["n_star"] < 11.5 and obj["bound"] == 15.0
+
+
+def test_run_table_and_resume(fake_fitter, tmp_path) -> None:
+    fake_fitter()
+    args = [
+        "run",
+        "-L",
+        "2",
+        "-d",
+        "8",
+        "--trials",
+        "4",
+        "--restarts",
+        "1",
+        "--n-min",
+        "8",
+        "--n-max",
+        "12",
+        "--out",
+        str(tmp_path),
+        "--device",
+        "cpu",
+    ]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output and "N* =" in r.stdout
+    fake = fake_fitter()
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0 and fake.calls == []
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--depth", "0"], "depth"),
+        (["--width", "0"], "width"),
+        (["--activation", "softplus"], "activation"),
+        (["--n-min", "0"], "number of points N"),
+        (["--trials", "0"], "trials"),
+    ],
+)
+def test_bad_options(args, needle) -> None:
+    r = runner.invoke(app, ["run", "--device", "cpu", *args])
+    assert r.exit_code == 2
+    assert "error:" in r.output and needle in r.output
+    assert "Traceback" not in r.output
+
+
+def test_bound_json() -> None:
+    r = runner.invoke(app, ["bound", "-d", "8", "--depths", "1,2", "--json"])
+    assert r.exit_code == 0
+    rows = json.loads(r.stdout)["bounds"]
+    assert {(x["depth"], x["activation"]): x["bound"] for x in rows}[(2, "relu")] == 15.0
+
+
+def test_grid_bad_bias(tmp_path) -> None:
+    r = runner.invoke(app, ["grid", "--out", str(tmp_path), "--bias", "maybe"])
+    assert r.exit_code == 2 and "--bias" in r.output
