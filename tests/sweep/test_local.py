@@ -109,7 +109,7 @@ def test_a_folder_holds_one_sweep(small_spec, tmp_path):
 
 
 def test_registry_lists_builtins_and_rejects_overrides():
-    assert {"toy", "matexp-depth"} <= set(sweepable_names())
+    assert {"toy", "matexp-depth", "capacity"} <= set(sweepable_names())
     with pytest.raises(ConfigError, match="built in"):
         register(Sweepable("toy", _bad_rows, lambda c: 0, {}))
     with pytest.raises(ConfigError, match="unknown --executor"):
@@ -140,3 +140,24 @@ def test_worker_pool_gives_the_same_table(small_spec, reference_table, tmp_path)
     report = run_sweep(small_spec, tmp_path, make_executor("local", workers=2), progress=False)
     assert report.ok and report.executor["workers"] == 2
     pd.testing.assert_frame_equal(collect(tmp_path)[1], reference_table)
+
+
+def test_capacity_trials_match_run_point(tmp_path):
+    """Each capacity trial's rows are run_point's rows for its (cell, N), whatever job it was packed in."""
+    from depthlab.capacity.config import CellConfig
+    from depthlab.capacity.experiment import run_point
+
+    params = {"width": 2, "depth": 2, "trials": 2, "restarts": 2, "max_steps": 30}
+    spec = spec_from_mapping({"study": "capacity", "params": params, "device": "cpu",
+                              "grid": {"n_points": [2, 3], "seed": [0, 1]}})
+    report = run_sweep(spec, tmp_path, "local", progress=False)
+    assert report.ok and report.jobs == 2 and report.trials == 4
+    table = collect(tmp_path)[1]
+    assert len(table) == 4 * 2 * 2
+    for seed in (0, 1):
+        for n in (2, 3):
+            ref = run_point(CellConfig(seed=seed, **params), n, "cpu")
+            got = table[(table["seed"] == seed) & (table["n_points"] == n)].reset_index(drop=True)
+            assert got["dataset"].tolist() == ref["trial"].tolist()
+            np.testing.assert_array_equal(got["residual"], ref["residual"])
+            assert got["success"].tolist() == ref["success"].tolist()

@@ -60,6 +60,7 @@ class Sweepable:
 BUILTIN_SWEEPABLES: dict[str, str] = {
     "toy": "depthlab.sweep.toy:SWEEPABLE",
     "matexp-depth": "depthlab.sweep.matexp_depth:SWEEPABLE",
+    "capacity": "depthlab.sweep.capacity:SWEEPABLE",
 }
 
 ENTRY_POINT_GROUP = "depthlab.sweepables"
