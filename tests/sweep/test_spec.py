@@ -82,6 +82,7 @@ def test_toml_spec_round_trip(tmp_path):
     ({"study": "toy", "grid": {"seed": [0]}, "gird": {}}, "unknown top-level key"),
     ({"study": "toy", "grid": {"seed": [0]}, "max_trials_per_job": 0}, "positive integer"),
     ({"study": "toy", "grid": {"width": [0]}}, "width must be >= 1"),
+    ({"study": "toy", "grid": {"seed": [0]}, "device": "gpu"}, "device must be auto, cpu, cuda or cuda:N"),
 ])
 def test_bad_specs_name_the_problem(data, match):
     with pytest.raises(ConfigError, match=match):

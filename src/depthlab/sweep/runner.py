@@ -19,7 +19,7 @@ from depthlab.progress import make_progress
 from depthlab.results import atomic_write_text, now_iso, recorded_run
 from depthlab.sweep.executors import Executor, make_executor
 from depthlab.sweep.jobs import JobOutcome
-from depthlab.sweep.spec import Job, SweepSpec, pack
+from depthlab.sweep.spec import Job, SweepSpec, check_device_spec, pack
 from depthlab.sweep.store import SweepStore
 
 RESULTS = "results"
@@ -96,7 +96,7 @@ def run_sweep(spec: SweepSpec, out: str | Path | None = None, executor: Executor
     todo = [j for j in jobs if not store.has(j.key)]
     report = SweepReport(store.root, spec.study, {"executor": executor.name}, len(jobs),
                          sum(len(j.trials) for j in jobs), skipped=len(jobs) - len(todo))
-    dev = device or spec.device
+    dev = check_device_spec(device, "--device") if device is not None else spec.device
     prog = make_progress() if progress else None
     try:
         if prog is not None:

@@ -26,6 +26,7 @@ at most
 from __future__ import annotations
 
 import itertools
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -140,13 +141,18 @@ def spec_from_mapping(data: Mapping[str, Any], *, source: str = "spec") -> Sweep
     mtpj = data.get("max_trials_per_job")
     if mtpj is not None and (not isinstance(mtpj, int) or isinstance(mtpj, bool) or mtpj < 1):
         raise ConfigError(f"{source}: max_trials_per_job must be a positive integer, got {mtpj!r}")
-    device = data.get("device", "auto")
-    if not isinstance(device, str):
-        raise ConfigError(f"{source}: device must be a string (auto, cpu, cuda), got {device!r}")
+    device = check_device_spec(data.get("device", "auto"), source)
     name = data.get("name")
     return SweepSpec(study=study, grid=grid, params=fixed, name=str(name) if name is not None else None,
                      max_trials_per_job=mtpj, device=device, slurm=_table(data, "slurm", source),
                      ray=_table(data, "ray", source))
+
+
+def check_device_spec(device: Any, source: str = "--device") -> str:
+    """``auto``, ``cpu``, ``cuda`` or ``cuda:N`` (checked for form only: the workers, not the driver, need it)."""
+    if not isinstance(device, str) or not re.fullmatch(r"auto|cpu|cuda(:\d+)?", device):
+        raise ConfigError(f"{source}: device must be auto, cpu, cuda or cuda:N, got {device!r}")
+    return device
 
 
 def load_spec(path: str | Path) -> SweepSpec:

@@ -14,7 +14,8 @@ import socket
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from depthlab.device import resolve_device
+import torch
+
 from depthlab.errors import ConfigError, MissingExtraError
 from depthlab.sweep.executors.base import ClusterError, Executor
 from depthlab.sweep.jobs import JobOutcome, execute_job
@@ -108,7 +109,10 @@ class RayExecutor(Executor):
         ray = self._ray or import_ray()
         if not ray.is_initialized():
             self.open()
-        gpu = resolve_device(device).type == "cuda" if device != "auto" else False
+        if device == "auto":  # the cluster's resources decide, not the driver's machine
+            gpu = ray.cluster_resources().get("GPU", 0) > 0
+        else:
+            gpu = torch.device(device).type == "cuda"
         opts = {"num_cpus": self.options.get("num_cpus", 1),
                 "num_gpus": self.options.get("num_gpus", 1 if gpu else 0),
                 "max_retries": self.options.get("max_retries", 2)}
