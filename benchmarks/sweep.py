@@ -44,7 +44,7 @@ def _timed(spec, out: Path, executor) -> tuple[float, object]:
     return wall, report
 
 
-def overhead(tmp: Path, jobs: int, workers: int) -> dict:
+def overhead(tmp: Path, jobs: int, workers: int, real_slurm: bool = False) -> dict:
     """Per-job overhead of each executor on trivial jobs (seconds)."""
     out: dict[str, dict] = {}
     # local, in this process
@@ -69,6 +69,11 @@ def overhead(tmp: Path, jobs: int, workers: int) -> dict:
                                                                              options={"cluster": "local"}))
     out["slurm_local"] = {"jobs": sjobs, "wall_s": wall, "per_job_s": wall / sjobs,
                           "note": "all array tasks start at once as separate processes on this machine"}
+    if real_slurm:
+        wall, _ = _timed(_spec(sjobs, 2, 1, 5000), tmp / "ov-slurm-real", make_executor(
+            "slurm", options={"timeout_min": 5}))
+        out["slurm"] = {"jobs": sjobs, "wall_s": wall, "per_job_s": wall / sjobs,
+                        "note": "sbatch job array on the Slurm cluster of SLURM_CONF (submit, schedule, run)"}
     return out
 
 
@@ -92,12 +97,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="Ray CPUs / local worker processes")
     parser.add_argument("--jobs", type=int, default=16, help="trivial jobs for the overhead grid")
     parser.add_argument("--cpu-jobs", type=int, default=16, help="CPU-bound jobs for the speed-up grid")
+    parser.add_argument("--slurm", action="store_true", help="also time a job array on a real Slurm cluster "
+                        "(sbatch on PATH, SLURM_CONF set if needed)")
+    parser.add_argument("--only-overhead", action="store_true", help="skip the speed-up grid")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         result = {"cores": os.cpu_count(), "loadavg_start": os.getloadavg(),
-                  "overhead": overhead(Path(tmp), args.jobs, args.workers),
-                  "speedup": speedup(Path(tmp), args.cpu_jobs, args.workers), "loadavg_end": os.getloadavg()}
+                  "overhead": overhead(Path(tmp), args.jobs, args.workers, args.slurm)}
+        if not args.only_overhead:
+            result["speedup"] = speedup(Path(tmp), args.cpu_jobs, args.workers)
+        result["loadavg_end"] = os.getloadavg()
     text = json.dumps(result, indent=2)
     print(text)
     if args.out is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from depthlab.errors import ConfigError
@@ -107,3 +109,11 @@ def test_cli_grid_and_set_parsing():
         parse_assignment("width", "--set")
     with pytest.raises(ConfigError, match="no values"):
         parse_grid_option("width=")
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parents[2] / "examples").glob("sweep-*.toml")),
+                         ids=lambda p: p.name)
+def test_example_specs_load_and_expand(path):
+    spec = load_spec(path)
+    jobs = pack(spec)
+    assert jobs and sum(len(j.trials) for j in jobs) == len(expand(spec))
