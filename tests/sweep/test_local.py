@@ -161,3 +161,13 @@ def test_capacity_trials_match_run_point(tmp_path):
             assert got["dataset"].tolist() == ref["trial"].tolist()
             np.testing.assert_array_equal(got["residual"], ref["residual"])
             assert got["success"].tolist() == ref["success"].tolist()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_jobs_agree_with_cpu(small_spec, reference_table, tmp_path):
+    """The same trials on CUDA (float64): agreement to rounding of the log-norm sums (1e-10 relative)."""
+    report = run_sweep(small_spec, tmp_path, "local", device="cuda", progress=False)
+    assert report.ok
+    got = collect(tmp_path)[1]
+    np.testing.assert_allclose(got["lyapunov"], reference_table["lyapunov"], rtol=1e-10)
