@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -12,23 +11,33 @@ from pathlib import Path
 
 import pandas as pd
 
-from depthlab.sweep import collect, expand, run_sweep, spec_from_mapping, sweep_status
+from depthlab.sweep import collect, expand, load_spec, run_sweep, spec_from_mapping, sweep_status
 
 #: 12 one-trial jobs of a few tenths of a second each.
 SPEC = {"study": "toy", "params": {"steps": 1500, "width": 48}, "grid": {"seed": list(range(12))},
         "max_trials_per_job": 1}
-DRIVER = ("import json, sys\n"
-          "from depthlab.sweep import run_sweep, spec_from_mapping\n"
-          "run_sweep(spec_from_mapping(json.loads(sys.argv[1])), sys.argv[2], 'local', progress=False)\n")
+TOML = """study = "toy"
+max_trials_per_job = 1
+[params]
+steps = 1500
+width = 48
+[grid]
+seed = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+"""
 
 
 def test_kill_9_then_rerun_loses_and_duplicates_nothing(tmp_path):
     out = tmp_path / "sweep"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2] / "src"),
                                                         os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-c", DRIVER, json.dumps(SPEC), str(out)], env=env)
+    spec_file = tmp_path / "grid.toml"
+    spec_file.write_text(TOML)
+    assert load_spec(spec_file) == spec_from_mapping(SPEC)
+    # the real command: python -m depthlab sweep run grid.toml --out ... (local executor, in one process)
+    proc = subprocess.Popen([sys.executable, "-m", "depthlab", "sweep", "run", str(spec_file), "--out", str(out)],
+                            env=env, stdout=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + 300
         while len(list((out / "shards").glob("*.parquet"))) < 3:
             assert proc.poll() is None, "driver exited before it could be killed"
             assert time.monotonic() < deadline, "driver made no progress"
