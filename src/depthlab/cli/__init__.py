@@ -81,6 +81,9 @@ def build_app() -> typer.Typer:
         for s in available_studies().values():
             if s.cli is not None:
                 _app.add_typer(s.cli, name=s.name, help=s.title)
+        from depthlab.sweep.cli import app as sweep_app
+
+        _app.add_typer(sweep_app, name="sweep", help="Run a study's grid locally, on Ray or on Slurm; resumable.")
     return _app
 
 
