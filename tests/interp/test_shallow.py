@@ -2,7 +2,7 @@
 
 Tolerance: relative residual ≤ 1e-10 (issue #5) for N ≤ 300 on well-spread data. The residual of these
 constructions is rounding in the network's own evaluation, about eps·|t|·max slope with slopes ≈ Δy / min gap, so
-the bound is used where the min gap of the projections is ≳ 1e-4 (measured in docs/readme/interp.md).
+the bound is used where the min gap of the projections is ≳ 1e-4 (measured in docs/interp.md).
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ RATIO_TOL = 0.2
 REFERENCE = {2: 23.0, 3: 34.0}
 
 #: Quick scale: one-layer and two-layer cells at d = 8 (6 data sets × 1 restart per N, Adam ≤ 500 steps for
-#: ReLU, LM ≤ 300 iterations). Depth 3 and d = 16 are measured at full scale (docs/readme/capacity.md).
+#: ReLU, LM ≤ 300 iterations). Depth 3 and d = 16 are measured at full scale (docs/capacity.md).
 QUICK = GridSpec(
     widths=(8,),
     depths=(1, 2),
@@ -187,7 +187,7 @@ def reference_claims(cells: pd.DataFrame | None, scale: str) -> list[Claim]:
                     paper_value=f"N* ≈ {ref:.0f}",
                     measured=f"not measured at {scale} scale",
                     verdict=Verdict.NOT_TESTED,
-                    note="full-scale numbers: docs/readme/capacity.md; `depthlab capacity run -a tanh -L "
+                    note="full-scale numbers: docs/capacity.md; `depthlab capacity run -a tanh -L "
                     f"{L} -d 16 --trials 32 --restarts 2`.",
                 )
             )

@@ -12,7 +12,7 @@ The RS entropy φ_RS at the saddle decreases with α; the capacity returned here
 Krauth–Mézard (frozen 1RSB) capacity, J. Phys. France 50, 3057 (1989); the RS value where q → 1
 (Gardner–Derrida, 4/π ≈ 1.27) is the wrong answer there, and is not what this module computes. Whether
 Baldassi et al. quote the analogous zero-entropy value for the committee machines could not be confirmed from
-the paper's text (see ``docs/readme/committee-theory.md``).
+the paper's text (see ``docs/committee-theory.md``).
 """
 
 from __future__ import annotations

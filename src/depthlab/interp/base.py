@@ -5,7 +5,7 @@ for distinct points a
 Gaussian direction does so with probability one. Among ``tries`` random directions we keep the one with the
 largest minimum gap between sorted projections (relative to their spread): the conditioning of
 every construction
-built on the projection scales like 1/min-gap (measured; see docs/readme/interp.md).
+built on the projection scales like 1/min-gap (measured; see docs/interp.md).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from depthlab.interp.network import ReluNet
 
 #: Default fraction of the gap (t_(j-1), t_(j)) at which threshold c_j is placed, measured from t_(j-1).
 #: 0.5 (midpoints) makes the slopes of the interpolant alternate and grow; 0.1 keeps the network close to the
-#: piecewise-linear interpolant and measured residuals 10–1000× smaller (docs/readme/interp.md, "thresholds").
+#: piecewise-linear interpolant and measured residuals 10–1000× smaller (docs/interp.md, "thresholds").
 THRESHOLD_FRACTION = 0.1
 
 

@@ -4,7 +4,7 @@ Huang's abstract states a *sparse-matrix principle* for deep layers, an advantag
 layers over shallower
 ones manifested in it, and a general deep solution for classification built from it. The
 paper's precise statement
-and neuron counts were not reachable (docs/readme/interp.md, "sources"), so this module gives **our own exact
+and neuron counts were not reachable (docs/interp.md, "sources"), so this module gives **our own exact
 constructions realising those claims**, and the study measures them:
 
 ``grouped`` (two hidden layers, interpolation of any targets). Sort the projections ``t = w·x`` and cut the

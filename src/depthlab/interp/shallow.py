@@ -2,7 +2,7 @@
 
 Huang (arXiv 2208.07498, abstract) classifies the solutions of three-layer networks and models them in a
 normalised form. The paper's body (definitions, theorem numbers) was not reachable from this project (only the
-abstract and introduction are stored; see docs/readme/interp.md "sources"), so every construction below is a
+abstract and introduction are stored; see docs/interp.md "sources"), so every construction below is a
 **standard construction that realises the stated claim**, named after the solution type it represents:
 
 =================  ========================================================================  ==========

@@ -1,7 +1,7 @@
 """``depthlab reproduce`` study for Huang, "Universal Solutions of Feedforward ReLU Networks for Interpolations"
 (arXiv 2208.07498): constructions, the depth advantage of sparse deep constructions, and trained networks.
 
-Claims come from the paper's abstract (the only part of the paper we could read; see docs/readme/interp.md);
+Claims come from the paper's abstract (the only part of the paper we could read; see docs/interp.md);
 each claim row says how the verdict was decided. Quick scale runs in about a minute on a 2-core CPU.
 """
 

@@ -56,7 +56,7 @@ def _build_spec(spec: Path | None, study: str | None, grid: list[str], params: l
 @handle_errors
 def run(
     spec: Annotated[Path | None, typer.Argument(
-        help="TOML spec: study, [params], [grid] (see docs/readme/sweep.md). Optional when --study and "
+        help="TOML spec: study, \\[params], \\[grid] (see docs/sweep.md). Optional when --study and "
         "--grid are given.")] = None,
     executor: Annotated[str, typer.Option(
         "--executor", "-e", help="local (this machine), ray (a Ray cluster) or slurm (a Slurm job array "
