@@ -27,7 +27,6 @@ tiny angles keep full relative precision.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 
 import torch
@@ -41,11 +40,10 @@ from depthlab.angles.simcore import (
     check_theta0,
     check_widths,
     fill_normal,
-    new_result,
     pair_stats,
+    run_blocks,
 )
-from depthlab.device import REAL, resolve_device, synchronize
-from depthlab.errors import InputError
+from depthlab.device import REAL, resolve_device
 
 #: Seed stream of the chain (independent of the full network's stream).
 STREAM_MARKOV = 2
@@ -80,31 +78,10 @@ def simulate_markov(
     dev = resolve_device(device)
     if chunk is None:
         chunk = 65536 if dev.type == "cuda" else 4096
-    if chunk < BLOCK or chunk % BLOCK:
-        raise InputError(f"chunk must be a positive multiple of {BLOCK}, got {chunk}")
-    nblocks = -(-m_total // BLOCK)
-    per = chunk // BLOCK
-    t0 = time.perf_counter()
-    thetas, sin2s = [], []
-    for b0 in range(0, nblocks, per):
-        th, s2 = _chain_chunk(theta0, ws, b0, min(per, nblocks - b0), seed, dev, act, gain, sigma_b, dtype)
-        thetas.append(th)
-        sin2s.append(s2)
-    synchronize(dev)
-    seconds = time.perf_counter() - t0
-    return new_result(
-        torch.cat(thetas)[:m_total],
-        torch.cat(sin2s)[:m_total],
-        widths=ws,
-        theta0=theta0,
-        method="markov",
-        seed=int(seed),
-        activation=act.name,
-        sigma_w=gain,
-        sigma_b=sigma_b,
-        seconds=seconds,
-        device=str(dev),
-    )
+    return run_blocks(
+        lambda b0, nb: _chain_chunk(theta0, ws, b0, nb, seed, dev, act, gain, sigma_b, dtype),
+        m_total, chunk, dev, widths=ws, theta0=theta0, method="markov", seed=int(seed), activation=act.name,
+        sigma_w=gain, sigma_b=sigma_b)
 
 
 def _chain_chunk(

@@ -42,11 +42,10 @@ from depthlab.angles.simcore import (
     check_widths,
     fill_normal,
     initial_pair,
-    new_result,
     pair_stats,
+    run_blocks,
 )
 from depthlab.device import REAL, resolve_device, synchronize
-from depthlab.errors import InputError
 
 #: Seed stream of the full-network simulator (the Markov chain uses another, so the two are
 # independent).
@@ -112,40 +111,11 @@ def simulate_full(
     dev = resolve_device(device)
     if chunk is None:
         chunk = default_chunk(ws, dev, dtype)
-    if chunk < BLOCK or chunk % BLOCK:
-        raise InputError(f"chunk must be a positive multiple of {BLOCK}, got {chunk}")
     renorm = act.homogeneous and sigma_b == 0.0
-    nblocks = -(-m_total // BLOCK)
-    blocks_per_chunk = chunk // BLOCK
-    thetas, sin2s = [], []
-    t0 = time.perf_counter()
-    starts = range(0, nblocks, blocks_per_chunk)
-    if progress:
-        from depthlab.progress import track
-
-        starts = track(starts, f"full-network MC ({m_total} networks)")
-    for b0 in starts:
-        nb = min(blocks_per_chunk, nblocks - b0)
-        th, s2 = _simulate_chunk(theta0, ws, b0, nb, seed, dev, act, gain, sigma_b, renorm, dtype)
-        thetas.append(th)
-        sin2s.append(s2)
-    synchronize(dev)
-    seconds = time.perf_counter() - t0
-    theta = torch.cat(thetas)[:m_total]
-    sin2 = torch.cat(sin2s)[:m_total]
-    return new_result(
-        theta,
-        sin2,
-        widths=ws,
-        theta0=theta0,
-        method="full",
-        seed=int(seed),
-        activation=act.name,
-        sigma_w=gain,
-        sigma_b=sigma_b,
-        seconds=seconds,
-        device=str(dev),
-    )
+    return run_blocks(
+        lambda b0, nb: _simulate_chunk(theta0, ws, b0, nb, seed, dev, act, gain, sigma_b, renorm, dtype),
+        m_total, chunk, dev, description=f"full-network MC ({m_total} networks)", progress=progress, widths=ws,
+        theta0=theta0, method="full", seed=int(seed), activation=act.name, sigma_w=gain, sigma_b=sigma_b)
 
 
 def _simulate_chunk(

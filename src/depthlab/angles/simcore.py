@@ -25,7 +25,8 @@ how many networks are simulated or how they are chunked.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -253,6 +254,40 @@ def initial_pair(
         za = za + bias
         zb = zb + bias
     return za, zb
+
+
+ChunkFn = Callable[[int, int], tuple[torch.Tensor, torch.Tensor]]
+
+
+def run_blocks(chunk_fn: ChunkFn, m_total: int, chunk: int, device: torch.device, *, description: str = "",
+               progress: bool = False, **meta: Any) -> AngleRun:
+    """Drive a simulator over seed blocks and assemble its :class:`AngleRun`.
+
+    ``chunk_fn(first_block, nblocks)`` returns ``(theta, sin2)`` of shape ``(nblocks·BLOCK, L+1)`` for the
+    networks in blocks ``first_block … first_block + nblocks − 1``; blocks are packed ``chunk // BLOCK`` at a
+    time, which never changes the results (network m depends only on (seed, m)). ``meta`` goes to the run.
+    """
+    if chunk < BLOCK or chunk % BLOCK:
+        raise InputError(f"chunk must be a positive multiple of {BLOCK}, got {chunk}")
+    nblocks = -(-m_total // BLOCK)
+    per = chunk // BLOCK
+    starts: Iterable[int] = range(0, nblocks, per)
+    if progress:
+        from depthlab.progress import track
+
+        starts = track(starts, description)
+    t0 = time.perf_counter()
+    thetas, sin2s = [], []
+    for b0 in starts:
+        th, s2 = chunk_fn(b0, min(per, nblocks - b0))
+        thetas.append(th)
+        sin2s.append(s2)
+    from depthlab.device import synchronize
+
+    synchronize(device)
+    seconds = time.perf_counter() - t0
+    return new_result(torch.cat(thetas)[:m_total], torch.cat(sin2s)[:m_total], seconds=seconds,
+                      device=str(device), **meta)
 
 
 def new_result(theta: torch.Tensor, sin2: torch.Tensor, **kw: Any) -> AngleRun:
