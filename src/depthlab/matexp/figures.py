@@ -18,7 +18,7 @@ def residual_figure(table: pd.DataFrame, path: str | Path) -> Path:
     Args:
         table: :func:`~depthlab.matexp.experiment.closed_form_table` rows.
     """
-    fig, axes = new_figure(1, 1, width=6.0, height=4.0)
+    fig, axes = new_figure(1, 1, width=6.0, height=4.8)
     ax = axes[0, 0]
     for real, marker in ((False, "o"), (True, "s")):
         t = table[table["real"] == real]
@@ -36,7 +36,7 @@ def residual_figure(table: pd.DataFrame, path: str | Path) -> Path:
     ax.set_xlabel("d (matrix size)")
     ax.set_ylabel("relative residual of the two equations")
     ax.set_title("Two equations: three expm layers vs one linear layer")
-    ax.legend(fontsize=7, loc="center right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)  # below: no point hidden
     return save_figure(fig, path)
 
 
