@@ -2,18 +2,15 @@
 
 1. Full-network Monte Carlo of ``--networks`` networks × width × depth as stacked ``(C, n, n)`` weight
   tensors,
-   against a per-network Python loop in the same run (the loop runs ``--loop-networks`` networks; its
-   time is
+   against a per-network Python loop in the same run (the loop runs ``--loop-networks`` networks; its time is
    reported per network and extrapolated).
 2. The exact O(n) Markov chain against the full network at equal accuracy: both have the same law
   (two-sample KS
-   p-value at the last layer is reported), so equal sample counts give equal Monte Carlo error; the
-   speed-up is the
+   p-value at the last layer is reported), so equal sample counts give equal Monte Carlo error; the speed-up is the
    ratio of times for the same number of samples.
 3. J_{a,b} closed forms (J11, J22, J13) for 10^6 angles on CPU.
 
-Issue targets: 10^4 networks × width 256 × depth 100 in ≤ 5 s on an H100 (run with ``--networks 10000
---device
+Issue targets: 10^4 networks × width 256 × depth 100 in ≤ 5 s on an H100 (run with ``--networks 10000 --device
 cuda``); chain ≥ 10× faster than the full network; J closed forms for 10^6 angles ≤ 0.1 s on CPU.
 
     PYTHONPATH=src python benchmarks/angles.py                      # CPU, ~1 minute

@@ -1,8 +1,7 @@
 """Activation functions for the angle simulators: ReLU (the paper's), leaky ReLU, tanh, GELU.
 
 An activation is named by a string: ``"relu"``, ``"tanh"``, ``"gelu"``, ``"leaky_relu"`` (slope 0.1) or
-``"leaky_relu:0.2"`` (slope 0.2). Each has a default weight gain σ_w (the He/critical choice for the
-homogeneous
+``"leaky_relu:0.2"`` (slope 0.2). Each has a default weight gain σ_w (the He/critical choice for the homogeneous
 ones: σ_w² = 2/(1+a²); 1 for tanh, the bias-free edge of chaos; √2 for GELU, the ReLU-like choice).
 """
 
@@ -30,8 +29,7 @@ class Activation:
         torch_fn: elementwise function on tensors.
         numpy_fn: the same on NumPy arrays (used by quadrature).
         gain: default σ_w.
-        homogeneous: positively 1-homogeneous (φ(cx) = cφ(x), c > 0): angles then do not depend on
-        scale.
+        homogeneous: positively 1-homogeneous (φ(cx) = cφ(x), c > 0): angles then do not depend on scale.
     """
 
     name: str

@@ -1,26 +1,20 @@
 """Beyond the paper: angle propagation for other activations (tanh, leaky ReLU, GELU) and with biases.
 
 Jakub & Nica (arXiv 2302.09712) treat the bias-free ReLU network. Here the same two simulators
-(:func:`~depthlab.angles.montecarlo.simulate_full`, :func:`~depthlab.angles.markov.simulate_markov`)
-take any
-activation of :mod:`depthlab.angles.actfns` and a bias scale σ_b, and the infinite-width map is
-computed by
+(:func:`~depthlab.angles.montecarlo.simulate_full`, :func:`~depthlab.angles.markov.simulate_markov`) take any
+activation of :mod:`depthlab.angles.actfns` and a bias scale σ_b, and the infinite-width map is computed by
 Gauss–Hermite quadrature of the one-step moments:
 
     C^1 = [[1, cos θ_0], [cos θ_0, 1]] + σ_b²·11ᵀ,
     K^ℓ = E[φ(u)φ(u)ᵀ] for (u_α, u_β) ~ N(0, C^ℓ)        (2-D Gauss–Hermite),
     cos θ_ℓ = K^ℓ_12 / √(K^ℓ_11 K^ℓ_22),   C^{ℓ+1} = σ_w² K^ℓ + σ_b²·11ᵀ.
 
-This is the NNGP/mean-field recursion (Poole et al. 2016, Schoenholz et al. 2017) with the angle
-measured on
+This is the NNGP/mean-field recursion (Poole et al. 2016, Schoenholz et al. 2017) with the angle measured on
 post-activations, as in the paper. For the bias-free ReLU network it reduces to the paper's eq. 12,
-cos θ_{ℓ+1} = 2 J_{1,1}(θ_ℓ). The ReLU kink makes tensor Gauss–Hermite converge only like 1/nodes
-(error 5e-3
-in θ at 160 nodes), so for positively homogeneous activations (ReLU, leaky ReLU) the moments are
-computed in polar
+cos θ_{ℓ+1} = 2 J_{1,1}(θ_ℓ). The ReLU kink makes tensor Gauss–Hermite converge only like 1/nodes (error 5e-3
+in θ at 160 nodes), so for positively homogeneous activations (ReLU, leaky ReLU) the moments are computed in polar
 coordinates instead: with (u, v) = R(√C11 cos ω, √C22 cos(ω − ψ)), E R² = 2 and ω uniform,
-E φ(u)φ(v) = (√(C11 C22)/π) ∫_0^{2π} φ(cos ω) φ(cos(ω − ψ)) dω, integrated by Gauss–Legendre on the
-pieces between
+E φ(u)φ(v) = (√(C11 C22)/π) ∫_0^{2π} φ(cos ω) φ(cos(ω − ψ)) dω, integrated by Gauss–Legendre on the pieces between
 the kinks (exact to rounding). tanh and GELU are smooth; Gauss–Hermite converges fast for them.
 """
 

@@ -91,8 +91,7 @@ def predict(
     widths: WidthsOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Predicted mean of ln sin²θ_ℓ per layer (Algorithm 1, Theorem 1) and the infinite-width angles
-    (eq. 12).
+    """Predicted mean of ln sin²θ_ℓ per layer (Algorithm 1, Theorem 1) and the infinite-width angles (eq. 12).
 
     Example: depthlab angles predict --width 64 --depth 50 --theta0 1.5708 --json
     """

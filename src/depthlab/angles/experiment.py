@@ -1,15 +1,12 @@
-"""Validation experiments of Jakub & Nica (arXiv 2302.09712): Figure 1, Figure 2, the width sweep,
-varying widths.
+"""Validation experiments of Jakub & Nica (arXiv 2302.09712): Figure 1, Figure 2, the width sweep, varying widths.
 
 Each function returns plain data (NumPy arrays / pandas tables / dicts) that
 :mod:`depthlab.angles.figures` plots
-and :mod:`depthlab.angles.study` turns into claims. Sizes come from :func:`sizes` (``"quick"`` or
-``"full"``).
+and :mod:`depthlab.angles.study` turns into claims. Sizes come from :func:`sizes` (``"quick"`` or ``"full"``).
 
 * **Figure 1** (paper §1, Fig. 1): θ_0 = 0.1, width 256, 30 layers, 5000 networks; mean ± SD of ln
   sin²θ_ℓ against
-  Algorithm 1 / Approximation 2 and the infinite-width rule; one-sample KS tests of the Approximation-2
-  density at
+  Algorithm 1 / Approximation 2 and the infinite-width rule; one-sample KS tests of the Approximation-2 density at
   layers 1 and 30 (the paper reports p = 0.987 and 0.186).
 * **Figure 2** (paper §2, Fig. 2): one step θ → θ_1 at width 1024 for θ ∈ [0.005, 0.8]: MC mean and
   variance of
@@ -148,8 +145,7 @@ def figure2(
     """Figure 2 data: one step θ → θ_1 at ``width`` for angles in [lo, hi] (exact Markov-chain MC, one
     layer).
 
-    Columns: theta, mc_mean (of ln sin²θ_1 − ln sin²θ), mc_mean_ci (99% half-width), mc_var (of ln
-    sin²θ_1),
+    Columns: theta, mc_mean (of ln sin²θ_1 − ln sin²θ), mc_mean_ci (99% half-width), mc_var (of ln sin²θ_1),
     mc_var_lo/hi (99% chi-square interval), mu_drift (μ − ln sin²θ), sigma2, n.
     """
     sz = sizes(scale)

@@ -1,26 +1,19 @@
 """The exact O(n)-per-layer Markov-chain simulator of the layer-to-layer angle.
 
-Given layer ℓ, the rows of ``W^{ℓ+1}`` are independent of ``φ^ℓ_α, φ^ℓ_β``, so the n_{ℓ+1}
-pre-activation pairs
+Given layer ℓ, the rows of ``W^{ℓ+1}`` are independent of ``φ^ℓ_α, φ^ℓ_β``, so the n_{ℓ+1} pre-activation pairs
 ``(z_i(x_α), z_i(x_β))`` are i.i.d. bivariate normal with covariance
 
     C = (σ_w²/n_ℓ) · Gram(φ^ℓ_α, φ^ℓ_β) + σ_b² · 1 1ᵀ
 
-(Jakub & Nica, arXiv 2302.09712, eq. 57, with biases added). Hence the chain state ``s_ℓ = Gram/n_ℓ``
-(three
+(Jakub & Nica, arXiv 2302.09712, eq. 57, with biases added). Hence the chain state ``s_ℓ = Gram/n_ℓ`` (three
 numbers) is a Markov chain and one step needs only 2·n_{ℓ+1} fresh normals: ``z_α = √C11 G``,
-``z_β = √C22 (cos ψ G + sin ψ W)`` with ψ the angle of C. For the bias-free ReLU network this is the
-note's
-reduction "draw G, W, set Ĝ = G cos θ + W sin θ, measure the angle of φ(G), φ(Ĝ)", and the width that
-enters the
+``z_β = √C22 (cos ψ G + sin ψ W)`` with ψ the angle of C. For the bias-free ReLU network this is the note's
+reduction "draw G, W, set Ĝ = G cos θ + W sin θ, measure the angle of φ(G), φ(Ĝ)", and the width that enters the
 step θ_ℓ → θ_{ℓ+1} is **n_{ℓ+1}**, the width of the new layer (the number of i.i.d. neuron pairs).
 
-It has the same law as :func:`depthlab.angles.montecarlo.simulate_full` for every activation, bias and
-width
-profile (tested by two-sample KS tests in ``tests/angles/test_markov.py``) at O(n) instead of O(n²)
-cost per layer.
-sin²ψ is computed from the determinant of C written as ``σ_w⁴ k11 k22 sin²θ + σ_w² σ_b² |φ_α −
-φ_β|²/n`` so that
+It has the same law as :func:`depthlab.angles.montecarlo.simulate_full` for every activation, bias and width
+profile (tested by two-sample KS tests in ``tests/angles/test_markov.py``) at O(n) instead of O(n²) cost per layer.
+sin²ψ is computed from the determinant of C written as ``σ_w⁴ k11 k22 sin²θ + σ_w² σ_b² |φ_α − φ_β|²/n`` so that
 tiny angles keep full relative precision.
 """
 

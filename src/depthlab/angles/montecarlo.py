@@ -1,20 +1,13 @@
-"""Full-network Monte Carlo of the angle θ_ℓ between two inputs (Jakub & Nica, arXiv 2302.09712, §1 /
-Fig. 1).
+"""Full-network Monte Carlo of the angle θ_ℓ between two inputs (Jakub & Nica, arXiv 2302.09712, §1 / Fig. 1).
 
-Many independent random networks are simulated at once: at each layer the weight matrices of a chunk of
-C
-networks are one stacked tensor ``(C, n_{ℓ+1}, n_ℓ)`` (generated layer by layer, never stored for the
-whole depth),
-and both inputs are propagated by one batched matmul ``(C, n_{ℓ+1}, n_ℓ) @ (C, n_ℓ, 2)``. Widths may
-vary by layer.
+Many independent random networks are simulated at once: at each layer the weight matrices of a chunk of C
+networks are one stacked tensor ``(C, n_{ℓ+1}, n_ℓ)`` (generated layer by layer, never stored for the whole depth),
+and both inputs are propagated by one batched matmul ``(C, n_{ℓ+1}, n_ℓ) @ (C, n_ℓ, 2)``. Widths may vary by layer.
 
-The network (paper Table 2): ``z^1 = W^1 x``, ``z^{ℓ+1} = (σ_w/√n_ℓ) W^{ℓ+1} φ(z^ℓ) + σ_b b^{ℓ+1}``,
-i.i.d. N(0, 1)
-entries, φ = ReLU, σ_w = √2 (He), σ_b = 0 by default. θ_ℓ is measured between the post-activation
-vectors; only
+The network (paper Table 2): ``z^1 = W^1 x``, ``z^{ℓ+1} = (σ_w/√n_ℓ) W^{ℓ+1} φ(z^ℓ) + σ_b b^{ℓ+1}``, i.i.d. N(0, 1)
+entries, φ = ReLU, σ_w = √2 (He), σ_b = 0 by default. θ_ℓ is measured between the post-activation vectors; only
 the two input columns of W^1 that meet the inputs are drawn (the rest multiply zeros). For a positively
-homogeneous activation without bias, the two vectors are rescaled to unit norm after each layer — an
-exact
+homogeneous activation without bias, the two vectors are rescaled to unit norm after each layer — an exact
 operation for angles that avoids overflow in deep narrow networks.
 
 Example:
@@ -93,8 +86,7 @@ def simulate_full(
         activation: ``"relu"`` (paper), ``"leaky_relu[:a]"``, ``"tanh"``, ``"gelu"``.
         sigma_w: weight gain of layers ≥ 2 (default: the activation's, √2 for ReLU).
         sigma_b: bias standard deviation (0 = the paper's bias-free network).
-        chunk: networks per stacked tensor (a multiple of 64; default from a memory budget). Results do
-        not
+        chunk: networks per stacked tensor (a multiple of 64; default from a memory budget). Results do not
             depend on it.
         dtype: float64 (default) or float32.
         progress: show a progress bar over chunks.

@@ -45,8 +45,7 @@ def theta_from_log_sin2(x: ArrayLike) -> np.ndarray:
 def predict_mean_path(theta0: float, widths: Sequence[int] | int) -> dict[str, Any]:
     """Algorithm 1 (paper §1.2): the predicted mean of ln sin²θ_ℓ, layer by layer, plus the reference laws.
 
-    x_0 = ln sin²θ_0; for k = 0..L−1: x_{k+1} = μ(θ_k, widths[k]) (Theorem 1), θ_{k+1} =
-    arcsin(e^{x_{k+1}/2}).
+    x_0 = ln sin²θ_0; for k = 0..L−1: x_{k+1} = μ(θ_k, widths[k]) (Theorem 1), θ_{k+1} = arcsin(e^{x_{k+1}/2}).
 
     Args:
         theta0: input angle θ_0 in [0, π].

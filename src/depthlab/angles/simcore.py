@@ -1,10 +1,8 @@
-"""Shared pieces of the angle simulators: input checks, seeded block draws, robust angle measurement,
-results.
+"""Shared pieces of the angle simulators: input checks, seeded block draws, robust angle measurement, results.
 
 Both simulators (:mod:`depthlab.angles.montecarlo`, the full network, and
 :mod:`depthlab.angles.markov`, the exact
-O(n)-per-layer reduction) follow the setting of Jakub & Nica (arXiv 2302.09712, JMLR 25(239) 2024,
-Table 2):
+O(n)-per-layer reduction) follow the setting of Jakub & Nica (arXiv 2302.09712, JMLR 25(239) 2024, Table 2):
 
 * two unit inputs ``x_α = e_1`` and ``x_β = cos θ_0 e_1 + sin θ_0 e_2``;
 * ``z^1 = W^1 x`` and ``z^{ℓ+1} = (σ_w/√n_ℓ) W^{ℓ+1} φ(z^ℓ) (+ σ_b b^{ℓ+1})`` with i.i.d. N(0, 1)
@@ -14,11 +12,9 @@ Table 2):
   ``θ_0`` is the
   input angle.
 
-Randomness: networks (or chain paths) are grouped into fixed seed blocks of :data:`BLOCK` consecutive
-indices, and
+Randomness: networks (or chain paths) are grouped into fixed seed blocks of :data:`BLOCK` consecutive indices, and
 block ``k``'s draws at layer ``ℓ`` come from a generator seeded by ``(seed, stream, k, ℓ)``
-(:func:`depthlab.seeding.torch_seed`). Network ``m``'s weights therefore depend only on ``(seed, m)`` —
-never on
+(:func:`depthlab.seeding.torch_seed`). Network ``m``'s weights therefore depend only on ``(seed, m)`` — never on
 how many networks are simulated or how they are chunked.
 """
 
@@ -62,8 +58,7 @@ def check_widths(widths: Sequence[int] | int, depth: int | None = None) -> tuple
     (``depth`` then must be None or equal to its length).
 
     Raises:
-        InputError: a width below 2 (an angle between two vectors needs at least 2 neurons), depth < 1,
-        or a
+        InputError: a width below 2 (an angle between two vectors needs at least 2 neurons), depth < 1, or a
             length mismatch.
     """
     if isinstance(widths, int | np.integer) and not isinstance(widths, bool):

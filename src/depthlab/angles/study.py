@@ -1,20 +1,15 @@
-"""The depth-degeneracy study for ``depthlab reproduce`` (Jakub & Nica, arXiv 2302.09712, JMLR 25(239)
-2024).
+"""The depth-degeneracy study for ``depthlab reproduce`` (Jakub & Nica, arXiv 2302.09712, JMLR 25(239) 2024).
 
-Quick scale (≈1–3 minutes on a 2-core CPU) is smaller than the paper where needed, and says so in each
-claim:
-Figure 1 uses 5000 Markov-chain paths (the exact reduction, same law as the network) plus 128 full
-networks
-instead of 5000 full networks; Figure 2 uses 12 angles × 2000 networks instead of 100 × 10 000; the
-training link
+Quick scale (≈1–3 minutes on a 2-core CPU) is smaller than the paper where needed, and says so in each claim:
+Figure 1 uses 5000 Markov-chain paths (the exact reduction, same law as the network) plus 128 full networks
+instead of 5000 full networks; Figure 2 uses 12 angles × 2000 networks instead of 100 × 10 000; the training link
 uses scikit-learn's digits instead of MNIST/FMNIST/CIFAR-10. ``--full`` uses the paper's sizes.
 
 Verdict rules (stated in each claim's note):
 
 * mean laws: Algorithm 1 "holds" at a width when, at the last layer, |prediction − MC| ≤ 5% of the MC
   decay
-  |E ln sin²θ_L − ln sin²θ_0| + 3 Monte Carlo standard errors. The 5% is our model-error allowance for
-  a law
+  |E ln sin²θ_L − ln sin²θ_0| + 3 Monte Carlo standard errors. The 5% is our model-error allowance for a law
   whose per-layer error is O(n⁻²) (Theorem 1); the paper states no tolerance.
 * KS tests: the predicted density "holds" when p ≥ 0.01.
 * one-step laws (Fig. 2): "holds" when at most one of the angles falls outside the 99% CI.

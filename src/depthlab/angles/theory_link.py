@@ -1,11 +1,8 @@
 """Thin adapter from the experiment side to the theory modules of :mod:`depthlab.angles`.
 
-The experiments, CLI and study only need a few predictions, always as arrays indexed by layer ``0 … L``
-(index 0 is
-the input angle θ_0). Keeping the translation here means the experiment code does not depend on the
-exact return
-types of the theory functions (Algorithm 1, Approximation 2, Theorem 1, eq. 12 of Jakub & Nica, arXiv
-2302.09712).
+The experiments, CLI and study only need a few predictions, always as arrays indexed by layer ``0 … L`` (index 0 is
+the input angle θ_0). Keeping the translation here means the experiment code does not depend on the exact return
+types of the theory functions (Algorithm 1, Approximation 2, Theorem 1, eq. 12 of Jakub & Nica, arXiv 2302.09712).
 """
 
 from __future__ import annotations

@@ -1,30 +1,20 @@
 """The training link (Jakub & Nica, arXiv 2302.09712, §1.2, Fig. 3–4, App. D) on scikit-learn's digits.
 
-The paper trains 45 bias-free He-initialised ReLU MLPs for one epoch on MNIST, Fashion-MNIST and
-CIFAR-10 and
+The paper trains 45 bias-free He-initialised ReLU MLPs for one epoch on MNIST, Fashion-MNIST and CIFAR-10 and
 plots the Algorithm-1 prediction of ln sin²θ_L for orthogonal inputs (θ_0 = π/2) against test accuracy:
 networks
-whose angle is predicted to collapse train worse. It gives no correlation coefficient (the association
-is shown
-graphically). Nothing can be downloaded at run time here, so we use the 8×8 digits that ship with
-scikit-learn
-(1797 images, 10 classes) and report Spearman's rank correlation between the prediction and the mean
-test accuracy.
+whose angle is predicted to collapse train worse. It gives no correlation coefficient (the association is shown
+graphically). Nothing can be downloaded at run time here, so we use the 8×8 digits that ship with scikit-learn
+(1797 images, 10 classes) and report Spearman's rank correlation between the prediction and the mean test accuracy.
 
-Setup (differs from the paper where stated): bias-free ReLU MLP, He-normal weights N(0, 2/fan_in) on
-every layer
-(as the authors' Keras ``HeNormal``), a linear 10-way output with softmax cross-entropy, Adam (lr
-1e-3), batch 32,
-a few epochs (digits is 33× smaller than MNIST, so one epoch is only ~40 steps). The replicate runs of
-one
-architecture are trained together as stacked tensors ``(R, n_out, n_in)`` — the loss is the sum of the
-replicates'
+Setup (differs from the paper where stated): bias-free ReLU MLP, He-normal weights N(0, 2/fan_in) on every layer
+(as the authors' Keras ``HeNormal``), a linear 10-way output with softmax cross-entropy, Adam (lr 1e-3), batch 32,
+a few epochs (digits is 33× smaller than MNIST, so one epoch is only ~40 steps). The replicate runs of one
+architecture are trained together as stacked tensors ``(R, n_out, n_in)`` — the loss is the sum of the replicates'
 losses, so their gradients and Adam states are independent.
 
-Width convention for the prediction: the step θ_ℓ → θ_{ℓ+1} uses the width of layer ℓ+1 (the number of
-i.i.d.
-neuron pairs; see :mod:`depthlab.angles.markov`), i.e. Algorithm 1 runs over the hidden widths ``(h_1,
-…, h_L)``.
+Width convention for the prediction: the step θ_ℓ → θ_{ℓ+1} uses the width of layer ℓ+1 (the number of i.i.d.
+neuron pairs; see :mod:`depthlab.angles.markov`), i.e. Algorithm 1 runs over the hidden widths ``(h_1, …, h_L)``.
 """
 
 from __future__ import annotations

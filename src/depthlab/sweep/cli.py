@@ -86,8 +86,7 @@ def run(
     """Run every unfinished job of a sweep and write one Parquet shard per job.
 
     Trials of the same shape are packed into one stacked job; each finished job's shard is named by its
-    content hash, so an interrupted or failed run resumes with the same command, recomputing nothing that
-    finished.
+    content hash, so an interrupted or failed run resumes with the same command, recomputing nothing that finished.
 
     Examples:
 

@@ -6,8 +6,7 @@ instances, restarts, max_iter) that differ only in ``seed`` or ``tol`` are packe
 restarts are concatenated into one stacked Levenberg–Marquardt run. Each model's data and starting weights are
 drawn from (its cell's seed, its own index) exactly as :func:`depthlab.matexp.depth.run_cell` draws them, and
 every step of the solver acts on each model separately, so a packed cell gives the rows :func:`run_cell` gives
-alone (up to the batched LAPACK kernels' rounding; the ``seconds`` column is wall time and differs from run to
-run).
+alone (up to the batched LAPACK kernels' rounding; the ``seconds`` column is wall time and differs from run to run).
 """
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""The sweep driver: plan, skip finished jobs, hand the rest to an executor, write shards, retry failures,
-collect.
+"""The sweep driver: plan, skip finished jobs, hand the rest to an executor, write shards, retry failures, collect.
 
 This is the one sweep path every study uses (:func:`run_sweep`, :func:`collect`, :func:`sweep_status`); the
 CLI (:mod:`depthlab.sweep.cli`) is a thin layer over it.

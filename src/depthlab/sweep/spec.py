@@ -1,5 +1,4 @@
-"""Sweep specs: a study, fixed parameters and a parameter grid, expanded to content-hashed trials and packed
-jobs.
+"""Sweep specs: a study, fixed parameters and a parameter grid, expanded to content-hashed trials and packed jobs.
 
 A spec is a TOML file (read with :mod:`tomllib`) or the same content from CLI options::
 
@@ -18,8 +17,7 @@ A spec is a TOML file (read with :mod:`tomllib`) or the same content from CLI op
 
 Every trial is the study's defaults updated by ``[params]`` and one grid point, plus ``study``; its key is
 :func:`depthlab.seeding.config_hash` of that mapping, so it does not depend on the order of the grid, the
-packing or the machine. Trials with the same :attr:`Sweepable.pack_key` are packed, in key order, into jobs of
-at most
+packing or the machine. Trials with the same :attr:`Sweepable.pack_key` are packed, in key order, into jobs of at most
 ``max_trials_per_job``; a job's key hashes its trials' keys.
 """
 

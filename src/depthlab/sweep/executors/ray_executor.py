@@ -1,8 +1,7 @@
 """The Ray executor: each job is a Ray task on a running cluster (``--address``) or on a local one it starts.
 
 Workers return the job's rows to the driver, which writes the shard, so the cluster's nodes need not share the
-sweep folder; they do need depthlab importable (install it on the nodes, or pass a ``runtime_env`` in the
-spec's
+sweep folder; they do need depthlab importable (install it on the nodes, or pass a ``runtime_env`` in the spec's
 ``[ray]`` table). Tasks ask for ``num_cpus`` CPUs (default 1) and, on a CUDA device, ``num_gpus`` GPUs
 (default 1); Ray re-runs a task whose worker process died (``max_retries``), and the sweep driver retries jobs
 that failed.

@@ -1,10 +1,8 @@
 """The Slurm executor: one Slurm job array per sweep run, through submitit.
 
 Each array task runs one job on a compute node and writes its shard and marker into the sweep folder itself,
-so the folder must be on a filesystem the nodes share (your home or scratch space on most clusters). The
-spec's
-``[slurm]`` table is passed to :meth:`submitit.AutoExecutor.update_parameters` (``partition``,
-``timeout_min``,
+so the folder must be on a filesystem the nodes share (your home or scratch space on most clusters). The spec's
+``[slurm]`` table is passed to :meth:`submitit.AutoExecutor.update_parameters` (``partition``, ``timeout_min``,
 ``gpus_per_node``, ``cpus_per_task``, ``mem_gb``, ``slurm_array_parallelism``, ``slurm_account``, ...), except
 ``cluster``: ``"slurm"`` (default, needs ``sbatch``), ``"local"`` (subprocesses on this machine: submitit's
 test mode) or ``"debug"`` (in this process).
