@@ -16,11 +16,14 @@ import numpy as np
 
 from depthlab.errors import InputError
 from depthlab.interp.network import ReluNet
+from depthlab.interp.numerics import widen_gaps
 
 #: Default fraction of the gap (t_(j-1), t_(j)) at which threshold c_j is placed, measured from t_(j-1).
-#: 0.5 (midpoints) makes the slopes of the interpolant alternate and grow; 0.1 keeps the network close to the
-#: piecewise-linear interpolant and measured residuals 10–1000× smaller (docs/interp.md, "thresholds").
-THRESHOLD_FRACTION = 0.1
+#: 0.5 (midpoints) makes the slopes of the interpolant alternate and grow; a small fraction θ keeps the network
+#: close to the piecewise-linear interpolant: the slope recursion is S_j = −θ/(1−θ)·S_{j−1} + Δy_j/((1−θ) g_j), so
+#: |a_j| = |S_j − S_{j−1}| is smallest as θ → 0. 0.1 gave 10–1000× smaller residuals than midpoints; 0.02 another
+#: 1.1–1.5× (docs/interp.md, "Numerics"). θ = 0 would put c_j on a data point (H singular).
+THRESHOLD_FRACTION = 0.02
 
 
 @dataclass
@@ -67,13 +70,17 @@ class Construction:
         }
 
 
-def separating_direction(X: np.ndarray, rng: np.random.Generator, tries: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    """A unit direction with pairwise distinct projections, the best (largest relative min gap) of ``tries``.
+def separating_direction(
+    X: np.ndarray, rng: np.random.Generator, tries: int = 32, widen: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """A unit direction with pairwise distinct projections: the best (largest relative min gap) of ``tries``,
+    then locally improved by :func:`depthlab.interp.numerics.widen_gaps` (its smallest gap only grows).
 
     Args:
         X: distinct points, shape ``(N, d)``.
         rng: random generator.
         tries: number of Gaussian directions to compare.
+        widen: apply the local least-distance improvement (2–20× larger smallest gap, docs/interp.md).
 
     Returns:
         ``(w, t)``: direction, shape ``(d,)``, and projections ``t = X w``, shape ``(N,)``.
@@ -97,7 +104,11 @@ def separating_direction(X: np.ndarray, rng: np.random.Generator, tries: int = 3
             "no separating projection direction found: some points coincide to float64 precision "
             "along every direction tried; remove nearly duplicate points"
         )
-    return W[:, k].copy(), T[:, k].copy()
+    w = W[:, k].copy()
+    if widen:
+        w = widen_gaps(X, w)
+        return w, X @ w
+    return w, T[:, k].copy()
 
 
 def left_thresholds(ts: np.ndarray, fraction: float = THRESHOLD_FRACTION) -> np.ndarray:
