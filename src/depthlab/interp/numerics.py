@@ -113,8 +113,9 @@ def rounding_bound(net: ReluNet, X: np.ndarray, chunk: int = 512) -> np.ndarray:
     ``e_0 = 0`` (inputs exact) and ``|·|`` elementwise,
     ``e_ℓ = |W_ℓ| e_{ℓ-1} + γ_{n+1} (|W_ℓ| |ĥ_{ℓ-1}| + |b_ℓ|)`` and the output error
     ``|A|ᵀ e_L + γ_{n_L+1} (|A|ᵀ |ĥ_L| + |β|)`` (Higham 2002, eq. 3.5 for the inner products; ReLU is
-    1-Lipschitz so ``|σ(ẑ) − σ(z)| ≤ |ẑ − z|``, and both are exactly 0 where ``ẑ + e < 0``). A factored first layer (``W_1 = s wᵀ``, see
-    :class:`ReluNet`) is bounded as it is evaluated: ``t = X w`` then ``t s + b``. The bound uses the
+    1-Lipschitz so ``|σ(ẑ) − σ(z)| ≤ |ẑ − z|``, and both are exactly 0 where ``ẑ + e < 0``). A factored
+    first layer (``W_1 = s wᵀ``, see :class:`ReluNet`) is bounded as it is evaluated: ``t = X w`` then
+    ``t s + b``. The bound uses the
     computed activations ĥ; it is rigorous to first order in u (the neglected terms are O(u²)).
     """
     X = np.asarray(X, dtype=np.float64)
