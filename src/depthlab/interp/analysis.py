@@ -78,15 +78,20 @@ def class_overlap(active: torch.Tensor, labels: np.ndarray) -> tuple[float, floa
     idx = np.linspace(0, N - 1, min(N, JACCARD_ROWS)).round().astype(int)
     dtype = torch.float32 if active.shape[1] < 2**24 else torch.float64
     B = active[idx].to(dtype)
-    inter = (B @ B.T).double()
+    jac = (B @ B.T).double()  # intersections, then (in place) Jaccard = inter / union
     sz = B.sum(1).double()
-    union = sz[:, None] + sz[None, :] - inter
-    jac = torch.where(union > 0, inter / union.clamp_min(1), torch.ones_like(inter))
+    union = sz[:, None] + sz[None, :]
+    union -= jac
+    jac /= union.clamp_min_(1)
+    empty = sz == 0
+    if bool(empty.any()):  # two empty active sets: Jaccard 1 by convention (union 0)
+        e = empty.double()
+        jac += e[:, None] * e[None, :]
     lab = np.asarray(labels)[idx]
     _, codes = np.unique(lab, return_inverse=True)
     C = torch.zeros(len(idx), int(codes.max()) + 1, dtype=torch.float64, device=B.device)
     C[torch.arange(len(idx), device=B.device), torch.as_tensor(codes, device=B.device)] = 1.0
-    block = C.T @ jac @ C  # (K, K): sums of J over pairs of classes
+    block = C.T @ (jac @ C)  # (K, K): sums of J over pairs of classes
     counts = C.sum(0)
     n_same = float((counts * counts).sum()) - len(idx)  # ordered pairs, diagonal excluded
     n_between = float(len(idx)) ** 2 - float((counts * counts).sum())
