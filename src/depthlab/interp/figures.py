@@ -51,6 +51,8 @@ def depth_figure(table: pd.DataFrame) -> Figure:
     axes[0, 1].set_title("parameters")
     axes[0, 2].set_title("built networks: neurons against depth\n(dotted: counting bound, any depth)")
     axes[0, 2].set_xlabel("hidden layers L (4, 5: K-class classifiers)")
+    if len(fam):
+        axes[0, 2].set_xticks(sorted({int(x) for x in fam["depth"]}))
     for ax in axes[0, :2]:
         ax.set_xlabel("N (data points)")
     for ax in axes[0]:
