@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from depthlab.errors import InputError
-from depthlab.interp.base import Construction, need_neurons, separating_direction
+from depthlab.interp.base import Construction, best_of, candidate_directions, need_neurons, verified_candidates
 from depthlab.interp.checks import prepare
 from depthlab.interp.counts import best_windowed_groups, windowed_neurons
 from depthlab.interp.deep import _group_bounds, group_solutions
@@ -45,7 +45,8 @@ def windowed(
         X: distinct points, shape ``(N, d)``.
         Y: targets, shape ``(N,)`` or ``(N, m)``.
         rng: random generator (direction search).
-        tries: random directions compared by :func:`depthlab.interp.base.separating_direction`.
+        tries: random directions compared by :func:`depthlab.interp.base.candidate_directions` (the best few
+            are built and the network with the smallest residual is kept).
         groups: G; default minimises the neuron count (:func:`depthlab.interp.counts.best_windowed_groups`).
         neurons: if given, the total the caller allows; an error if the construction needs more.
     """
@@ -55,7 +56,13 @@ def windowed(
     G = best_windowed_groups(N, m) if groups is None else int(groups)
     if not 1 <= G <= N:
         raise InputError(f"groups must be between 1 and N = {N}, got {G}")
-    w, t = separating_direction(X, rng, tries)
+    dirs = candidate_directions(X, rng, tries, verified_candidates(N))
+    return best_of(_windowed_from(X, Y, w, G, neurons) for w in dirs)
+
+
+def _windowed_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray, G: int, neurons: int | None) -> Construction:
+    N, m = X.shape[0], Y.shape[1]
+    t = X @ w
     order = np.argsort(t, kind="stable")
     ts, ys = t[order], Y[order]
     starts = _group_bounds(ts, G)
