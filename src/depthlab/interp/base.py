@@ -95,6 +95,7 @@ def candidate_directions(
         score = np.diff(Ts, axis=0).min(axis=0) / spread
     else:
         score = np.ones(tries)
+    k = 1 if d == 1 else k  # in R^1 every direction is ±1: one candidate
     best = np.argsort(-score, kind="stable")[: max(1, min(k, tries))]
     if N > 1 and score[best[0]] <= 0:
         raise InputError(
