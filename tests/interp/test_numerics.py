@@ -79,3 +79,18 @@ def test_refinement_removes_a_solve_error() -> None:
 def test_gamma() -> None:
     u = np.finfo(np.float64).eps / 2
     assert gamma(1) == pytest.approx(u) and gamma(10**6) > 10**6 * u
+
+
+def test_verified_candidates_keep_the_smallest_residual() -> None:
+    from depthlab.interp.base import best_of, candidate_directions, verified_candidates
+    from depthlab.interp.shallow import _triangular_from, triangular
+
+    X, Y = random_points(500, 8, np.random.default_rng(30))
+    assert verified_candidates(500) == 8 and verified_candidates(10_000) == 1
+    dirs = candidate_directions(X, np.random.default_rng(31), 32, 8)
+    assert len(dirs) == 8
+    each = [_triangular_from(X, Y, w).residual for w in dirs]
+    con = triangular(X, Y, rng=np.random.default_rng(31))
+    assert con.residual == min(each)  # same generator state: the same candidates, the best one kept
+    assert best_of(iter([con])) is con
+    assert len(candidate_directions(X[:, :1], np.random.default_rng(0), 32, 8)) == 1  # R^1: one direction
