@@ -311,17 +311,26 @@ def overparameterized(
     all data. With ``n > N`` and ``rank H = N`` the exact output layers form an (n −
     N)-dimensional affine family;
     the pseudo-inverse picks its minimum-norm member. ``neurons`` overrides n (must be ≥ N).
+
+    A random layer is not always of rank N (e.g. points on a line, where many hinges fall into the same gap with
+    the same orientation: N = 10, d = 1 gave rank < N and residual 0.09). Rank-deficient draws are redrawn, up
+    to 8 draws; ``info["draws"]`` says how many were used, and the residual reports a failure honestly.
     """
     X, Y = prepare(X, Y)
     N, d = X.shape
     n = int(np.ceil(ratio * N)) if neurons is None else neurons
     need_neurons("overparameterized", N, n)
-    W = rng.standard_normal((n, d))
-    W /= np.linalg.norm(W, axis=1, keepdims=True)
-    anchors = rng.integers(0, N, n)
-    b = -np.einsum("ij,ij->i", W, X[anchors]) + rng.uniform(0.01, 0.1, n) * max(float(X.std()), 1.0)
-    H = np.maximum(X @ W.T + b, 0.0)
-    sol = solve_output(H, Y)
+    draws = 0
+    while True:
+        draws += 1
+        W = rng.standard_normal((n, d))
+        W /= np.linalg.norm(W, axis=1, keepdims=True)
+        anchors = rng.integers(0, N, n)
+        b = -np.einsum("ij,ij->i", W, X[anchors]) + rng.uniform(0.01, 0.1, n) * max(float(X.std()), 1.0)
+        H = np.maximum(X @ W.T + b, 0.0)
+        sol = solve_output(H, Y)
+        if sol.rank >= N or draws == 8:
+            break
     net = ReluNet([W], [b], sol.A, np.zeros(Y.shape[1]), name="overparameterized")
     return _finish(
         "overparameterized",
@@ -334,6 +343,7 @@ def overparameterized(
         np.arange(N),
         free_dims=sol.free_dims,
         zero_fraction=float(np.mean(H == 0)),
+        draws=draws,
     )
 
 
