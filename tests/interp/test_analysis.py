@@ -62,3 +62,24 @@ def test_analysis_cpu_matches_numpy_and_roundtrip(tmp_path) -> None:
     np.testing.assert_array_equal(net2(X), net(X))
     a = analyse(net2, X, labels, device=torch.device("cpu"))
     assert list(a["max_nnz_row"]) == [3, 1]
+
+
+def test_fast_overlap_and_patterns_match_brute_force() -> None:
+    import torch
+
+    from depthlab.interp.analysis import class_overlap, distinct_rows
+
+    rng = np.random.default_rng(21)
+    active = torch.as_tensor(rng.random((300, 40)) < 0.3)
+    active[5] = active[7]  # a repeated pattern
+    active[9] = False  # an empty active set (Jaccard 1 by convention)
+    labels = rng.integers(0, 4, 300)
+    B = active.double()
+    inter = B @ B.T
+    union = B.sum(1)[:, None] + B.sum(1)[None, :] - inter
+    jac = torch.where(union > 0, inter / union.clamp_min(1), torch.ones_like(inter)).numpy()
+    same = labels[:, None] == labels[None, :]
+    off = ~np.eye(300, dtype=bool)
+    w, b = class_overlap(active, labels)
+    assert abs(w - jac[same & off].mean()) < 1e-12 and abs(b - jac[~same].mean()) < 1e-12
+    assert distinct_rows(active) == torch.unique(active, dim=0).shape[0]

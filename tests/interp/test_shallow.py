@@ -114,3 +114,13 @@ def test_nearly_coincident_points_report_condition_number() -> None:
     for eps, cond, res in rows:
         assert res <= 1e-16 * cond * 100, (eps, cond, res)
         assert res <= 1e-6
+
+
+def test_overparameterized_redraws_rank_deficient_layers() -> None:
+    # points on a line: a single random draw was rank-deficient here (residual 0.09 before redrawing)
+    from depthlab.interp.data import random_points as rp
+
+    for seed in range(5):
+        X, Y = rp(10, 1, np.random.default_rng(seed))
+        con = CONSTRUCTIONS["overparameterized"](X, Y, rng=np.random.default_rng(seed))
+        assert con.rank == 10 and con.residual <= TOL and 1 <= con.info["draws"] <= 8

@@ -28,6 +28,13 @@ def test_study_runs_at_tiny_scale(tmp_path, monkeypatch) -> None:
     for f in out.figures:
         assert (tmp_path / f.path).stat().st_size > 1000
     assert {"constructions", "depth", "adversarial", "trained_layers"} <= set(out.tables)
+    depth = out.tables["depth"]
+    built = depth.dropna(subset=["neurons_built"])
+    assert sorted(set(built["depth"])) == [1, 2, 3, 4, 5]  # the built depth family, not only formulas
+    assert (built["neurons_built"] == built["stated_neurons"]).all()
+    assert (built[built.task == "classification"]["accuracy"] == 1.0).all()
+    cons = out.tables["constructions"]
+    assert (cons["residual"] <= cons["rounding_bound"]).all()
 
 
 def test_training_through_engine_gives_relunet() -> None:

@@ -49,9 +49,12 @@ def pair_geometry(active: torch.Tensor) -> tuple[float, float, float]:
 
     Args:
         active: boolean activation pattern, shape ``(N, n)``.
+
+    The pair intersections are counts ≤ N; they are formed in float32, exact for N < 2²⁴ (else float64).
     """
     sizes = active.sum(0)
-    live = active[:, sizes > 0].to(torch.float64)
+    dtype = torch.float32 if active.shape[0] < 2**24 else torch.float64
+    live = active[:, sizes > 0].to(dtype)
     n = live.shape[1]
     if n < 2:
         return float("nan"), float("nan"), float("nan")
@@ -66,20 +69,44 @@ def pair_geometry(active: torch.Tensor) -> tuple[float, float, float]:
 
 
 def class_overlap(active: torch.Tensor, labels: np.ndarray) -> tuple[float, float]:
-    """Mean Jaccard overlap of active sets for pairs of points in the same class and in different classes."""
+    """Mean Jaccard overlap of active sets for pairs of points in the same class and in different classes.
+
+    Intersections are counts ≤ n (exact in float32 for n < 2²⁴); the class sums use one-hot class matrices
+    (``Cᵀ J C``) instead of boolean masks over all pairs.
+    """
     N = active.shape[0]
     idx = np.linspace(0, N - 1, min(N, JACCARD_ROWS)).round().astype(int)
-    B = active[idx].to(torch.float64)
-    lab = torch.as_tensor(labels[idx], device=B.device)
-    inter = B @ B.T
-    sz = B.sum(1)
-    union = sz[:, None] + sz[None, :] - inter
-    jac = torch.where(union > 0, inter / union.clamp_min(1), torch.ones_like(inter))
-    same = lab[:, None] == lab[None, :]
-    off = ~torch.eye(len(idx), dtype=torch.bool, device=B.device)
-    w = float(jac[same & off].mean()) if bool((same & off).any()) else float("nan")
-    b = float(jac[~same].mean()) if bool((~same).any()) else float("nan")
+    dtype = torch.float32 if active.shape[1] < 2**24 else torch.float64
+    B = active[idx].to(dtype)
+    jac = (B @ B.T).double()  # intersections, then (in place) Jaccard = inter / union
+    sz = B.sum(1).double()
+    union = sz[:, None] + sz[None, :]
+    union -= jac
+    jac /= union.clamp_min_(1)
+    empty = sz == 0
+    if bool(empty.any()):  # two empty active sets: Jaccard 1 by convention (union 0)
+        e = empty.double()
+        jac += e[:, None] * e[None, :]
+    lab = np.asarray(labels)[idx]
+    _, codes = np.unique(lab, return_inverse=True)
+    C = torch.zeros(len(idx), int(codes.max()) + 1, dtype=torch.float64, device=B.device)
+    C[torch.arange(len(idx), device=B.device), torch.as_tensor(codes, device=B.device)] = 1.0
+    block = C.T @ (jac @ C)  # (K, K): sums of J over pairs of classes
+    counts = C.sum(0)
+    n_same = float((counts * counts).sum()) - len(idx)  # ordered pairs, diagonal excluded
+    n_between = float(len(idx)) ** 2 - float((counts * counts).sum())
+    same_sum = float(torch.trace(block)) - float(torch.diagonal(jac).sum())
+    between_sum = float(block.sum()) - float(torch.trace(block))
+    w = same_sum / n_same if n_same > 0 else float("nan")
+    b = between_sum / n_between if n_between > 0 else float("nan")
     return w, b
+
+
+def distinct_rows(active: torch.Tensor) -> int:
+    """Number of distinct activation patterns (rows of ``active``), by packing each row into bytes."""
+    A = active.cpu().numpy()
+    packed = np.packbits(A, axis=1)
+    return int(np.unique(np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()).size)
 
 
 def solution_type(N: int, n: int, rank: int, nested: float, disjoint: float, triangular: bool | None) -> str:
@@ -130,7 +157,9 @@ def analyse(
         active = H > 0
         Hr = H if rank_rows is None or N <= rank_rows else H[:rank_rows]
         M = torch.cat([torch.ones(Hr.shape[0], 1, dtype=H.dtype, device=H.device), Hr], dim=1)
-        s = torch.linalg.svdvals(M)
+        # singular values of the tall M from its triangular factor R (M = QR, same singular values): one float64
+        # Householder QR and a small SVD instead of an N × (n + 1) SVD
+        s = torch.linalg.svdvals(torch.linalg.qr(M, mode="r")[1] if M.shape[0] > 2 * M.shape[1] else M)
         tol = s[0] * max(M.shape) * torch.finfo(torch.float64).eps
         rank = int((s > tol).sum())
         cond = float(s[0] / s[-1]) if float(s[-1]) > 0 else float("inf")
@@ -156,7 +185,7 @@ def analyse(
             "disjoint": disjoint,
             "crossing": crossing,
             "triangular": tri,
-            "distinct_patterns": int(torch.unique(active, dim=0).shape[0]),
+            "distinct_patterns": distinct_rows(active),
         }
         row["resembles"] = solution_type(min(N, Hr.shape[0]), n + 1, rank, nested, disjoint, tri)
         if labels is not None:

@@ -16,11 +16,14 @@ import numpy as np
 
 from depthlab.errors import InputError
 from depthlab.interp.network import ReluNet
+from depthlab.interp.numerics import widen_gaps
 
 #: Default fraction of the gap (t_(j-1), t_(j)) at which threshold c_j is placed, measured from t_(j-1).
-#: 0.5 (midpoints) makes the slopes of the interpolant alternate and grow; 0.1 keeps the network close to the
-#: piecewise-linear interpolant and measured residuals 10–1000× smaller (docs/interp.md, "thresholds").
-THRESHOLD_FRACTION = 0.1
+#: 0.5 (midpoints) makes the slopes of the interpolant alternate and grow; a small fraction θ keeps the network
+#: close to the piecewise-linear interpolant: the slope recursion is S_j = −θ/(1−θ)·S_{j−1} + Δy_j/((1−θ) g_j), so
+#: |a_j| = |S_j − S_{j−1}| is smallest as θ → 0. 0.1 gave 10–1000× smaller residuals than midpoints; 0.02 another
+#: 1.1–1.5× (docs/interp.md, "Numerics"). θ = 0 would put c_j on a data point (H singular).
+THRESHOLD_FRACTION = 0.02
 
 
 @dataclass
@@ -67,16 +70,17 @@ class Construction:
         }
 
 
-def separating_direction(X: np.ndarray, rng: np.random.Generator, tries: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    """A unit direction with pairwise distinct projections, the best (largest relative min gap) of ``tries``.
+def candidate_directions(
+    X: np.ndarray, rng: np.random.Generator, tries: int = 32, k: int = 1, widen: bool = True
+) -> list[np.ndarray]:
+    """The ``k`` best of ``tries`` random unit directions by relative minimum gap, each widened locally.
 
     Args:
         X: distinct points, shape ``(N, d)``.
         rng: random generator.
         tries: number of Gaussian directions to compare.
-
-    Returns:
-        ``(w, t)``: direction, shape ``(d,)``, and projections ``t = X w``, shape ``(N,)``.
+        k: how many directions to return (best first by the score before widening).
+        widen: apply :func:`depthlab.interp.numerics.widen_gaps` (2–20× larger smallest gap, docs/interp.md).
 
     Raises:
         InputError: no direction among ``tries`` separates the points (only for nearly coincident points).
@@ -91,13 +95,48 @@ def separating_direction(X: np.ndarray, rng: np.random.Generator, tries: int = 3
         score = np.diff(Ts, axis=0).min(axis=0) / spread
     else:
         score = np.ones(tries)
-    k = int(np.argmax(score))
-    if N > 1 and score[k] <= 0:
+    k = 1 if d == 1 else k  # in R^1 every direction is ±1: one candidate
+    best = np.argsort(-score, kind="stable")[: max(1, min(k, tries))]
+    if N > 1 and score[best[0]] <= 0:
         raise InputError(
             "no separating projection direction found: some points coincide to float64 precision "
             "along every direction tried; remove nearly duplicate points"
         )
-    return W[:, k].copy(), T[:, k].copy()
+    return [widen_gaps(X, W[:, j].copy()) if widen else W[:, j].copy() for j in best if N == 1 or score[j] > 0]
+
+
+def separating_direction(
+    X: np.ndarray, rng: np.random.Generator, tries: int = 32, widen: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """A unit direction with pairwise distinct projections: the best (largest relative min gap) of ``tries``,
+    then locally improved by :func:`depthlab.interp.numerics.widen_gaps` (its smallest gap only grows).
+
+    Returns:
+        ``(w, t)``: direction, shape ``(d,)``, and projections ``t = X w``, shape ``(N,)``.
+
+    Raises:
+        InputError: see :func:`candidate_directions`.
+    """
+    w = candidate_directions(X, rng, tries, 1, widen)[0]
+    return w, X @ w
+
+
+def verified_candidates(N: int) -> int:
+    """How many candidate directions a one-direction construction builds and verifies (keeping the network with
+    the smallest measured residual): 8 up to N = 1000, 4 up to 2000, 2 up to 4000, else 1. Each costs one forward
+    pass over N² neuron–point pairs; the spread of residuals over directions is about 10× (docs/interp.md)."""
+    return 8 if N <= 1000 else 4 if N <= 2000 else 2 if N <= 4000 else 1
+
+
+def best_of(builds) -> Construction:
+    """The construction with the smallest residual among an iterable of constructions (stops at an exact one)."""
+    best = None
+    for con in builds:
+        if best is None or con.residual < best.residual:
+            best = con
+        if best.residual == 0.0:
+            break
+    return best
 
 
 def left_thresholds(ts: np.ndarray, fraction: float = THRESHOLD_FRACTION) -> np.ndarray:

@@ -7,11 +7,12 @@ import numpy as np
 from depthlab.interp.base import Construction
 from depthlab.interp.deep import classifier, grouped
 from depthlab.interp.shallow import CONSTRUCTIONS as SHALLOW
+from depthlab.interp.windowed import windowed
 from depthlab.validate import choice
 
-#: Every construction name: the three-layer ones, ``grouped`` (2 hidden layers) and ``classifier`` (4 hidden layers;
-#: targets are class labels).
-NAMES: tuple[str, ...] = (*SHALLOW, "grouped", "classifier")
+#: Every construction name: the three-layer ones, ``grouped`` (2 hidden layers), ``windowed`` (3 hidden layers),
+#: ``classifier`` (4 hidden layers) and ``classifier-windowed`` (5 hidden layers; classifier targets are labels).
+NAMES: tuple[str, ...] = (*SHALLOW, "grouped", "windowed", "classifier", "classifier-windowed")
 
 
 def build(
@@ -35,7 +36,12 @@ def build(
         return SHALLOW[name](X, Y, rng=rng, tries=tries, neurons=neurons)
     if name == "grouped":
         return grouped(X, Y, rng=rng, tries=tries, groups=groups, neurons=neurons)
+    if name == "windowed":
+        return windowed(X, Y, rng=rng, tries=tries, groups=groups, neurons=neurons)
     labels = np.asarray(Y)
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
-    return classifier(X, labels, rng=rng, tries=tries, groups=groups, neurons=neurons)
+    base = "windowed" if name == "classifier-windowed" else "grouped"
+    con = classifier(X, labels, rng=rng, tries=tries, groups=groups, neurons=neurons, base=base)
+    con.name = name
+    return con

@@ -100,7 +100,8 @@ def construct(
             "-c",
             help="triangular, triangular-bias, "
             "normalized, two-sided, peeling, overparameterized, grouped (2 "
-            "hidden layers), classifier (4 hidden layers, K classes).",
+            "hidden layers), windowed (3 hidden layers, local coordinates), classifier (4 hidden layers, "
+            "K classes), classifier-windowed (5 hidden layers).",
         ),
     ] = "triangular",
     input: InputOpt = None,
@@ -110,9 +111,16 @@ def construct(
     classes: Annotated[int | None, typer.Option(help="Random labels with this many classes (for classifier).")] = None,
     neurons: Annotated[int | None, typer.Option(help="Neuron budget: an error if the construction needs more.")] = None,
     groups: Annotated[
-        int | None, typer.Option(help="Groups G of grouped/classifier (default: fewest neurons).")
+        int | None, typer.Option(help="Groups G of grouped/windowed/classifier (default: fewest neurons).")
     ] = None,
     save: Annotated[Path | None, typer.Option(help="Write the network to this .npz (for interp analyse).")] = None,
+    bound: Annotated[
+        bool,
+        typer.Option(
+            "--bound", help="Also report rounding_bound: a rigorous first-order bound on the float64 "
+            "evaluation error, relative like the residual (an extra forward pass)."
+        ),
+    ] = False,
     seed: SeedOption = 0,
     json: JsonOption = False,
 ) -> None:
@@ -130,7 +138,7 @@ def construct(
     from depthlab.validate import choice
 
     choice(construction, "construction", NAMES)
-    if construction == "classifier" and input is None and classes is None:
+    if construction.startswith("classifier") and input is None and classes is None:
         classes = 3
     X, Y = _load_data(input, n, d, seed, outputs, classes)
     con = build(construction, X, Y, rng=np.random.default_rng(seed), neurons=neurons, groups=groups)
@@ -139,6 +147,12 @@ def construct(
 
         save_network(con.net, save)
     summary = con.summary()
+    if bound:
+        from depthlab.interp.numerics import relative_rounding_bound
+
+        target = np.eye(con.net.out_weight.shape[1])[np.asarray(Y).reshape(-1).astype(int)] if (
+            construction.startswith("classifier")) else Y
+        summary["rounding_bound"] = relative_rounding_bound(con.net, np.asarray(X, dtype=np.float64), target)
     if json:
         emit_json(summary)
         return
@@ -185,7 +199,7 @@ def analyse(
         raise InputError("give exactly one of --network FILE, --construction NAME or --train")
     X, Y = _load_data(input, n, d, seed, 1, classes)
     labels = None
-    if classes is not None or construction == "classifier" or train:
+    if classes is not None or (construction or "").startswith("classifier") or train:
         if classes is None and input is None:
             classes = 3
             X, Y = _load_data(None, n, d, seed, 1, classes)

@@ -48,9 +48,46 @@ def best_groups(N: int, m: int = 1) -> int:
     )
 
 
-def classifier_neurons(N: int, G: int, K: int, s: int | None = None) -> int:
-    """``2G − 1 + 2s + 3K`` neurons of the deep classifier (layer 3: K, layer 4: 2K)."""
-    return grouped_neurons(N, G, 1, s) + 3 * K
+def windowed_neurons(N: int, G: int, m: int = 1, s: int | None = None) -> int:
+    """``4G − 1 + 2 s m`` neurons of ``windowed`` (layers of 2G − 1, 2G and 2 s m neurons)."""
+    s = math.ceil(N / G) if s is None else s
+    return 4 * G - 1 + 2 * s * m
+
+
+def best_windowed_groups(N: int, m: int = 1) -> int:
+    """G minimising :func:`windowed_neurons` (near ``√(N m / 2)``)."""
+    c = int(math.sqrt(N * m / 2))
+    rng = range(1, N + 1) if N <= 4096 else range(max(1, c - 50), min(N, c + 50) + 1)
+    return min(rng, key=lambda G: (windowed_neurons(N, G, m), G))
+
+
+def windowed_parameters(N: int, d: int, G: int, m: int = 1, s: int | None = None) -> int:
+    """Parameters of ``windowed`` (dense layers): ``n1(d + 1) + n2(n1 + 1) + n3(n2 + 1) + n3 m + m``."""
+    s = math.ceil(N / G) if s is None else s
+    n1, n2, n3 = 2 * G - 1, 2 * G, 2 * s * m
+    return n1 * (d + 1) + n2 * (n1 + 1) + n3 * (n2 + 1) + n3 * m + m
+
+
+def classifier_neurons(N: int, G: int, K: int, s: int | None = None, base: str = "grouped") -> int:
+    """Neurons of the deep classifier: the base network's (``grouped``: 2G − 1 + 2s; ``windowed``: 4G − 1 + 2s)
+    plus 3K (layer of K, layer of 2K)."""
+    inner = windowed_neurons(N, G, 1, s) if base == "windowed" else grouped_neurons(N, G, 1, s)
+    return inner + 3 * K
+
+
+def counting_lower_bound(N: int) -> int:
+    """Fewest hidden neurons of a ReLU net of *any* depth that can interpolate generic real targets at N points
+    in R^1 (one output): the smallest n with ``n²/4 + 3n + 1 ≥ N``.
+
+    Dimension count: on each of finitely many activation patterns the outputs at the data are polynomial in the P
+    parameters, so for Lebesgue-almost every target vector P ≥ N is needed; with widths n_1..n_L summing to n and
+    d = 1, ``P = Σ_{ℓ≥2} n_{ℓ−1} n_ℓ + 2 n_1 + Σ_{ℓ≥2} n_ℓ + n_L + 1 ≤ n²/4 + 3n + 1``
+    (``Σ n_{ℓ−1} n_ℓ ≤ (Σ_odd n_ℓ)(Σ_even n_ℓ) ≤ n²/4``). Our argument (docs/interp.md), not from Huang's paper.
+    """
+    n = 0
+    while n * n / 4 + 3 * n + 1 < N:
+        n += 1
+    return n
 
 
 def shallow_parameters(N: int, d: int, m: int = 1) -> int:
@@ -66,11 +103,16 @@ def grouped_parameters(N: int, d: int, G: int, m: int = 1, s: int | None = None)
     return n1 * (d + 1) + n2 * (n1 + 1) + n2 * m + m
 
 
-def classifier_parameters(N: int, d: int, G: int, K: int, s: int | None = None) -> int:
-    """Parameters of ``classifier``: grouped part, then ``K(n2 + 1) + 2K(K + 1) + 2K·K + K``."""
+def classifier_parameters(N: int, d: int, G: int, K: int, s: int | None = None, base: str = "grouped") -> int:
+    """Parameters of ``classifier``: the base part without its output layer, then
+    ``K(n + 1) + 2K(K + 1) + 2K·K + K`` (n = 2s, the base's last width)."""
     s = math.ceil(N / G) if s is None else s
     n1, n2 = 2 * G - 1, 2 * s
-    return n1 * (d + 1) + n2 * (n1 + 1) + K * (n2 + 1) + 2 * K * (K + 1) + 2 * K * K + K
+    if base == "windowed":
+        inner = n1 * (d + 1) + 2 * G * (n1 + 1) + n2 * (2 * G + 1)
+    else:
+        inner = n1 * (d + 1) + n2 * (n1 + 1)
+    return inner + K * (n2 + 1) + 2 * K * (K + 1) + 2 * K * K + K
 
 
 def group_size_bound(N: int, G: int) -> int:

@@ -39,7 +39,14 @@ from __future__ import annotations
 import numpy as np
 
 from depthlab.errors import InputError
-from depthlab.interp.base import Construction, left_thresholds, need_neurons, separating_direction
+from depthlab.interp.base import (
+    Construction,
+    best_of,
+    candidate_directions,
+    left_thresholds,
+    need_neurons,
+    verified_candidates,
+)
 from depthlab.interp.checks import as_labels, prepare
 from depthlab.interp.counts import best_groups, classifier_neurons, grouped_neurons
 from depthlab.interp.matrix import relative_residual
@@ -47,6 +54,9 @@ from depthlab.interp.network import ReluNet
 from depthlab.interp.shallow import _forward_slopes
 
 WINDOW = True
+#: The steep layer-1 pair of a gap sits at fractions RAMP and 1 − RAMP of the gap: the wider the ramp, the smaller its
+#: layer-2 weights ≈ jump / (ramp width) and their rounding (0.05: 2.7× smaller than the former 1/3–2/3 pair).
+RAMP = 0.05
 
 
 def _group_bounds(ts: np.ndarray, G: int) -> np.ndarray:
@@ -69,6 +79,32 @@ def _group_bounds(ts: np.ndarray, G: int) -> np.ndarray:
     return np.array(starts)
 
 
+def group_solutions(
+    ts: np.ndarray, ys: np.ndarray, starts: np.ndarray, ends: np.ndarray, s: int, m: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every group's own triangular solution, laid out on the 2·s·m shared neurons of ``grouped``/``windowed``.
+
+    Neuron column ``2(o s + k) + (0 if a ≥ 0 else 1)`` carries, on group g, the k-th neuron
+    ``|a_gk| σ(t − θ_gk)`` of output o (output weight +1 or −1 by the column parity).
+
+    Returns:
+        ``(slope, theta, active)``, each of shape ``(G, 2 s m)``: ``|a_gk|``, ``θ_gk`` and whether the column is
+        used on group g (unused columns: slope 0, θ 0).
+    """
+    G = starts.size
+    n2 = 2 * s * m
+    slope, theta, active = np.zeros((G, n2)), np.zeros((G, n2)), np.zeros((G, n2), dtype=bool)
+    for g in range(G):
+        tg, yg = ts[starts[g] : ends[g]], ys[starts[g] : ends[g]]
+        th = left_thresholds(tg)
+        a = _forward_slopes(tg, th, yg)  # (s_g, m)
+        k = np.arange(tg.size)
+        for o in range(m):
+            cols = 2 * (o * s + k) + (a[:, o] < 0)
+            slope[g, cols], theta[g, cols], active[g, cols] = np.abs(a[:, o]), th, True
+    return slope, theta, active
+
+
 def grouped(
     X, Y, *, rng: np.random.Generator, tries: int = 32, groups: int | None = None, neurons: int | None = None
 ) -> Construction:
@@ -78,7 +114,8 @@ def grouped(
         X: distinct points, shape ``(N, d)``.
         Y: targets, shape ``(N,)`` or ``(N, m)``.
         rng: random generator (direction search).
-        tries: random directions compared by :func:`separating_direction`.
+        tries: random directions compared by :func:`depthlab.interp.base.candidate_directions` (the best few
+            are built and the network with the smallest residual is kept).
         groups: G; default minimises the neuron count (:func:`depthlab.interp.counts.best_groups`).
         neurons: if given, the total the caller allows; an error if the construction needs more.
     """
@@ -88,7 +125,13 @@ def grouped(
     G = best_groups(N, m) if groups is None else int(groups)
     if not 1 <= G <= N:
         raise InputError(f"groups must be between 1 and N = {N}, got {G}")
-    w, t = separating_direction(X, rng, tries)
+    dirs = candidate_directions(X, rng, tries, verified_candidates(N))
+    return best_of(_grouped_from(X, Y, w, G, neurons) for w in dirs)
+
+
+def _grouped_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray, G: int, neurons: int | None) -> Construction:
+    N, m = X.shape[0], Y.shape[1]
+    t = X @ w
     order = np.argsort(t, kind="stable")
     ts, ys = t[order], Y[order]
     starts = _group_bounds(ts, G)
@@ -100,22 +143,14 @@ def grouped(
     # ---- layer 1: σ(t − e_0) and the gap pairs σ(t − e_h), σ(t − e'_h), h = 1..G−1.
     e0 = ts[0] - max(gmin, 1e-3 * max(float(ts[-1] - ts[0]), 1.0))
     left, right = ts[starts[1:] - 1], ts[starts[1:]]
-    e, e2 = left + (right - left) / 3, left + 2 * (right - left) / 3
+    e, e2 = left + RAMP * (right - left), right - RAMP * (right - left)
     thr1 = np.concatenate([[e0], np.ravel(np.column_stack([e, e2]))])
     n1 = thr1.size
     # ---- per-group triangular solutions: slopes α and intercepts β of every layer-2 neuron on every group.
     n2 = 2 * s * m
-    alpha = np.zeros((G, n2))
-    beta = -np.ones((G, n2))  # inactive by default
-    for g in range(G):
-        tg, yg = ts[starts[g] : ends[g]], ys[starts[g] : ends[g]]
-        theta = left_thresholds(tg)
-        a = _forward_slopes(tg, theta, yg)  # (s_g, m)
-        for o in range(m):
-            for k in range(tg.size):
-                col = 2 * (o * s + k) + (0 if a[k, o] >= 0 else 1)
-                alpha[g, col] = abs(a[k, o])
-                beta[g, col] = -abs(a[k, o]) * theta[k]
+    slope, theta, active = group_solutions(ts, ys, starts, ends, s, m)
+    alpha = slope
+    beta = np.where(active, -slope * theta, -1.0)  # inactive: slope 0, value −1
     # An inactive neuron keeps the previous group's affine function when that is already negative on the whole
     # group (no jump at the gap: fewer large layer-2 weights, smaller rounding errors); else
     # slope 0, value −1.
@@ -161,6 +196,7 @@ def classifier(
     groups: int | None = None,
     neurons: int | None = None,
     num_classes: int | None = None,
+    base: str = "grouped",
 ) -> Construction:
     """Deep K-class classifier with an exactly one-hot last interpolation matrix (module docstring).
 
@@ -168,6 +204,8 @@ def classifier(
         X: distinct points, shape ``(N, d)``.
         labels: integer classes ``0..K−1``, shape ``(N,)``.
         num_classes: K (default ``max(labels) + 1``).
+        base: the interpolating network for the class index: ``"grouped"`` (2 hidden layers, so the classifier
+            has 4) or ``"windowed"`` (3 hidden layers, :mod:`depthlab.interp.windowed`; the classifier has 5).
 
     Returns:
         A :class:`Construction` whose network outputs K scores; its ``residual`` is measured
@@ -179,10 +217,18 @@ def classifier(
     K = int(y.max()) + 1 if num_classes is None else int(num_classes)
     if K < int(y.max()) + 1:
         raise InputError(f"num_classes = {K} but labels go up to {int(y.max())}")
-    base = grouped(Xc, y.astype(np.float64), rng=rng, tries=tries, groups=groups)
-    G, s = base.info["groups"], base.info["group_size"]
-    need_neurons("classifier", classifier_neurons(Xc.shape[0], G, K, s), neurons)
-    A2 = base.net.out_weight[:, 0]
+    if base == "grouped":
+        inner = grouped(Xc, y.astype(np.float64), rng=rng, tries=tries, groups=groups)
+    elif base == "windowed":
+        from depthlab.interp.windowed import windowed
+
+        inner = windowed(Xc, y.astype(np.float64), rng=rng, tries=tries, groups=groups)
+    else:
+        raise InputError(f"classifier base must be 'grouped' or 'windowed', got {base!r}")
+    G, s = inner.info["groups"], inner.info["group_size"]
+    stated = classifier_neurons(Xc.shape[0], G, K, s, base=base)
+    need_neurons("classifier", stated, neurons)
+    A2 = inner.net.out_weight[:, 0]
     # layer 3: v_j = σ(f − j), j = 0..K−1, with f = A2·h2.
     W3 = np.tile(A2, (K, 1))
     b3 = -np.arange(K, dtype=np.float64)
@@ -207,12 +253,12 @@ def classifier(
     A4[0::2, :] = np.eye(K)
     A4[1::2, :] = -np.eye(K)
     net = ReluNet(
-        [*base.net.weights, W3, W4],
-        [*base.net.biases, b3, b4],
+        [*inner.net.weights, W3, W4],
+        [*inner.net.biases, b3, b4],
         A4,
         np.zeros(K),
         name="classifier",
-        factors=base.net.factors,
+        factors=inner.net.factors,
     )
     scores = net(Xc)
     onehot = np.eye(K)[y]
@@ -222,12 +268,13 @@ def classifier(
         net=net,
         residual=relative_residual(scores, onehot),
         hidden_neurons=net.hidden_neurons,
-        stated_neurons=classifier_neurons(Xc.shape[0], G, K, s),
+        stated_neurons=stated,
         cond=float("nan"),
         rank=-1,
-        order=base.order,
-        info={"groups": G, "group_size": s, "classes": K, "accuracy": acc, "grouped_residual": base.residual},
+        order=inner.order,
+        info={"groups": G, "group_size": s, "classes": K, "accuracy": acc, "base": base,
+              "base_residual": inner.residual},
     )
 
 
-__all__ = ["classifier", "grouped"]
+__all__ = ["classifier", "group_solutions", "grouped"]

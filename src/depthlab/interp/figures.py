@@ -25,22 +25,38 @@ def matrices_figure(panels: list[tuple[str, np.ndarray]]) -> Figure:
 
 
 def depth_figure(table: pd.DataFrame) -> Figure:
-    """Hidden neurons and parameters against N, one line per depth/construction (log-log)."""
-    fig, axes = new_figure(2, 1, width=4.6, height=3.6)
-    styles = {"triangular": "o-", "lower bound (d = 1)": "k--", "grouped": "s-", "classifier": "^-"}
+    """Neurons and parameters of the depth family (:func:`depthlab.interp.experiments.depth_table`).
+
+    Panels: hidden neurons against N (lines: formulas; red crosses: built networks; dashed: lower bounds),
+    parameters against N, and hidden neurons against depth L for every N where the networks were built.
+    """
+    fig, axes = new_figure(3, 1, width=4.4, height=3.6)
     for name, sub in table.groupby("construction", sort=False):
-        depth = int(sub["depth"].iloc[0])
-        label = f"{name} (L = {depth})"
-        axes[0, 0].loglog(sub["N"], sub["neurons_bound"], styles.get(name, "o-"), label=label)
+        bound = "bound" in name
+        label = name if bound else f"{name} (L = {int(sub['depth'].iloc[0])})"
+        style = "k--" if "1 hidden" in name else ("k:" if bound else "o-")
+        axes[0, 0].loglog(sub["N"], sub["neurons_bound"], style, label=label)
         if sub["parameters_bound"].notna().any():
-            axes[0, 1].loglog(sub["N"], sub["parameters_bound"], styles.get(name, "o-"), label=label)
-        built = sub.dropna(subset=["neurons_built"])
-        axes[0, 0].scatter(built["N"], built["neurons_built"], marker="x", color="red", zorder=5)
+            axes[0, 1].loglog(sub["N"], sub["parameters_bound"], style, label=label)
+        if "neurons_built" in sub:
+            built = sub.dropna(subset=["neurons_built"])
+            axes[0, 0].scatter(built["N"], built["neurons_built"], marker="x", color="red", zorder=5)
+    fam = table[~table["construction"].str.contains("bound")].dropna(subset=["neurons_built"])
+    for N, sub in fam.groupby("N"):
+        line = axes[0, 2].semilogy(sub["depth"], sub["neurons_built"], "o-", label=f"N = {N} (built)")
+        cb = table[(table.N == N) & table["construction"].str.startswith("counting")]["neurons_bound"]
+        if len(cb):
+            axes[0, 2].axhline(float(cb.iloc[0]), color=line[0].get_color(), ls=":", lw=1)
     axes[0, 0].set_title("hidden neurons to interpolate N points")
     axes[0, 1].set_title("parameters")
-    for ax in axes[0]:
+    axes[0, 2].set_title("built networks: neurons against depth\n(dotted: counting bound, any depth)")
+    axes[0, 2].set_xlabel("hidden layers L (4, 5: K-class classifiers)")
+    if len(fam):
+        axes[0, 2].set_xticks(sorted({int(x) for x in fam["depth"]}))
+    for ax in axes[0, :2]:
         ax.set_xlabel("N (data points)")
-        ax.legend(fontsize=7)
+    for ax in axes[0]:
+        ax.legend(fontsize=6)
         ax.grid(True, which="both", alpha=0.3)
     axes[0, 0].text(0.02, 0.02, "x: built networks (measured)", transform=axes[0, 0].transAxes, fontsize=7)
     return fig

@@ -33,7 +33,14 @@ from collections.abc import Callable
 import numpy as np
 
 from depthlab.errors import InputError
-from depthlab.interp.base import Construction, left_thresholds, need_neurons, separating_direction
+from depthlab.interp.base import (
+    Construction,
+    best_of,
+    candidate_directions,
+    left_thresholds,
+    need_neurons,
+    verified_candidates,
+)
 from depthlab.interp.checks import prepare
 from depthlab.interp.matrix import condition, relative_residual, solve_output
 from depthlab.interp.network import ReluNet
@@ -83,8 +90,14 @@ def _finish(
     )
 
 
-def _triangular_parts(X: np.ndarray, Y: np.ndarray, rng: np.random.Generator, tries: int):
-    w, t = separating_direction(X, rng, tries)
+def _directions(X: np.ndarray, rng: np.random.Generator, tries: int) -> list[np.ndarray]:
+    """Candidate directions of the one-direction constructions: each is built and verified, the network with the
+    smallest residual is kept (:func:`depthlab.interp.base.verified_candidates`)."""
+    return candidate_directions(X, rng, tries, verified_candidates(X.shape[0]))
+
+
+def _triangular_parts(X: np.ndarray, Y: np.ndarray, w: np.ndarray):
+    t = X @ w
     order = np.argsort(t, kind="stable")
     ts, ys = t[order], Y[order]
     return w, order, ts, ys, left_thresholds(ts)
@@ -106,12 +119,18 @@ def triangular(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int 
     thresholds §base).
 
     Neuron j: ``σ(w·x − c_j)``; with rows sorted by ``t = w·x``, ``H_ij = σ(t_(i) − c_j)`` is zero above the
-    diagonal and positive on it, so the output weights follow by forward substitution.
+    diagonal and positive on it, so the output weights follow by forward substitution. Several candidate
+    directions are built and the network with the smallest measured residual is kept (:func:`_directions`).
     """
     X, Y = prepare(X, Y)
     N = X.shape[0]
     need_neurons("triangular", N, neurons)
-    w, order, ts, ys, c = _triangular_parts(X, Y, rng, tries)
+    return best_of(_triangular_from(X, Y, w) for w in _directions(X, rng, tries))
+
+
+def _triangular_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> Construction:
+    N = X.shape[0]
+    w, order, ts, ys, c = _triangular_parts(X, Y, w)
     a = _forward_slopes(ts, c, ys)
     net = ReluNet([np.tile(w, (N, 1))], [-c], a, np.zeros(Y.shape[1]), name="triangular", factors=(w, np.ones(N)))
     return _finish(
@@ -132,7 +151,12 @@ def triangular_bias(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons:
     X, Y = prepare(X, Y)
     N = X.shape[0]
     need_neurons("triangular-bias", N - 1, neurons)
-    w, order, ts, ys, c = _triangular_parts(X, Y, rng, tries)
+    return best_of(_triangular_bias_from(X, Y, w) for w in _directions(X, rng, tries))
+
+
+def _triangular_bias_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> Construction:
+    N = X.shape[0]
+    w, order, ts, ys, c = _triangular_parts(X, Y, w)
     # f(t) = β + Σ_{j≥2} a_j σ(t − c_j); on data this is the triangular recursion started from f(t_(1)) = β.
     a = _forward_slopes(ts, c, ys - ys[0])[1:] if N > 1 else np.zeros((0, Y.shape[1]))
     net = ReluNet(
@@ -155,8 +179,13 @@ def normalized(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int 
 
     Positive homogeneity ``σ(z/D) = σ(z)/D`` with the output weight multiplied by D keeps f unchanged.
     """
-    base = triangular(X, Y, rng=rng, tries=tries, neurons=neurons)
     X, Y = prepare(X, Y)
+    need_neurons("normalized", X.shape[0], neurons)
+    return best_of(_normalized_from(X, Y, w) for w in _directions(X, rng, tries))
+
+
+def _normalized_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> Construction:
+    base = _triangular_from(X, Y, w)
     ts = (X @ base.net.factors[0])[base.order]
     c = -base.net.biases[0]
     D = ts - c  # diagonal entries σ(t_(j) − c_j) > 0
@@ -185,9 +214,13 @@ def two_sided(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int |
     lower-triangular blocks: about 3/4 of its entries are zero instead of 1/2.
     """
     X, Y = prepare(X, Y)
+    need_neurons("two-sided", X.shape[0], neurons)
+    return best_of(_two_sided_from(X, Y, w) for w in _directions(X, rng, tries))
+
+
+def _two_sided_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> Construction:
     N = X.shape[0]
-    need_neurons("two-sided", N, neurons)
-    w, order, ts, ys, c = _triangular_parts(X, Y, rng, tries)
+    w, order, ts, ys, c = _triangular_parts(X, Y, w)
     k = (N + 1) // 2
     # upper half: the triangular recursion on t_(k..N), thresholds c_k < t_(k) (right of t_(k-1)).
     up_c = c[k:].copy()
@@ -278,17 +311,26 @@ def overparameterized(
     all data. With ``n > N`` and ``rank H = N`` the exact output layers form an (n −
     N)-dimensional affine family;
     the pseudo-inverse picks its minimum-norm member. ``neurons`` overrides n (must be ≥ N).
+
+    A random layer is not always of rank N (e.g. points on a line, where many hinges fall into the same gap with
+    the same orientation: N = 10, d = 1 gave rank < N and residual 0.09). Rank-deficient draws are redrawn, up
+    to 8 draws; ``info["draws"]`` says how many were used, and the residual reports a failure honestly.
     """
     X, Y = prepare(X, Y)
     N, d = X.shape
     n = int(np.ceil(ratio * N)) if neurons is None else neurons
     need_neurons("overparameterized", N, n)
-    W = rng.standard_normal((n, d))
-    W /= np.linalg.norm(W, axis=1, keepdims=True)
-    anchors = rng.integers(0, N, n)
-    b = -np.einsum("ij,ij->i", W, X[anchors]) + rng.uniform(0.01, 0.1, n) * max(float(X.std()), 1.0)
-    H = np.maximum(X @ W.T + b, 0.0)
-    sol = solve_output(H, Y)
+    draws = 0
+    while True:
+        draws += 1
+        W = rng.standard_normal((n, d))
+        W /= np.linalg.norm(W, axis=1, keepdims=True)
+        anchors = rng.integers(0, N, n)
+        b = -np.einsum("ij,ij->i", W, X[anchors]) + rng.uniform(0.01, 0.1, n) * max(float(X.std()), 1.0)
+        H = np.maximum(X @ W.T + b, 0.0)
+        sol = solve_output(H, Y)
+        if sol.rank >= N or draws == 8:
+            break
     net = ReluNet([W], [b], sol.A, np.zeros(Y.shape[1]), name="overparameterized")
     return _finish(
         "overparameterized",
@@ -301,6 +343,7 @@ def overparameterized(
         np.arange(N),
         free_dims=sol.free_dims,
         zero_fraction=float(np.mean(H == 0)),
+        draws=draws,
     )
 
 

@@ -170,7 +170,8 @@ def _run(ctx: StudyContext) -> StudyOutput:
     # 1. constructions on random data
     sweep = construction_sweep(cfg["grid"], ctx.seed, max_peeling=cfg["max_peeling"])
     big = construction_sweep(cfg["big"], ctx.seed, max_peeling=cfg["max_peeling"])
-    multi = construction_sweep([(100, 3)], ctx.seed, names=("triangular", "two-sided", "grouped"), outputs=4)
+    multi = construction_sweep([(100, 3)], ctx.seed, names=("triangular", "two-sided", "grouped", "windowed"),
+                               outputs=4)
     for name, sub in sweep.groupby("construction", sort=False):
         ok_res = bool((sub["residual"] <= TOL).all())
         ok_n = bool((sub["hidden_neurons"] == sub["stated_neurons"]).all())
@@ -184,6 +185,7 @@ def _run(ctx: StudyContext) -> StudyOutput:
             "peeling": "N",
             "overparameterized": "2N",
             "grouped": "2G − 1 + 2s",
+            "windowed": "4G − 1 + 2s",
             "classifier": "2G − 1 + 2s + 3K",
         }[name]
         extra = ""
@@ -200,16 +202,21 @@ def _run(ctx: StudyContext) -> StudyOutput:
                 "(issue #5). Constructions are standard/our own realisations; the paper body was unavailable.",
             )
         )
-    worst_big = big.groupby("construction")["residual"].max()
+    worst_big = big.groupby("construction", sort=False)[["residual", "rounding_bound"]].max()
+    ok_big = worst_big[worst_big["residual"] <= TOL].index.tolist()
+    below = bool((big["residual"] <= big["rounding_bound"]).all())
     claims.append(
         Claim(
-            claim="float64 residual of the constructions at larger N (conditioning)",
-            source="beyond the paper (numerics)",
-            paper_value="—",
-            measured="; ".join(f"{k} {_fmt(v)}" for k, v in worst_big.items()) + f" at (N, d) = {cfg['big']}",
-            verdict=Verdict.HOLDS if (worst_big <= TOL).all() else Verdict.DIFFERS,
-            note="cond(H) grows like 1/min gap of the projections (≈ N²); residuals above 1e-10 are rounding in the "
-            "network's own evaluation, not a solve failure (see interp.md).",
+            claim="float64 residual ≤ 1e-10 of the constructions at larger N (conditioning)",
+            source="issue #5 tolerance (beyond the paper: numerics)",
+            paper_value="exact (residual ≤ 1e-10 in float64, issue #5)",
+            measured="; ".join(f"{k} {_fmt(v.residual)} (bound {_fmt(v.rounding_bound)})" for k, v in
+                               worst_big.iterrows()) + f" at (N, d) = {cfg['big']}; ≤ 1e-10: {ok_big}",
+            verdict=Verdict.HOLDS if (worst_big["residual"] <= TOL).all() else Verdict.DIFFERS,
+            note="bound = rigorous first-order float64 bound of each network's own forward pass "
+            f"(numerics.rounding_bound); every residual ≤ its bound: {below}, so the excess over 1e-10 is rounding "
+            "in evaluating slopes ≈ Δy / gap, not a failed solve. Directions: best of 32, widened by a "
+            "least-distance program; 'windowed' (3 hidden layers) avoids cross-group cancellation.",
         )
     )
     claims.append(
@@ -219,7 +226,7 @@ def _run(ctx: StudyContext) -> StudyOutput:
             paper_value="explained via interpolation matrices",
             measured=f"N = 100, m = 4 outputs: max residual {_fmt(multi['residual'].max())}",
             verdict=Verdict.HOLDS if multi["residual"].max() <= TOL else Verdict.DIFFERS,
-            note="triangular and two-sided share H for all outputs; grouped uses 2s neurons per output.",
+            note="triangular and two-sided share H for all outputs; grouped and windowed use 2s neurons per output.",
         )
     )
     adv = adversarial_sweep(ctx.seed, sizes=cfg["adv_sizes"])
@@ -227,23 +234,34 @@ def _run(ctx: StudyContext) -> StudyOutput:
     dt = depth_table(cfg["depth_sizes"], 1, 10, ctx.seed, build_up_to=cfg["build_up_to"])
     built = dt.dropna(subset=["neurons_built"])
     n_ref = int(built.N.max())
-    row = built[built.N == n_ref]
-    deep_n = int(row[row.construction == "grouped"]["neurons_built"].iloc[0])
+    row = built[built.N == n_ref].set_index("construction")
+    deep_n = int(row.loc["grouped", "neurons_built"])
     lb = counts.shallow_lower_bound(n_ref)
+    cb = counts.counting_lower_bound(n_ref)
     n_max = int(dt.N.max())
     deep_max = int(dt[(dt.N == n_max) & (dt.construction == "grouped")]["neurons_bound"].iloc[0])
+    fam_ok = bool((built["neurons_built"] == built["stated_neurons"]).all())
+    ib = built[built.task == "interpolation"]
+    interp_ok = bool((ib["residual"] <= np.maximum(TOL, ib["rounding_bound"])).all())
+    clf_ok = bool((built[built.task == "classification"]["accuracy"] == 1.0).all())
+    by_depth = ", ".join(f"L = {int(r.depth)} {r.Index}: {int(r.neurons_built)}" for r in row.itertuples())
     claims.append(
         Claim(
             claim="advantage of deep layers: two hidden layers interpolate N points with far fewer neurons than one",
             source=SRC + " (sparse-matrix principle: advantage of deep layers)",
             paper_value="deep layers need fewer neurons (quantitative form not available to us)",
-            measured=f"N = {n_ref} points in R^1: grouped (L = 2) built with {deep_n} neurons vs one-hidden-layer "
-            f"lower bound {lb} (triangular uses {n_ref}); N = {n_max}: ≤ {deep_max} vs "
-            f"{counts.shallow_lower_bound(n_max)}",
-            verdict=Verdict.HOLDS if deep_n < lb else Verdict.DIFFERS,
-            note="our construction (deep.py), ≈ 4√N neurons; lower bound ⌈N/2⌉ − 1 holds for any one-hidden-layer "
-            "ReLU net on generic targets at points of a line (piece counting). Depth lowers neurons, not parameters: "
-            "the deep net has ≈ 4N + 2√N·d parameters vs N(d + 2) for one hidden layer (fewer only for d ≳ 3).",
+            measured=f"N = {n_ref} points in R^1, built: {by_depth} neurons; one-hidden-layer lower bound {lb}; "
+            f"any-depth counting bound {cb}; N = {n_max}: grouped ≤ {deep_max} vs {counts.shallow_lower_bound(n_max)}"
+            f". Built = formula at every N: {fam_ok}; every interpolant exact to rounding (residual ≤ max(1e-10, its "
+            f"float64 rounding bound); worst {_fmt(ib['residual'].max())}): {interp_ok}; every "
+            f"classifier 100 % correct: {clf_ok}",
+            verdict=Verdict.HOLDS if deep_n < lb and fam_ok and interp_ok and clf_ok else Verdict.DIFFERS,
+            note="our constructions (deep.py, windowed.py), ≈ 4√N (L = 2) and ≈ 5.7√N (L = 3) neurons; lower bound "
+            "⌈N/2⌉ − 1 for any one-hidden-layer ReLU net on generic targets at points of a line (piece counting). "
+            "For real-valued targets depth cannot go below the counting bound (smallest n with n²/4 + 3n + 1 ≥ N, "
+            "any L): the neuron advantage is reached at L = 2 and saturates; deeper members trade neurons for "
+            "numerics (L = 3) or classify (L = 4, 5). Depth lowers neurons, not parameters (≈ 4N + 2√N·d vs "
+            "N(d + 2)).",
         )
     )
     Xs, Ys = random_points(200, 5, _rng(ctx.seed, "sparse"))
@@ -310,9 +328,10 @@ def _run(ctx: StudyContext) -> StudyOutput:
     figures.append(
         FigureRef(
             "interp_depth.png",
-            "Neurons and parameters against N for depth 1 (triangular, and "
-            "the one-hidden-layer lower bound for points on a line), depth 2 (grouped) and depth "
-            "4 (classifier, K = 10); red crosses: built networks.",
+            "Neurons and parameters of the depth family against N: L = 1 triangular, 2 grouped, 3 "
+            "windowed, 4 classifier and 5 classifier-windowed (K = 10), with the one-hidden-layer lower bound and "
+            "the any-depth counting bound for points on a line; red crosses: built networks. Right: built "
+            "networks' neurons against depth.",
         )
     )
     save_figure(residual_figure(pd.concat([sweep, big])), out / "interp_residuals.png")
