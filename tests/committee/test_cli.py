@@ -55,6 +55,8 @@ def test_run_json_and_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     (["--alpha-min", "0"], "alpha-min"),
     (["--alpha-min", "2", "--alpha-max", "1"], "alpha-max"),
     (["--weights", "ternary"], "unknown weights"),
+    (["--algorithm", "least-action", "--activation", "relu"], "least-action"),
+    (["--algorithm", "sgd"], "algorithm"),
 ])
 def test_run_bad_inputs(tmp_path: Path, extra: list[str], message: str) -> None:
     res = runner.invoke(app, ["committee", "run", "--out", str(tmp_path), *extra])

@@ -59,7 +59,11 @@ def run(
     instances: Annotated[int, typer.Option(help="Random storage problems per (K, N, α).")] = 32,
     restarts: Annotated[int, typer.Option(help="Random starts per problem (solved if any restart stores "
                                                "every pattern).")] = 1,
-    steps: Annotated[int, typer.Option(help="Adam steps per machine (spherical weights).")] = 2000,
+    algorithm: Annotated[str, typer.Option(help="Continuous weights: adam (shared engine, straight-through "
+                                          "surrogate) or least-action (sign units only: batched least-action "
+                                          "learning, Mitchison & Durbin 1989).")] = "adam",
+    steps: Annotated[int, typer.Option(help="Adam steps (or least-action epochs) per machine (spherical "
+                                            "weights).")] = 2000,
     sweeps: Annotated[int, typer.Option(help="Annealing sweeps per machine (binary weights).")] = 300,
     out: Annotated[Path, typer.Option("--out", "-o", help="Result folder; re-running the same command "
                                                           "resumes (finished cells are skipped).")]
@@ -79,6 +83,7 @@ def run(
     Examples:
         depthlab committee run --K 2 --K 4 --K 8 --N 64 --N 128 --alpha-min 1 --alpha-max 3 -o relu-run
         depthlab committee run --activation sign --K 3 --K 7 --N 63 --alpha-max 5 -o sign-run --json
+        depthlab committee run --activation sign --algorithm least-action --K 1 --K 3 --K 7 --N 255 -o la
         depthlab committee run --weights binary --K 2 --N 42 --alpha-min 0.2 --alpha-max 0.8 --alpha-step 0.1
     """
     from depthlab.committee.analysis import extrapolate, transitions
@@ -89,7 +94,7 @@ def run(
     cfg = SweepConfig(activation=activation, weights=weights, Ks=tuple(K), Ns=tuple(N),
                       alphas=alpha_grid(alpha_min, alpha_max, alpha_step), instances=instances,
                       restarts=restarts,
-                      seed=seed, steps=steps, sweeps=sweeps)
+                      seed=seed, steps=steps, sweeps=sweeps, algorithm=algorithm)
     dev = resolve_device(device)
     with recorded_run(out, config=cfg.__dict__, seed=seed, device=dev) as rec:
         df = run_sweep(cfg, out, device=dev)
@@ -105,10 +110,12 @@ def run(
         return
     typer.echo(f"{len(succ)} cells in {out}")
     for r in trans.itertuples():
-        typer.echo(f"  {r.activation:5s} {r.weights:9s} K={r.K:<3d} N={r.N:<5d} α_50 = {r.alpha50:.3f} "
+        typer.echo(f"  {r.activation:5s} {r.weights:9s} {r.algorithm:12s} K={r.K:<3d} N={r.N:<5d} "
+                   f"α_50 = {r.alpha50:.3f} "
                    f"± {r.alpha50_se:.3f}")
     for r in ext.itertuples():
-        typer.echo(f"  {r.activation:5s} {r.weights:9s} K={r.K:<3d} α_50(N→∞) = {r.alpha_inf:.3f} "
+        typer.echo(f"  {r.activation:5s} {r.weights:9s} {r.algorithm:12s} K={r.K:<3d} "
+                   f"α_50(N→∞) = {r.alpha_inf:.3f} "
                    f"± {r.alpha_inf_se:.3f}")
 
 
