@@ -74,3 +74,12 @@ def test_alpha_grid() -> None:
     assert alpha_grid(0.5, 1.5, 0.5) == (0.5, 1.0, 1.5)
     with pytest.raises(ConfigError):
         alpha_grid(0.5, 1.5, 0.0)
+
+
+def test_locate_tiny_json(tmp_path: Path) -> None:
+    out = _json(runner.invoke(app, ["committee", "locate", "--preset", "tiny", "--out", str(tmp_path),
+                                    "--device", "cpu", "--json"]))
+    assert {r["K"] for r in out["extrapolated"]} == {1, 3}
+    assert (tmp_path / "transitions.parquet").exists()
+    bad = runner.invoke(app, ["committee", "locate", "--preset", "nope", "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "preset" in bad.output

@@ -152,3 +152,45 @@ def figure(
     else:
         for p in paths:
             typer.echo(f"wrote {p}")
+
+
+@app.command()
+@handle_errors
+def locate(
+    preset: Annotated[str, typer.Option(help="Named locator preset (depthlab.committee.locator.PRESETS): "
+                                             "medium (~45 single-thread CPU-minutes, N up to 1024) or tiny.")]
+    = "medium",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Result folder; re-running resumes.")]
+    = Path("committee-locate"),
+    seed: SeedOption = 0,
+    device: DeviceOption = "auto",
+    json: JsonOption = False,
+) -> None:
+    """Locate α_50 per (K, N) by bisection in α (a few cells each instead of a full α grid), then fit 1/N.
+
+    Each part of the preset (e.g. sign units with least-action learning, ReLU and sign with Adam) goes to
+    OUT/<part>/shards, keyed like `committee run` cells; OUT/transitions.parquet and OUT/extrapolated.parquet
+    hold α_50(K, N) and the extrapolation α_50(N) = α_∞ + b/N.
+
+    Example:
+        depthlab committee locate --preset medium --out runs/committee-medium --device cuda
+    """
+    from depthlab.committee.analysis import extrapolate, transitions
+    from depthlab.committee.locator import run_preset
+    from depthlab.device import resolve_device
+    from depthlab.results import recorded_run
+
+    dev = resolve_device(device)
+    with recorded_run(out, config={"preset": preset}, seed=seed, device=dev) as rec:
+        df = run_preset(preset, out, seed=seed, device=dev)
+        trans = transitions(df)
+        ext = extrapolate(trans)
+        rec.write_table("transitions", trans)
+        rec.write_table("extrapolated", ext)
+    if json:
+        emit_json({"out": str(out), "transitions": trans.to_dict(orient="records"),
+                   "extrapolated": ext.to_dict(orient="records")})
+        return
+    for r in ext.itertuples():
+        typer.echo(f"  {r.activation:5s} {r.algorithm:12s} K={r.K:<3d} α_50(N={r.N_max}) = {r.alpha50_Nmax:.3f} "
+                   f"± {r.alpha50_Nmax_se:.3f}; α_50(N→∞) = {r.alpha_inf:.3f} ± {r.alpha_inf_se:.3f}")
