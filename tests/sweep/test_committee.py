@@ -54,3 +54,14 @@ def test_committee_is_registered_and_validates():
 
     with pytest.raises(ConfigError, match="odd K"):
         expand(spec_from_mapping({"study": "committee", "params": {"activation": "sign"}, "grid": {"K": [4]}}))
+
+
+def test_example_full_spec_expands():
+    from pathlib import Path
+
+    from depthlab.sweep.spec import expand, load_spec, pack
+
+    spec = load_spec(Path(__file__).parents[2] / "examples" / "sweep-committee-full.toml")
+    trials = expand(spec)
+    assert len(trials) == 5 * 3 * 12 and {t.config["algorithm"] for t in trials} == {"least-action"}
+    assert all(len(j.trials) <= 4 for j in pack(spec, trials))
