@@ -109,8 +109,7 @@ def least_action(W0: torch.Tensor, X: torch.Tensor, y: torch.Tensor, settings: L
 
     Returns:
         ``(W, epochs)``: final weights ``(M, K, n)`` float64 projected onto the sphere and, per machine, the
-        epoch at which
-        the true machine first stored every pattern (``settings.epochs`` if it never did).
+        epoch at which the true machine first stored every pattern (``settings.epochs`` if it never did).
     """
     dt = torch.float32 if settings.dtype == "float32" else torch.float64
     M, K, n = W0.shape
