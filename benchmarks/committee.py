@@ -5,8 +5,12 @@ family of :mod:`depthlab.committee.training`) for a fixed number of steps on the
 engine once per machine. At α = 2 (above the gradient threshold at these step counts) no machine stops early, so
 both sides do exactly ``steps`` Adam steps per machine.
 
+``--algorithm least-action`` times least-action learning of sign machines instead (K must then be odd, e.g.
+``--activation sign --K 15 --N 1020``); both sides then run ``steps`` epochs, same data, stacked vs one by one.
+
 Usage:
     python benchmarks/committee.py                       # N = 1024, K = 16, CPU-scale defaults
+    python benchmarks/committee.py --algorithm least-action --activation sign --K 15 --N 1020 --alpha 4
     python benchmarks/committee.py --device cuda --machines 1024 --loop-machines 8
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -35,6 +40,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--steps", type=int, default=20, help="Adam steps per machine")
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: leave torch's default)")
+    p.add_argument("--algorithm", default="adam", choices=("adam", "least-action"))
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -42,14 +48,25 @@ def main(argv: list[str] | None = None) -> dict:
     spec = CommitteeSpec(a.N, a.K, a.activation)
     P = n_patterns(a.alpha, a.N)
     X, y = make_instances(spec, P, "bench", list(range(a.machines)), device=dev)
-    settings = TrainSettings(steps=a.steps, chunk=a.machines, check_every=a.steps)
+    if a.algorithm == "least-action":
+        from depthlab.committee.least_action import LeastActionSettings, least_action
+        from depthlab.committee.model import random_weights
 
-    # Warm-up (allocator, kernels) on two machines.
-    train_weights(spec, X[:2], y[:2], "bench", [(0, 0), (1, 0)], TrainSettings(steps=2), dev)
+        W0 = random_weights(spec, "bench/init", list(range(a.machines)), device=dev)
+        la = LeastActionSettings(epochs=a.steps)
 
+        def train(sl: slice, chunk: int):
+            return least_action(W0[sl], X[sl], y[sl], la)[1]
+    else:
+        def train(sl: slice, chunk: int):
+            idx = [(i, 0) for i in range(sl.start, sl.stop)]
+            return train_weights(spec, X[sl], y[sl], "bench", idx,
+                                 TrainSettings(steps=a.steps, chunk=chunk, check_every=a.steps), dev)[1]
+
+    train(slice(0, 2), 2)  # warm-up (allocator, kernels)
     synchronize(dev)
     t0 = time.perf_counter()
-    _, steps = train_weights(spec, X, y, "bench", [(i, 0) for i in range(a.machines)], settings, dev)
+    steps = train(slice(0, a.machines), a.machines)
     synchronize(dev)
     t_stacked = time.perf_counter() - t0
 
@@ -57,8 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
     synchronize(dev)
     t0 = time.perf_counter()
     for i in range(m_loop):
-        train_weights(spec, X[i:i + 1], y[i:i + 1], "bench", [(i, 0)], TrainSettings(steps=a.steps, chunk=1,
-                                                                                    check_every=a.steps), dev)
+        train(slice(i, i + 1), 1)
     synchronize(dev)
     t_loop = time.perf_counter() - t0
 
@@ -73,7 +89,9 @@ def main(argv: list[str] | None = None) -> dict:
         "machines_per_second_stacked": stacked_rate,
         "machines_per_second_loop": loop_rate,
         "speedup": stacked_rate / loop_rate,
+        "algorithm": a.algorithm,
         "all_ran_full_steps": bool((steps == a.steps).all()),
+        "load_average_1min": os.getloadavg()[0],
         "torch_threads": torch.get_num_threads(),
     }
     json.dump(out, sys.stdout)

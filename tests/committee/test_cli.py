@@ -55,6 +55,8 @@ def test_run_json_and_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     (["--alpha-min", "0"], "alpha-min"),
     (["--alpha-min", "2", "--alpha-max", "1"], "alpha-max"),
     (["--weights", "ternary"], "unknown weights"),
+    (["--algorithm", "least-action", "--activation", "relu"], "least-action"),
+    (["--algorithm", "sgd"], "algorithm"),
 ])
 def test_run_bad_inputs(tmp_path: Path, extra: list[str], message: str) -> None:
     res = runner.invoke(app, ["committee", "run", "--out", str(tmp_path), *extra])
@@ -72,3 +74,12 @@ def test_alpha_grid() -> None:
     assert alpha_grid(0.5, 1.5, 0.5) == (0.5, 1.0, 1.5)
     with pytest.raises(ConfigError):
         alpha_grid(0.5, 1.5, 0.0)
+
+
+def test_locate_tiny_json(tmp_path: Path) -> None:
+    out = _json(runner.invoke(app, ["committee", "locate", "--preset", "tiny", "--out", str(tmp_path),
+                                    "--device", "cpu", "--json"]))
+    assert {r["K"] for r in out["extrapolated"]} == {1, 3}
+    assert (tmp_path / "transitions.parquet").exists()
+    bad = runner.invoke(app, ["committee", "locate", "--preset", "nope", "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "preset" in bad.output

@@ -117,3 +117,19 @@ def test_pattern_count_and_adjusted_N() -> None:
     assert n_patterns(2.5, 64) == 160
     assert adjusted_N(1024, 15) == 1020
     assert adjusted_N(1024, 16) == 1024
+
+
+def test_select_and_repeat_machines_keep_values_and_layout():
+    """Layout-preserving gathers equal plain indexing and keep the (M, K, n, P) storage group_dot is fast on."""
+    from depthlab.committee.model import group_dot, repeat_machines, select_machines
+
+    spec = CommitteeSpec(12, 3, "sign")
+    X, _ = make_instances(spec, 5, "layout", list(range(4)))
+    idx = torch.tensor([2, 0, 3])
+    got = select_machines(X, idx)
+    assert torch.equal(got, X[idx]) and got.stride() == X[:3].stride()
+    rep = repeat_machines(X, 2)
+    assert torch.equal(rep, X.repeat_interleave(2, dim=0)) and rep.permute(0, 2, 3, 1).is_contiguous()
+    W = torch.randn(4, 3, 4)
+    ref = torch.einsum("mpkn,mkn->mpk", X.contiguous(), W)
+    torch.testing.assert_close(group_dot(X, W), ref)  # float32 sums of ±1·N(0,1): rounding only

@@ -15,6 +15,7 @@ from depthlab.report.types import StudyContext, Verdict
 TINY = {
     "relu": {"Ks": (2, 4), "Ns": (16, 32), "alphas": (0.5, 1.5, 3.0, 5.0), "instances": 6, "steps": 150},
     "sign": {"Ks": (1, 3), "Ns": (15, 30), "alphas": (0.5, 1.5, 3.0, 5.0), "instances": 6, "steps": 150},
+    "sign_la": {"Ks": (1, 3), "Ns": (15, 30), "alphas": (0.5, 1.5, 3.0, 5.0), "instances": 6, "epochs": 100},
     "binary": {"Ns": (12,), "alphas": (0.2, 0.6, 1.2), "instances": 6, "sweeps": 30},
     "robust": {"N": 24, "alpha": 0.5, "machines": 6, "draws": 2, "steps": 200, "binary_N": 18,
                "binary_alpha": 0.2, "sweeps": 50},
@@ -45,7 +46,9 @@ def test_study_runs_on_tiny_preset(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert verdicts <= set(Verdict)
     texts = " ".join(c.claim for c in out.claims)
     assert "α_RS relu, spherical, K=∞" in texts and "α_1RSB relu, spherical, K=∞" in texts
-    assert any("Capacity stays finite" in c.claim for c in out.claims)
+    heads = [c for c in out.claims if "Capacity stays finite" in c.claim]
+    assert len(heads) == 2 and any("least-action" in c.claim for c in heads)  # Adam and least-action rows
+    assert set(out.tables["extrapolated"]["algorithm"]) == {"adam-engine", "least-action", "simulated-annealing"}
     # The calculator reproduces the closed form and the classic perceptron values (checked by theory tests too).
     rs = next(c for c in out.claims if c.claim == "α_RS relu, spherical, K=∞")
     assert rs.verdict == Verdict.HOLDS

@@ -76,8 +76,19 @@ def fit_transition(alpha: np.ndarray, success: np.ndarray) -> Transition:
     return Transition(float(a50), se, float(math.exp(logw)), bracketed)
 
 
+def _with_algorithm(df: pd.DataFrame, by: tuple[str, ...]) -> tuple[str, ...]:
+    """Add ``algorithm`` after ``weights`` when the table has that column (Adam and least-action rows of the
+    same machine are separate curves)."""
+    if "algorithm" in df.columns and "algorithm" not in by and "weights" in by:
+        i = by.index("weights") + 1
+        return (*by[:i], "algorithm", *by[i:])
+    return by
+
+
 def transitions(df: pd.DataFrame, by: tuple[str, ...] = ("activation", "weights", "K", "N")) -> pd.DataFrame:
-    """α_50 per group of a per-instance table with columns ``alpha`` and ``solved`` (plus ``by``)."""
+    """α_50 per group of a per-instance table with columns ``alpha`` and ``solved`` (plus ``by``, and
+    ``algorithm`` when present)."""
+    by = _with_algorithm(df, by)
     rows = []
     for keys, g in df.groupby(list(by), sort=True):
         t = fit_transition(g["alpha"].to_numpy(), g["solved"].to_numpy().astype(float))
@@ -88,7 +99,8 @@ def transitions(df: pd.DataFrame, by: tuple[str, ...] = ("activation", "weights"
 
 def extrapolate(trans: pd.DataFrame, by: tuple[str, ...] = ("activation", "weights", "K")) -> pd.DataFrame:
     """α_50(N → ∞) from α_50(N) = a + b/N (weighted least squares) per group; needs ≥ 2 sizes with a
-    crossing."""
+    crossing. Groups also by ``algorithm`` when that column is present."""
+    by = _with_algorithm(trans, by)
     rows = []
     for keys, g in trans.groupby(list(by), sort=True):
         g = g[np.isfinite(g["alpha50"]) & np.isfinite(g["alpha50_se"]) & (g["alpha50_se"] > 0)]

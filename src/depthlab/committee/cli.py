@@ -59,7 +59,11 @@ def run(
     instances: Annotated[int, typer.Option(help="Random storage problems per (K, N, α).")] = 32,
     restarts: Annotated[int, typer.Option(help="Random starts per problem (solved if any restart stores "
                                                "every pattern).")] = 1,
-    steps: Annotated[int, typer.Option(help="Adam steps per machine (spherical weights).")] = 2000,
+    algorithm: Annotated[str, typer.Option(help="Continuous weights: adam (shared engine, straight-through "
+                                          "surrogate) or least-action (sign units only: batched least-action "
+                                          "learning, Mitchison & Durbin 1989).")] = "adam",
+    steps: Annotated[int, typer.Option(help="Adam steps (or least-action epochs) per machine (spherical "
+                                            "weights).")] = 2000,
     sweeps: Annotated[int, typer.Option(help="Annealing sweeps per machine (binary weights).")] = 300,
     out: Annotated[Path, typer.Option("--out", "-o", help="Result folder; re-running the same command "
                                                           "resumes (finished cells are skipped).")]
@@ -79,6 +83,7 @@ def run(
     Examples:
         depthlab committee run --K 2 --K 4 --K 8 --N 64 --N 128 --alpha-min 1 --alpha-max 3 -o relu-run
         depthlab committee run --activation sign --K 3 --K 7 --N 63 --alpha-max 5 -o sign-run --json
+        depthlab committee run --activation sign --algorithm least-action --K 1 --K 3 --K 7 --N 255 -o la
         depthlab committee run --weights binary --K 2 --N 42 --alpha-min 0.2 --alpha-max 0.8 --alpha-step 0.1
     """
     from depthlab.committee.analysis import extrapolate, transitions
@@ -89,7 +94,7 @@ def run(
     cfg = SweepConfig(activation=activation, weights=weights, Ks=tuple(K), Ns=tuple(N),
                       alphas=alpha_grid(alpha_min, alpha_max, alpha_step), instances=instances,
                       restarts=restarts,
-                      seed=seed, steps=steps, sweeps=sweeps)
+                      seed=seed, steps=steps, sweeps=sweeps, algorithm=algorithm)
     dev = resolve_device(device)
     with recorded_run(out, config=cfg.__dict__, seed=seed, device=dev) as rec:
         df = run_sweep(cfg, out, device=dev)
@@ -105,10 +110,12 @@ def run(
         return
     typer.echo(f"{len(succ)} cells in {out}")
     for r in trans.itertuples():
-        typer.echo(f"  {r.activation:5s} {r.weights:9s} K={r.K:<3d} N={r.N:<5d} α_50 = {r.alpha50:.3f} "
+        typer.echo(f"  {r.activation:5s} {r.weights:9s} {r.algorithm:12s} K={r.K:<3d} N={r.N:<5d} "
+                   f"α_50 = {r.alpha50:.3f} "
                    f"± {r.alpha50_se:.3f}")
     for r in ext.itertuples():
-        typer.echo(f"  {r.activation:5s} {r.weights:9s} K={r.K:<3d} α_50(N→∞) = {r.alpha_inf:.3f} "
+        typer.echo(f"  {r.activation:5s} {r.weights:9s} {r.algorithm:12s} K={r.K:<3d} "
+                   f"α_50(N→∞) = {r.alpha_inf:.3f} "
                    f"± {r.alpha_inf_se:.3f}")
 
 
@@ -145,3 +152,45 @@ def figure(
     else:
         for p in paths:
             typer.echo(f"wrote {p}")
+
+
+@app.command()
+@handle_errors
+def locate(
+    preset: Annotated[str, typer.Option(help="Named locator preset (depthlab.committee.locator.PRESETS): "
+                                             "medium (~45 single-thread CPU-minutes, N up to 1024) or tiny.")]
+    = "medium",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Result folder; re-running resumes.")]
+    = Path("committee-locate"),
+    seed: SeedOption = 0,
+    device: DeviceOption = "auto",
+    json: JsonOption = False,
+) -> None:
+    """Locate α_50 per (K, N) by bisection in α (a few cells each instead of a full α grid), then fit 1/N.
+
+    Each part of the preset (e.g. sign units with least-action learning, ReLU and sign with Adam) goes to
+    OUT/<part>/shards, keyed like `committee run` cells; OUT/transitions.parquet and OUT/extrapolated.parquet
+    hold α_50(K, N) and the extrapolation α_50(N) = α_∞ + b/N.
+
+    Example:
+        depthlab committee locate --preset medium --out runs/committee-medium --device cuda
+    """
+    from depthlab.committee.analysis import extrapolate, transitions
+    from depthlab.committee.locator import run_preset
+    from depthlab.device import resolve_device
+    from depthlab.results import recorded_run
+
+    dev = resolve_device(device)
+    with recorded_run(out, config={"preset": preset}, seed=seed, device=dev) as rec:
+        df = run_preset(preset, out, seed=seed, device=dev)
+        trans = transitions(df)
+        ext = extrapolate(trans)
+        rec.write_table("transitions", trans)
+        rec.write_table("extrapolated", ext)
+    if json:
+        emit_json({"out": str(out), "transitions": trans.to_dict(orient="records"),
+                   "extrapolated": ext.to_dict(orient="records")})
+        return
+    for r in ext.itertuples():
+        typer.echo(f"  {r.activation:5s} {r.algorithm:12s} K={r.K:<3d} α_50(N={r.N_max}) = {r.alpha50_Nmax:.3f} "
+                   f"± {r.alpha50_Nmax_se:.3f}; α_50(N→∞) = {r.alpha_inf:.3f} ± {r.alpha_inf_se:.3f}")

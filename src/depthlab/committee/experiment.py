@@ -34,6 +34,9 @@ from depthlab.results import ShardStore
 from depthlab.seeding import config_hash
 from depthlab.validate import choice, finite_float, positive_int
 
+#: Continuous-weight training algorithms (``SweepConfig.algorithm``).
+ALGORITHMS: tuple[str, ...] = ("adam", "least-action")
+
 
 def sign_Ks(Ks: Sequence[int]) -> tuple[int, ...]:
     """Odd K for sign machines: K − 1 for even K (K ∈ {2, 4, 8, 16, 32} → {1, 3, 7, 15, 31}), odd K
@@ -61,6 +64,10 @@ class SweepConfig:
         leak: backward slope of ReLU for λ < 0 (straight-through leaky ReLU; see training.py).
         sweeps: SA sweeps (binary weights). beta0, beta1: SA inverse-temperature schedule.
         chunk: machines per stacked batch.
+        algorithm: continuous weights only: ``"adam"`` (the shared engine, any activation) or
+            ``"least-action"`` (sign units only: batched least-action learning, :mod:`.least_action`;
+            ``steps`` is then its number of epochs).
+        la_lr, la_margin: least-action step η and margin κ (field units).
     """
 
     activation: str = "relu"
@@ -80,10 +87,20 @@ class SweepConfig:
     beta0: float = 0.5
     beta1: float = 20.0
     chunk: int = 256
+    algorithm: str = "adam"
+    la_lr: float = 3.0
+    la_margin: float = 0.0
 
     def __post_init__(self) -> None:
         choice(self.activation, "activation", ACTIVATIONS)
         choice(self.weights, "weights", WEIGHTS)
+        choice(self.algorithm, "algorithm", ALGORITHMS)
+        if self.algorithm == "least-action" and (self.activation, self.weights) != ("sign", "spherical"):
+            raise ConfigError("algorithm 'least-action' trains sign machines with continuous (spherical) "
+                              f"weights; got activation={self.activation!r}, weights={self.weights!r} "
+                              "(use algorithm 'adam' there)")
+        finite_float(self.la_lr, "la_lr", low=0.0, low_open=True)
+        finite_float(self.la_margin, "la_margin", low=0.0)
         object.__setattr__(self, "Ks", tuple(positive_int(k, "K") for k in self.Ks))
         object.__setattr__(self, "Ns", tuple(positive_int(n, "N") for n in self.Ns))
         object.__setattr__(self, "alphas", tuple(sorted(check_alpha(a) for a in self.alphas)))
@@ -118,7 +135,9 @@ class SweepConfig:
         base = {"activation": self.activation, "weights": self.weights, "K": K, "N": N, "alpha": float(alpha),
                 "P": n_patterns(alpha, N), "instances": self.instances, "restarts": self.restarts,
                 "seed": self.seed}
-        if self.weights == "spherical":
+        if self.algorithm == "least-action":
+            base.update(algorithm="least-action", epochs=self.steps, la_lr=self.la_lr, la_margin=self.la_margin)
+        elif self.weights == "spherical":
             base.update(algorithm="adam-engine", steps=self.steps, lr=self.lr, margin=self.margin,
                         beta=self.beta if self.activation == "sign" else None,
                         leak=self.leak if self.activation == "relu" else None)
@@ -138,7 +157,13 @@ def run_cell(cell: dict[str, Any], device: torch.device, chunk: int = 256) -> pd
     """Run one cell and return one row per instance."""
     spec = CommitteeSpec(cell["N"], cell["K"], cell["activation"], cell["weights"])
     t0 = time.perf_counter()
-    if cell["weights"] == "spherical":
+    if cell["algorithm"] == "least-action":
+        from depthlab.committee.least_action import LeastActionSettings, least_action_instances
+
+        res = least_action_instances(spec, cell["P"], data_key(cell), cell["instances"], cell["restarts"],
+                                     LeastActionSettings(epochs=cell["epochs"], lr=cell["la_lr"],
+                                                         margin=cell["la_margin"], chunk=chunk), device=device)
+    elif cell["weights"] == "spherical":
         from depthlab.committee.training import TrainSettings, train_instances
 
         res = train_instances(spec, cell["P"], data_key(cell), cell["instances"], cell["restarts"],
@@ -187,7 +212,8 @@ def run_sweep(cfg: SweepConfig, out: str | Path, *, device: torch.device | str =
 
 def success_table(df: pd.DataFrame) -> pd.DataFrame:
     """Success fraction per cell with its binomial standard error."""
-    g = df.groupby(["activation", "weights", "K", "N", "alpha"], sort=True)["solved"]
+    keys = ["activation", "weights"] + (["algorithm"] if "algorithm" in df.columns else []) + ["K", "N", "alpha"]
+    g = df.groupby(keys, sort=True)["solved"]
     out = g.agg(["mean", "count"]).reset_index().rename(columns={"mean": "p_success", "count": "instances"})
     out["se"] = np.sqrt(out["p_success"] * (1 - out["p_success"]) / out["instances"])
     return out

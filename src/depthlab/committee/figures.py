@@ -23,9 +23,12 @@ _COLORS = {"relu": "tab:blue", "sign": "tab:red", "linear": "tab:gray"}
 
 def success_figure(success: pd.DataFrame, theory: pd.DataFrame | None = None) -> Figure:
     """Success probability vs α (``success`` from :func:`~depthlab.committee.experiment.success_table`)."""
-    groups = list(success.groupby(["activation", "weights"], sort=True))
+    keys = ["activation", "weights"] + (["algorithm"] if "algorithm" in success.columns else [])
+    groups = list(success.groupby(keys, sort=True))
     fig, axes = new_figure(len(groups) or 1, 1, width=5.0, height=3.6)
-    for ax, ((act, wts), g) in zip(axes[0], groups, strict=False):
+    for ax, (key, g) in zip(axes[0], groups, strict=False):
+        act, wts = key[0], key[1]
+        alg = f", {key[2]}" if len(key) > 2 else ""
         Ks = sorted(g["K"].unique())
         cmap = {K: c for K, c in zip(Ks, ["C0", "C1", "C2", "C3", "C4", "C5", "C6"], strict=False)}
         Ns = sorted(g["N"].unique())
@@ -43,7 +46,7 @@ def success_figure(success: pd.DataFrame, theory: pd.DataFrame | None = None) ->
         ax.axhline(0.5, color="gray", lw=0.5)
         ax.set_xlabel("α = P/N")
         ax.set_ylabel("P(all patterns stored)")
-        ax.set_title(f"{act}, {wts} weights")
+        ax.set_title(f"{act}, {wts} weights{alg}", fontsize=9)
         ax.set_ylim(-0.05, 1.1)
         ax.legend(fontsize=6, ncol=2)
     return fig
@@ -53,15 +56,20 @@ def capacity_figure(extrap: pd.DataFrame, theory: pd.DataFrame) -> Figure:
     """Measured α_50 vs K (largest N and 1/N-extrapolated) with the replica curves, ReLU vs sign."""
     fig, axes = new_figure(1, 1, width=6.5, height=4.2)
     ax = axes[0][0]
+    algs = extrap["algorithm"] if "algorithm" in extrap.columns else pd.Series("", index=extrap.index)
     for act in ("relu", "sign"):
-        e = extrap[(extrap["activation"] == act) & (extrap["weights"] == "spherical")].sort_values("K")
-        if len(e):
-            ax.errorbar(e["K"], e["alpha50_Nmax"], yerr=e["alpha50_Nmax_se"], color=_COLORS[act], marker="o",
-                        ls="-", label=f"{act}: measured α_50 (N max)")
+        for j, alg in enumerate(sorted(set(algs[extrap["activation"] == act]))):
+            e = extrap[(extrap["activation"] == act) & (extrap["weights"] == "spherical")
+                       & (algs == alg)].sort_values("K")
+            if not len(e):
+                continue
+            mk, name = ("o^"[min(j, 1)], f"{act} ({alg})" if alg else act)
+            ax.errorbar(e["K"], e["alpha50_Nmax"], yerr=e["alpha50_Nmax_se"], color=_COLORS[act], marker=mk,
+                        ls="-" if j == 0 else "-.", label=f"{name}: measured α_50 (N max)")
             ok = np.isfinite(e["alpha_inf"])
             if ok.any():
                 ax.errorbar(e["K"][ok], e["alpha_inf"][ok], yerr=e["alpha_inf_se"][ok], color=_COLORS[act],
-                            marker="s", mfc="none", ls=":", label=f"{act}: α_50 extrapolated 1/N → 0")
+                            marker="s", mfc="none", ls=":", label=f"{name}: α_50 extrapolated 1/N → 0")
         t = theory[(theory["activation"] == act) & (theory["weights"] == "spherical")
                    & np.isfinite(theory["K"]) & (theory["quantity"] == "alpha_rs")].sort_values("K")
         ties = t["ties"] if "ties" in t.columns else pd.Series("error", index=t.index)

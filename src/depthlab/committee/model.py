@@ -118,7 +118,7 @@ def make_instances(spec: CommitteeSpec, P: int, key: str | int,
                    device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """Random storage problems, one per index: patterns ``(M, P, K, n)`` and labels ``(M, P)``, entries ±1.
 
-    The patterns are a view of (M, K, P, n)-contiguous storage (see :func:`group_dot`).
+    The patterns are a view of (M, K, n, P)-contiguous storage (see :func:`group_dot`).
 
     Instance m depends only on ``(key, *indices[m])``.
     """
@@ -133,10 +133,11 @@ def make_instances(spec: CommitteeSpec, P: int, key: str | int,
         rng = numpy_rng(key, *idx)
         X[m] = rng.integers(0, 2, size=(P, spec.N), dtype=np.int8) * 2 - 1
         y[m] = rng.integers(0, 2, size=P, dtype=np.int8) * 2 - 1
-    # Stored group-major, (M, K, P, n) contiguous, and returned as a (M, P, K, n) view: each unit's patterns
-    # are then one contiguous (P, n) matrix and λ is a plain batched matrix-vector product (see group_dot).
-    Xk = torch.from_numpy(X.reshape(M, P, spec.K, spec.n).transpose(0, 2, 1, 3).copy())
-    Xt = Xk.to(device=device, dtype=dtype).permute(0, 2, 1, 3)
+    # Stored group-major and transposed, (M, K, n, P) contiguous, and returned as a (M, P, K, n) view: each
+    # unit's patterns are then one contiguous (n, P) matrix, and both λ = W_lᵀ X_l and the weight gradient
+    # g X_lᵀ are row-vector × matrix products, the fast BLAS shape (see group_dot).
+    Xk = torch.from_numpy(X.reshape(M, P, spec.K, spec.n).transpose(0, 2, 3, 1).copy())
+    Xt = Xk.to(device=device, dtype=dtype).permute(0, 3, 1, 2)
     yt = torch.from_numpy(y).to(device=device, dtype=dtype)
     return Xt, yt
 
@@ -154,11 +155,31 @@ def preactivations(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
 def group_dot(X: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
     """Σ_i W_li ξ_li for every pattern and unit: ``X (M, P, K, n)``, ``W (M, K, n)`` → ``(M, P, K)``.
 
-    Computed as a batched matrix-vector product over (m, l); fastest when ``X`` is the (M, K, P,
-    n)-contiguous view that :func:`make_instances` returns (about 5× faster than ``einsum`` on the (M, P, K,
-    n) layout on CPU).
+    Computed as a batched row-vector × matrix product W_lᵀ X_l over (m, l). Fastest when ``X`` is the
+    (M, K, n, P)-contiguous view that :func:`make_instances` returns: at N = 1024, K = 16, P = 2048 on one CPU
+    thread forward + backward take 1.6 ms per machine, against 3.1 ms for a (M, K, P, n)-contiguous view and
+    45 ms for a plain contiguous (M, P, K, n) tensor (``/tmp`` profile, 2026-11-23, idle machine). Use
+    :func:`select_machines` to subset machines without losing the layout.
     """
-    return torch.matmul(X.transpose(1, 2), W.unsqueeze(-1)).squeeze(-1).transpose(1, 2)
+    return torch.matmul(W.unsqueeze(2), X.permute(0, 2, 3, 1)).squeeze(2).transpose(1, 2)
+
+
+def select_machines(X: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``X[index]`` along the machine dimension, keeping the memory layout of ``X``.
+
+    Plain advanced indexing returns a tensor contiguous in logical order, which for the stacked patterns
+    ``(M, P, K, n)`` is the slow layout for :func:`group_dot`. This gathers in storage order instead (dims sorted by
+    stride) and permutes back, so the result has the same layout as ``X``.
+    """
+    order = sorted(range(X.dim()), key=lambda d: (d != 0, -X.stride(d)))
+    inverse = [order.index(d) for d in range(X.dim())]
+    return X.permute(order)[index].permute(inverse)
+
+
+def repeat_machines(X: torch.Tensor, repeats: int) -> torch.Tensor:
+    """``X.repeat_interleave(repeats, dim=0)`` keeping the memory layout of ``X`` (see :func:`select_machines`)."""
+    index = torch.arange(X.shape[0], device=X.device).repeat_interleave(repeats)
+    return select_machines(X, index)
 
 
 def hidden(lam: torch.Tensor, activation: str) -> torch.Tensor:

@@ -50,6 +50,8 @@ SCALES: dict[str, dict[str, Any]] = {
                  "steps": 600},
         "sign": {"Ks": (1, 3, 7), "Ns": (32, 64), "alphas": _a(0.75, 2.75, 0.5), "instances": 16,
                  "steps": 600},
+        "sign_la": {"Ks": (1, 3, 7), "Ns": (64, 128, 256), "alphas": _a(1.0, 3.5, 0.5), "instances": 16,
+                    "epochs": 500},
         "binary": {"Ns": (42,), "alphas": _a(0.1, 0.7, 0.15), "instances": 16, "sweeps": 100},
         "robust": {"N": 60, "alpha": 1.0, "machines": 16, "draws": 8, "steps": 1000,
                    "binary_N": 42, "binary_alpha": 0.3, "sweeps": 200},
@@ -60,6 +62,8 @@ SCALES: dict[str, dict[str, Any]] = {
                  "instances": 64, "steps": 5000},
         "sign": {"Ks": (1, 3, 7, 15, 31), "Ns": (256, 512, 1024), "alphas": _a(0.5, 8.0, 0.25),
                  "instances": 64, "steps": 5000},
+        "sign_la": {"Ks": (1, 3, 7, 15, 31), "Ns": (256, 512, 1024), "alphas": _a(0.5, 8.0, 0.25),
+                    "instances": 64, "epochs": 5000},
         "binary": {"Ns": (126, 252), "alphas": _a(0.1, 1.0, 0.05), "instances": 64,
                    "sweeps": 2000},
         "robust": {"N": 480, "alpha": 1.5, "machines": 64, "draws": 32, "steps": 5000,
@@ -89,6 +93,11 @@ def run(ctx: StudyContext) -> StudyOutput:
         frames.append(_sweep(ctx, f"{act}-spherical", SweepConfig(
             activation=act, weights="spherical", Ks=p["Ks"], Ns=p["Ns"], alphas=p["alphas"],
             instances=p["instances"], steps=p["steps"], seed=ctx.seed)))
+    if "sign_la" in sc:
+        p = sc["sign_la"]
+        frames.append(_sweep(ctx, "sign-spherical-least-action", SweepConfig(
+            activation="sign", weights="spherical", algorithm="least-action", Ks=p["Ks"], Ns=p["Ns"],
+            alphas=p["alphas"], instances=p["instances"], steps=p["epochs"], seed=ctx.seed)))
     b = sc["binary"]
     for act, K in (("relu", 2), ("sign", 3)):
         frames.append(_sweep(ctx, f"{act}-binary", SweepConfig(
@@ -112,10 +121,15 @@ def run(ctx: StudyContext) -> StudyOutput:
 
     claims = theory_claims(theory)
     claims += transition_claims(
-        ext[ext["weights"] == "spherical"], theory,
+        ext[ext["algorithm"] == "adam-engine"], theory,
         "Adam on the squared hinge via the shared engine (straight-through surrogates)")
+    claims += transition_claims(
+        ext[ext["algorithm"] == "least-action"], theory,
+        "batched least-action learning (Mitchison & Durbin 1989), margin-free, weights not renormalised")
     claims += transition_claims(ext[ext["weights"] == "binary"], theory, "simulated annealing (Metropolis)")
-    claims.append(headline_claim(ext, theory))
+    claims.append(headline_claim(ext, theory, "adam-engine"))
+    if (ext["algorithm"] == "least-action").any():
+        claims.append(headline_claim(ext, theory, "least-action"))
     claims += robustness_claims(rob, ROBUST_LEVELS)
 
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
@@ -143,8 +157,8 @@ def run(ctx: StudyContext) -> StudyOutput:
 def _summary(ext: pd.DataFrame, rob: pd.DataFrame) -> str:
     lines = ["Measured storage transitions α_50 (largest N; ± logistic-fit SE):"]
     for r in ext.itertuples():
-        lines.append(f"  {r.activation} {r.weights} K={r.K}: {r.alpha50_Nmax:.3f} ± {r.alpha50_Nmax_se:.3f} "
-                     f"(N={r.N_max})")
+        lines.append(f"  {r.activation} {r.weights} {r.algorithm} K={r.K}: {r.alpha50_Nmax:.3f} "
+                     f"± {r.alpha50_Nmax_se:.3f} (N={r.N_max})")
     if len(rob):
         lines.append(f"Robustness compared on {int(rob['solutions'].min())}–{int(rob['solutions'].max())} "
                      "solutions per machine kind.")

@@ -45,6 +45,7 @@ from depthlab.committee.model import (
     output_weights,
     preactivations,
     random_weights,
+    repeat_machines,
 )
 from depthlab.validate import finite_float, positive_int
 
@@ -149,8 +150,7 @@ def _stack(spec: CommitteeSpec, P: int, key: str, instances: int, restarts: int,
     """Data for instances × restarts machines (restart-major inside an instance), and the init indices."""
     X, y = make_instances(spec, P, key, list(range(instances)), dtype=dtype, device=device)
     if restarts > 1:
-        # Repeat on the (M, K, P, n) storage so the view keeps its fast layout.
-        X = X.transpose(1, 2).repeat_interleave(restarts, dim=0).transpose(1, 2)
+        X = repeat_machines(X, restarts)  # keeps the fast (M, K, n, P) storage
         y = y.repeat_interleave(restarts, dim=0)
     idx = [(i, r) for i in range(instances) for r in range(restarts)]
     return X, y, idx

@@ -68,7 +68,20 @@ def adam_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Te
                 steps[idx] = t
                 keep = ~done
                 active, th, mom, var = active[keep], th[keep], mom[keep], var[keep]
-                xa, ya, norm = xa[keep], ya[keep], norm[keep]
+                xa, ya, norm = _take(xa, keep), _take(ya, keep), norm[keep]
             if active.numel() == 0:
                 break
     return out, steps
+
+
+def _take(x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """``x[keep]`` along the model dimension, keeping ``x``'s memory layout.
+
+    Plain indexing returns a tensor contiguous in logical order; a family that stores its data in a
+    different order for speed (the committee machine keeps patterns as an (M, K, n, P)-contiguous view) would
+    lose that layout after the first model finished. Gathering in storage order (dims by stride) and permuting
+    back keeps it; for contiguous data this is exactly ``x[keep]``.
+    """
+    order = sorted(range(x.dim()), key=lambda d: (d != 0, -x.stride(d)))
+    inverse = [order.index(d) for d in range(x.dim())]
+    return x.permute(order)[keep].permute(inverse)

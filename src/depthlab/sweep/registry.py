@@ -61,6 +61,7 @@ BUILTIN_SWEEPABLES: dict[str, str] = {
     "toy": "depthlab.sweep.toy:SWEEPABLE",
     "matexp-depth": "depthlab.sweep.matexp_depth:SWEEPABLE",
     "capacity": "depthlab.sweep.capacity:SWEEPABLE",
+    "committee": "depthlab.sweep.committee:SWEEPABLE",
 }
 
 ENTRY_POINT_GROUP = "depthlab.sweepables"
