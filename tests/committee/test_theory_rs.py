@@ -120,8 +120,7 @@ def test_infinite_k_closed_form() -> None:
 
 def test_relu_ties_correct_peaks_at_two_and_approaches_limit() -> None:
     """ties="correct" (the note's recipe): RS is largest at K = 2, falls through K = 4, 6, 8 (differences
-    ≫ SE) and at K = 64 is within 4 SE + 0.03 of 2π/(π−1). The 0.03 allowance is the finite-K offset seen in
-    the
+    ≫ SE) and at K = 64 is within 4 SE + 0.03 of 2π/(π−1). The 0.03 allowance is the finite-K offset seen in the
     data (α(16) − α(∞) ≈ −0.03, α(32) ≈ −0.025, α(64) ≈ −0.02), not a quadrature error."""
     vals = {K: alpha_rs_finite_k("relu", K, points=2**12, replicas=8, ties="correct") for K in (4, 6, 8, 64)}
     a2 = alpha_rs_relu_k2_exact("correct")

@@ -94,8 +94,7 @@ def infinite_width_map(
     sigma_b: float = 0.0,
     nodes: int = 120,
 ) -> np.ndarray:
-    """Infinite-width post-activation angles ``θ_0, θ_1, …, θ_L`` (shape ``(L+1,)``) by Gauss–Hermite
-    quadrature.
+    """Infinite-width post-activation angles ``θ_0, θ_1, …, θ_L`` (shape ``(L+1,)``) by Gauss–Hermite quadrature.
 
     Args:
         theta0: input angle in [0, π] (unit-norm inputs).

@@ -142,8 +142,7 @@ def figure2(
     lo: float = 0.005,
     hi: float = 0.8,
 ) -> pd.DataFrame:
-    """Figure 2 data: one step θ → θ_1 at ``width`` for angles in [lo, hi] (exact Markov-chain MC, one
-    layer).
+    """Figure 2 data: one step θ → θ_1 at ``width`` for angles in [lo, hi] (exact Markov-chain MC, one layer).
 
     Columns: theta, mc_mean (of ln sin²θ_1 − ln sin²θ), mc_mean_ci (99% half-width), mc_var (of ln sin²θ_1),
     mc_var_lo/hi (99% chi-square interval), mu_drift (μ − ln sin²θ), sigma2, n.
@@ -183,8 +182,7 @@ def width_sweep(
     widths: tuple[int, ...] = (256, 64, 16),
     theta0: float = math.pi / 2,
 ) -> tuple[pd.DataFrame, dict[int, AngleRun]]:
-    """Mean ln sin²θ_ℓ over depth at several widths: Markov-chain MC, full network (small widths),
-    Algorithm 1,
+    """Mean ln sin²θ_ℓ over depth at several widths: Markov-chain MC, full network (small widths), Algorithm 1,
     Approximation 2 and the infinite-width rule. Returns ``(table, markov runs by width)``."""
     sz = sizes(scale)
     depth = sz.sweep_depth
@@ -251,8 +249,7 @@ def varying_widths(
     device: str = "cpu",
     theta0: float = math.pi / 2,
 ) -> pd.DataFrame:
-    """Which width enters the step θ_ℓ → θ_{ℓ+1}? Full-network MC against Algorithm 1 under two
-    conventions.
+    """Which width enters the step θ_ℓ → θ_{ℓ+1}? Full-network MC against Algorithm 1 under two conventions.
 
     * ``new-layer``: the step into layer ℓ+1 uses n_{ℓ+1} (the number of i.i.d. neuron pairs; exact
       reduction).

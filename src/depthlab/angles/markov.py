@@ -58,8 +58,7 @@ def simulate_markov(
 ) -> AngleRun:
     """Simulate ``networks`` independent chain paths θ_0 → θ_1 → … → θ_L.
 
-    Args and return value as :func:`depthlab.angles.montecarlo.simulate_full` (``chunk`` = paths per
-    stacked
+    Args and return value as :func:`depthlab.angles.montecarlo.simulate_full` (``chunk`` = paths per stacked
     tensor, a multiple of 64, default 4096 on CPU and 65536 on CUDA; results do not depend on it).
     """
     theta0 = check_theta0(theta0)

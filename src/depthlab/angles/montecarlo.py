@@ -46,8 +46,7 @@ STREAM_FULL = 1
 
 
 def default_chunk(widths: Sequence[int], device: torch.device, dtype: torch.dtype) -> int:
-    """Networks per chunk: the largest multiple of :data:`BLOCK` whose weight tensor stays within a
-    memory budget
+    """Networks per chunk: the largest multiple of :data:`BLOCK` whose weight tensor stays within a memory budget
     (256 MB on CPU, 2 GB on CUDA)."""
     budget = (2 << 30) if device.type == "cuda" else (256 << 20)
     biggest = (
@@ -172,11 +171,9 @@ def simulate_loop(
     device: str | torch.device = "cpu",
     dtype: torch.dtype = REAL,
 ) -> AngleRun:
-    """Baseline for benchmarks: the same ReLU networks, one network at a time (a Python loop over
-    networks).
+    """Baseline for benchmarks: the same ReLU networks, one network at a time (a Python loop over networks).
 
-    Uses a per-network generator, so its draws differ from :func:`simulate_full` (same law, different
-    samples).
+    Uses a per-network generator, so its draws differ from :func:`simulate_full` (same law, different samples).
     """
     theta0 = check_theta0(theta0)
     ws = check_widths(widths, depth)

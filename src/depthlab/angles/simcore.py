@@ -53,8 +53,7 @@ def check_theta0(theta0: Any) -> float:
 def check_widths(widths: Sequence[int] | int, depth: int | None = None) -> tuple[int, ...]:
     """Layer widths ``(n_1, …, n_L)`` as a tuple of ints ≥ 2.
 
-    ``widths`` is either one int (every layer) together with ``depth``, or a sequence with one width
-    per layer
+    ``widths`` is either one int (every layer) together with ``depth``, or a sequence with one width per layer
     (``depth`` then must be None or equal to its length).
 
     Raises:
@@ -110,8 +109,7 @@ def fill_normal(out: torch.Tensor, seed: int, stream: int, first_block: int, lay
 def pair_stats(a: torch.Tensor, b: torch.Tensor) -> dict[str, torch.Tensor]:
     """Gram statistics of vector pairs ``a, b`` of shape ``(P, n)``, each ``(P,)``, divided by n.
 
-    ``sin2`` is computed robustly as ``|b − (a·b/|a|²) a|² / |b|²`` (no cancellation in ``1 − cos²``),
-    so angles
+    ``sin2`` is computed robustly as ``|b − (a·b/|a|²) a|² / |b|²`` (no cancellation in ``1 − cos²``), so angles
     down to ~1e-15 are resolved in float64; ``d2 = |a − b|²/n``. A zero vector gives NaN angles.
     """
     n = a.shape[-1]
@@ -139,8 +137,7 @@ class AngleRun:
     """The angles of M simulated networks (or chain paths) at every layer.
 
     Attributes:
-        theta: ``(M, L+1)`` float64 — column 0 is θ_0, column ℓ the post-activation angle at layer ℓ
-        (NaN if a
+        theta: ``(M, L+1)`` float64 — column 0 is θ_0, column ℓ the post-activation angle at layer ℓ (NaN if a
             layer's output vector was exactly zero).
         sin2: ``(M, L+1)`` float64 sin²θ_ℓ (robustly computed; exactly 0 for a collapsed pair).
         widths: ``(n_1, …, n_L)``.
@@ -238,10 +235,8 @@ def initial_pair(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """First-layer pre-activations from the two unit inputs.
 
-    ``w`` is ``(P, n_1, 2)``: the two columns of W^1 that meet ``x_α = e_1`` and ``x_β = cos θ_0 e_1 +
-    sin θ_0 e_2``
-    (the other input columns multiply zeros, so drawing them would not change anything). Returns ``(P,
-    n_1)`` each.
+    ``w`` is ``(P, n_1, 2)``: the two columns of W^1 that meet ``x_α = e_1`` and ``x_β = cos θ_0 e_1 + sin θ_0 e_2``
+    (the other input columns multiply zeros, so drawing them would not change anything). Returns ``(P, n_1)`` each.
     """
     za = w[..., 0]
     zb = math.cos(theta0) * w[..., 0] + math.sin(theta0) * w[..., 1]

@@ -154,8 +154,7 @@ def training_link(
     """Train every architecture and correlate the predicted final angle with test accuracy.
 
     Returns:
-        ``(rows, summary)``: one row per architecture (widths, depth, predictions, accuracy mean/sd)
-        and a summary
+        ``(rows, summary)``: one row per architecture (widths, depth, predictions, accuracy mean/sd) and a summary
         with Spearman's ρ (and p-value) of accuracy against the finite- and infinite-width predictions.
     """
 

@@ -1,5 +1,4 @@
-"""Transition points from success data: logistic maximum-likelihood fit of P_success(α) and the 1/N
-extrapolation.
+"""Transition points from success data: logistic maximum-likelihood fit of P_success(α) and the 1/N extrapolation.
 
 For one (activation, weights, K, N) the instances give Bernoulli outcomes s_i at loads α_i. We fit
 P(s = 1 | α) = 1 / (1 + exp((α − α_50) / w)) by maximum likelihood; α_50 is the load where success = 1/2, and

@@ -1,5 +1,4 @@
-"""Binary weights: batched simulated annealing over many committee machines at once, and exhaustive
-enumeration.
+"""Binary weights: batched simulated annealing over many committee machines at once, and exhaustive enumeration.
 
 Algorithm (stated, as the issue asks): Metropolis simulated annealing on the energy E(W) = number of training
 errors (patterns with stability Δ ≤ 0), single-weight flips, inverse temperature β annealed geometrically

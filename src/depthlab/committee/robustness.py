@@ -66,8 +66,7 @@ def weight_noise_errors(W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, activ
                         seed: int | str = 0) -> np.ndarray:
     """Mean training-error fraction after relative weight noise, ``(len(sigmas), M)``.
 
-    Continuous weights get W_l + σ|W_l|/√n·ε; binary weights have each entry flipped with probability σ ∈ [0,
-    1].
+    Continuous weights get W_l + σ|W_l|/√n·ε; binary weights have each entry flipped with probability σ ∈ [0, 1].
     """
     sig = _levels(sigmas, "sigma", 1.0 if weights == "binary" else None)
     draws = positive_int(draws, "draws")
@@ -134,8 +133,7 @@ def distance_profile(W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, activati
 
     Returns:
         ``(energy, frac_solutions)``, each ``(len(distances), M)``: the mean training-error fraction of
-        random points at distance d, and the fraction of those points that still classify every pattern
-        correctly.
+        random points at distance d, and the fraction of those points that still classify every pattern correctly.
     """
     ds = _levels(distances, "distance", 1.0)
     draws = positive_int(draws, "draws")
@@ -157,8 +155,7 @@ def distance_profile(W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, activati
 def find_solutions(spec: CommitteeSpec, alpha: float, key: str, machines: int, *,
                    device: torch.device | str = "cpu", steps: int = 2000,
                    sweeps: int = 300) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Solutions to compare: ``(W, X, y)`` of the machines (out of ``machines``) that stored all their
-    patterns.
+    """Solutions to compare: ``(W, X, y)`` of the machines (out of ``machines``) that stored all their patterns.
 
     Continuous weights are trained with the engine (:func:`depthlab.committee.training.train_weights`), binary
     weights annealed (:func:`depthlab.committee.annealing.anneal`). Everything is float64 on CPU.

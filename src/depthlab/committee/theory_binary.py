@@ -74,8 +74,7 @@ def rs_saddle(alpha: float, activation: str, nodes: int = NODES_BINARY) -> tuple
     """Solve the RS saddle point at load α: returns (q, q̂, φ_RS).
 
     The fixed point is written as F(q) = E tanh²(√q̂(q) z) − q = 0 with q̂(q) = −2α G_E′(q) and solved with
-    brentq on the smallest sign change of F over a grid in (1e-6, 0.99) (the branch connected to q = 0 at α =
-    0).
+    brentq on the smallest sign change of F over a grid in (1e-6, 0.99) (the branch connected to q = 0 at α = 0).
     """
     def F(q: float) -> float:
         qh = -2.0 * alpha * energetic(q, activation, nodes)[1]
@@ -99,8 +98,7 @@ def rs_saddle(alpha: float, activation: str, nodes: int = NODES_BINARY) -> tuple
 def solve_binary_rs(activation: str, nodes: int = NODES_BINARY) -> BinaryRSResult:
     """Zero-entropy RS capacity for binary weights at K → ∞ (``linear``: the binary perceptron).
 
-    brentq on α ∈ [0.3, 1.2] for φ_RS(α) = 0 (φ_RS(0.3) > 0 > φ_RS(1.2) for all three activations), xtol
-    1e-12.
+    brentq on α ∈ [0.3, 1.2] for φ_RS(α) = 0 (φ_RS(0.3) > 0 > φ_RS(1.2) for all three activations), xtol 1e-12.
     """
     activation = check_activation(activation)
     f = lambda a: rs_saddle(a, activation, nodes)[2]  # noqa: E731

@@ -4,8 +4,7 @@ The model (Baldassi, Malatesta & Zecchina, PRL 123, 170602 (2019), arXiv 1907.07
 ``/work/shared/notes/baldassi-relu-capacity.md`` §1): a tree committee machine with K hidden units, each
 seeing its own N/K inputs, output ``sign(Σ_l c_l g(λ_l))`` with fixed ``c_l = +1`` for the first K/2 units
 and ``−1`` for the rest (ReLU, K even), or ``c_l = +1`` for all units (sign, K odd). ``linear`` (g(λ) = λ) is
-the perceptron control: for any K the machine is a single perceptron, so its capacity is that of the
-perceptron.
+the perceptron control: for any K the machine is a single perceptron, so its capacity is that of the perceptron.
 
 Replica calculations at K → ∞ replace the overlap q in the energetic term by the centred, normalised
 activation kernel (note §3.2; the "Δ(q)" of Annesi, Malatesta & Zamponi, arXiv 2410.06717)::

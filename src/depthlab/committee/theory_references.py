@@ -3,8 +3,7 @@
 Sources are either a paper (cited with what we could check) or ``note's computation``: a number from
 ``/work/shared/notes/baldassi-relu-capacity.md`` computed by the note's author from the same replica
 formulas, not read from Baldassi, Malatesta & Zecchina (PRL 123, 170602 (2019)). The paper's body was not
-reachable through our search tools (only its abstract), so none of its capacity numbers is quoted here as the
-paper's.
+reachable through our search tools (only its abstract), so none of its capacity numbers is quoted here as the paper's.
 """
 
 from __future__ import annotations

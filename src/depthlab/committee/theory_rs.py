@@ -2,8 +2,7 @@
 
 Two routes, both from the RS Gardner volume in the limit where the overlap q between two solutions goes to 1
 (Gardner, J. Phys. A 21, 257 (1988); for committee machines Barkai, Hansel & Sompolinsky, PRA 45, 4146 (1992)
-and Engel et al., PRA 45, 7590 (1992); recipe written out in ``/work/shared/notes/baldassi-relu-capacity.md``
-§3.2–3.3):
+and Engel et al., PRA 45, 7590 (1992); recipe written out in ``/work/shared/notes/baldassi-relu-capacity.md`` §3.2–3.3):
 
 * **K → ∞ (closed form).** The output field becomes Gaussian with replica covariance κ(q) (see
   :func:`~depthlab.committee.theory_common.kernel`); as q → 1, 1 − κ(q) ≈ κ′(1)(1 − q), hence::

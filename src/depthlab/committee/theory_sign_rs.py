@@ -4,8 +4,7 @@
 the expectation reduces to one-dimensional integrals (derived here, not from a paper): with j = #(z_l < 0) ~
 Binomial(K, 1/2) and m = max(0, j − (K−1)/2) coordinates to flip, the |z_l| of the negatives are i.i.d.
 half-normal and d² is the sum of the m smallest squares. With u = F(|z|) (the half-normal CDF), x(u) =
-Φ^{-1}((1+u)/2) and the identity Σ_{i≤m} Beta(u; i, j−i+1) = j · P[Bin(j−1, u) ≤ m−1] = j · BetaSF(u; m,
-j−m)::
+Φ^{-1}((1+u)/2) and the identity Σ_{i≤m} Beta(u; i, j−i+1) = j · P[Bin(j−1, u) ≤ m−1] = j · BetaSF(u; m, j−m)::
 
     E[d² | j] = j ∫_0^1 x(u)² · BetaSF(u; m, j − m) du.
 

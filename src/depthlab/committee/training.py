@@ -20,12 +20,10 @@ Continuous (spherical) weights
     gradient, and we measured plain Adam freezing with ~15 % of the patterns wrong at α = 1 (K = 4, N = 128);
     the leak removes these dead zones without changing which machine is judged.
 
-    Success is always re-checked on the true machine (:func:`depthlab.committee.model.check_solutions`,
-    float64).
+    Success is always re-checked on the true machine (:func:`depthlab.committee.model.check_solutions`, float64).
 
 Binary weights
-    :func:`anneal_instances` runs :func:`depthlab.committee.annealing.anneal` on all instances × restarts at
-    once.
+    :func:`anneal_instances` runs :func:`depthlab.committee.annealing.anneal` on all instances × restarts at once.
 """
 
 from __future__ import annotations
@@ -56,8 +54,7 @@ class TrainSettings:
 
     Attributes:
         steps: Adam steps per machine. lr: Adam learning rate (constant).
-        margin: hinge margin κ of the training loss, in units of the unit-variance fields λ (≤ 1 for sign
-        units,
+        margin: hinge margin κ of the training loss, in units of the unit-variance fields λ (≤ 1 for sign units,
             see module docstring; success itself needs only margins > 0).
         beta: slope of the straight-through tanh surrogate (sign units only).
         leak: backward slope of ReLU for λ < 0 (straight-through leaky ReLU; 0 gives the exact ReLU gradient,

@@ -1,5 +1,4 @@
-"""Interpolation matrices of ReLU networks (Huang, arXiv 2208.07498): exact constructions and
-trained networks.
+"""Interpolation matrices of ReLU networks (Huang, arXiv 2208.07498): exact constructions and trained networks.
 
 Modules:
     network      -- :class:`ReluNet` (float64 MLP with explicit weights), forward pass, counts.

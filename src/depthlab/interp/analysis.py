@@ -1,19 +1,16 @@
 """Interpolation matrices of any ReLU network — trained or constructed — layer by layer.
 
-For every hidden layer ℓ we compute ``H^(ℓ)`` (N × n_ℓ) on the data and report (Huang's lens,
-arXiv 2208.07498;
+For every hidden layer ℓ we compute ``H^(ℓ)`` (N × n_ℓ) on the data and report (Huang's lens, arXiv 2208.07498;
 the metrics are ours, the paper's body was not available):
 
 * ``zero_fraction`` — share of (point, neuron) pairs with the neuron inactive (sparse activation);
 * ``dead`` — neurons inactive on every point; ``max_nnz_row`` / ``mean_nnz_row`` — active neurons per point;
-* ``rank`` of ``[H | 1]`` and its condition number — can the next (linear) layer interpolate
-arbitrary targets?
+* ``rank`` of ``[H | 1]`` and its condition number — can the next (linear) layer interpolate arbitrary targets?
 * activation-set geometry over pairs of live neurons: ``nested`` (one active set contains the other — the
   signature of one-sided/parallel-hyperplane triangular solutions), ``disjoint`` (no common active point — the
   signature of one-hot / block-sparse solutions), ``crossing`` (neither);
 * ``resembles`` — the solution type this pattern matches (see :func:`solution_type`);
-* with labels: ``within_jaccard`` / ``between_jaccard`` — mean Jaccard overlap of the active
-sets of two points of
+* with labels: ``within_jaccard`` / ``between_jaccard`` — mean Jaccard overlap of the active sets of two points of
   the same / different classes (data disentangling: high within, low between).
 
 Computed in torch float64 on any device (CPU and CUDA give the same numbers up to rounding).

@@ -1,10 +1,8 @@
 """Shared pieces of the constructions: the result type, the separating projection and threshold placement.
 
-A *separating direction* ``w`` (‖w‖ = 1) gives pairwise distinct projections ``t_i = w·x_i``;
-for distinct points a
+A *separating direction* ``w`` (‖w‖ = 1) gives pairwise distinct projections ``t_i = w·x_i``; for distinct points a
 Gaussian direction does so with probability one. Among ``tries`` random directions we keep the one with the
-largest minimum gap between sorted projections (relative to their spread): the conditioning of
-every construction
+largest minimum gap between sorted projections (relative to their spread): the conditioning of every construction
 built on the projection scales like 1/min-gap (measured; see docs/interp.md).
 """
 
@@ -38,8 +36,7 @@ class Construction:
         stated_neurons: the neuron count the construction's formula states for this N (and K, groups, ...).
         cond: condition number of the output-layer system (see :func:`depthlab.interp.matrix.condition`).
         rank: rank of the output-layer system.
-        order: data indices in the order that makes the (last) interpolation matrix
-        triangular/block-structured.
+        order: data indices in the order that makes the (last) interpolation matrix triangular/block-structured.
         info: construction-specific facts (direction, thresholds, groups, ...).
     """
 

@@ -1,16 +1,12 @@
-"""Neuron and parameter counts of the constructions against depth (formulas; tests check them
-against networks).
+"""Neuron and parameter counts of the constructions against depth (formulas; tests check them against networks).
 
 =====================  ===========  ======================================  ===============================
 construction           hidden L     hidden neurons                          source
 =====================  ===========  ======================================  ===============================
-triangular             1            N                                       note §2.1
-(standard; Huang's 3-layer case)
+triangular             1            N                                       note §2.1 (standard; Huang's 3-layer case)
 triangular-bias        1            N − 1 (+ output bias)                   note §2.1
-lower bound, d = 1     1            ⌈N/2⌉ − 1 for generic targets           piecewise-linear
-piece count (interp.md)
-grouped                2            2G − 1 + 2 s m,  s = ⌈N/G⌉               ours
-(:mod:`depthlab.interp.deep`)
+lower bound, d = 1     1            ⌈N/2⌉ − 1 for generic targets           piecewise-linear piece count (interp.md)
+grouped                2            2G − 1 + 2 s m,  s = ⌈N/G⌉               ours (:mod:`depthlab.interp.deep`)
 classifier             4            2G − 1 + 2 s + 3K                       ours
 =====================  ===========  ======================================  ===============================
 """

@@ -1,15 +1,12 @@
 """Deep constructions with sparse interpolation matrices (Huang, arXiv 2208.07498: "sparse-matrix principle").
 
-Huang's abstract states a *sparse-matrix principle* for deep layers, an advantage of deep
-layers over shallower
-ones manifested in it, and a general deep solution for classification built from it. The
-paper's precise statement
+Huang's abstract states a *sparse-matrix principle* for deep layers, an advantage of deep layers over shallower
+ones manifested in it, and a general deep solution for classification built from it. The paper's precise statement
 and neuron counts were not reachable (docs/interp.md, "sources"), so this module gives **our own exact
 constructions realising those claims**, and the study measures them:
 
 ``grouped`` (two hidden layers, interpolation of any targets). Sort the projections ``t = w·x`` and cut the
-sorted points into G consecutive groups (cuts at locally largest gaps). Layer 1 (2G − 1
-neurons): ``σ(t − e_0)``
+sorted points into G consecutive groups (cuts at locally largest gaps). Layer 1 (2G − 1 neurons): ``σ(t − e_0)``
 (active everywhere) and, inside each gap between groups, two neurons ``σ(t − e_h)``, ``σ(t − e′_h)``. On the
 points of group g every layer-1 neuron is affine in t, and a combination of them can have **any slope and any
 intercept on each group independently** (two free coefficients per gap). Layer 2 (2·s·m
@@ -17,14 +14,12 @@ neurons, s = largest group,
 m outputs): neuron (o, k, ±) equals, on group g, the k-th neuron ``|a_gk| σ(t − θ_gk)`` of that group's own
 triangular solution (see :mod:`depthlab.interp.shallow`) if ``sign a_gk = ±``, and is inactive (pre-activation
 −1) otherwise. The output layer is fixed: +1 / −1. So the layer-2 interpolation matrix is **sparse**: a row of
-group g has at most ``s_g`` nonzeros among ``2 s m`` columns (≥ 3/4 zeros), lower triangular
-inside each group,
+group g has at most ``s_g`` nonzeros among ``2 s m`` columns (≥ 3/4 zeros), lower triangular inside each group,
 and the number of neurons is ``2G − 1 + 2 s m ≈ 4√(N m)`` against N for one hidden layer. For
 data on a line (d =
 1) one hidden layer needs at least ``⌈N/2⌉ − 1`` neurons for generic targets (a
 piecewise-linear function with n
-breakpoints has n + 1 pieces, each through at most 2 generic points), so the depth advantage is
-rigorous there.
+breakpoints has n + 1 pieces, each through at most 2 generic points), so the depth advantage is rigorous there.
 
 ``classifier`` (four hidden layers, K classes). ``grouped`` with the class index as scalar target f, then
 layer 3: ``v_j = σ(f − j)`` (K neurons) and layer 4: for each class k the pair ``σ(3 hat_k − 1)``,
@@ -62,8 +57,7 @@ RAMP = 0.05
 def _group_bounds(ts: np.ndarray, G: int) -> np.ndarray:
     """Start indices of G consecutive groups of the sorted projections, cuts at locally largest gaps.
 
-    The ideal cut j·N/G is moved to the largest gap within ±N/(4G) positions (wider gaps
-    between groups make the
+    The ideal cut j·N/G is moved to the largest gap within ±N/(4G) positions (wider gaps between groups make the
     layer-1 steps better conditioned). Returns ``starts`` of length G with ``starts[0] = 0``.
     """
     N = ts.size
@@ -208,8 +202,7 @@ def classifier(
             has 4) or ``"windowed"`` (3 hidden layers, :mod:`depthlab.interp.windowed`; the classifier has 5).
 
     Returns:
-        A :class:`Construction` whose network outputs K scores; its ``residual`` is measured
-        against the one-hot
+        A :class:`Construction` whose network outputs K scores; its ``residual`` is measured against the one-hot
         targets and ``info["accuracy"]`` is the training accuracy of argmax.
     """
     Xc, _ = prepare(X, np.zeros(np.asarray(X).shape[0] if np.ndim(X) else 0))

@@ -1,10 +1,8 @@
 """The interpolation matrix and the output-layer linear system (Huang, arXiv 2208.07498, §1 and abstract).
 
 For a network with hidden layers ``h^(ℓ)`` and data ``X = {x_1..x_N}``, the interpolation matrix of layer ℓ is
-``H^(ℓ) ∈ R^{N×n_ℓ}``, ``H^(ℓ)_{ij} = h^(ℓ)_j(x_i)``: row i is data point i, column j is neuron
-j, a zero entry
-means neuron j is inactive on point i. Interpolating targets ``Y ∈ R^{N×m}`` with the linear
-output layer is the
+``H^(ℓ) ∈ R^{N×n_ℓ}``, ``H^(ℓ)_{ij} = h^(ℓ)_j(x_i)``: row i is data point i, column j is neuron j, a zero entry
+means neuron j is inactive on point i. Interpolating targets ``Y ∈ R^{N×m}`` with the linear output layer is the
 linear system ``H^(L) A + 1 βᵀ = Y``; it is solvable for every Y exactly when ``rank [H^(L) | 1] = N`` (or
 ``rank H^(L) = N`` without output bias). Huang names this object; the formulas here are the standard linear
 algebra that the name implies (see /work/shared/notes/huang-interpolation-matrix.md §1).
@@ -32,8 +30,7 @@ class OutputSolve:
         A: output weights, shape ``(n, m)``.
         beta: output bias, shape ``(m,)`` (zeros when solved without bias).
         rank: numerical rank of the system matrix (``[H | 1]`` or ``H``).
-        cond: its condition number (2-norm; 1-norm estimate for large triangular systems, see
-        :func:`condition`).
+        cond: its condition number (2-norm; 1-norm estimate for large triangular systems, see :func:`condition`).
         residual: ``max |H A + β − Y| / max(1, max |Y|)``.
         free_dims: dimension of the solution family, ``columns − rank`` (0 for a unique output layer).
         method: ``"triangular"``, ``"solve"`` or ``"lstsq"`` (minimum-norm).
@@ -65,8 +62,7 @@ def condition(M: np.ndarray, *, triangular: bool = False) -> float:
 
     Square lower-triangular matrices use LAPACK ``trcon`` (a 1-norm estimate,
     O(n²)); everything
-    else uses the exact 2-norm ratio of extreme singular values (``inf`` if singular or
-    rectangular rank-deficient).
+    else uses the exact 2-norm ratio of extreme singular values (``inf`` if singular or rectangular rank-deficient).
     """
     if triangular and M.shape[0] == M.shape[1]:
         rcond, _info = sla.lapack.dtrcon(np.asfortranarray(M), norm="1", uplo="L", diag="N")
@@ -104,8 +100,7 @@ def solve_output(
         name: how errors name the matrix.
 
     Returns:
-        :class:`OutputSolve`. Overdetermined or rank-deficient systems use the minimum-norm
-        least-squares solution
+        :class:`OutputSolve`. Overdetermined or rank-deficient systems use the minimum-norm least-squares solution
         and report its residual; they are not errors.
 
     Raises:
@@ -136,12 +131,10 @@ def solve_output(
 
 
 def triangular_order(H: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Row and column orders that make the support of H lower triangular with a nonzero
-    diagonal, if any exist.
+    """Row and column orders that make the support of H lower triangular with a nonzero diagonal, if any exist.
 
     Works on ``(N, n)`` with ``n ≥ N`` (the first N returned columns form the triangular core; the others are
-    the extra columns). Greedy elimination is exact: in a lower-triangular matrix with nonzero
-    diagonal the first
+    the extra columns). Greedy elimination is exact: in a lower-triangular matrix with nonzero diagonal the first
     row has a single nonzero, and removing it and its column leaves a lower-triangular matrix (proof in the
     docs, interp.md §"solution types").
 
@@ -177,10 +170,8 @@ def normalized_form(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unit-diagonal normalised form ``L D^{-1}`` of a lower-triangular interpolation matrix
     (``D = diag L > 0``).
 
-    Positive homogeneity ``σ(c z) = c σ(z)`` (c > 0) means scaling neuron j's input weights by
-    ``1/D_jj`` and its
-    output weight by ``D_jj`` leaves the network function unchanged; the interpolation matrix
-    becomes unit lower
+    Positive homogeneity ``σ(c z) = c σ(z)`` (c > 0) means scaling neuron j's input weights by ``1/D_jj`` and its
+    output weight by ``D_jj`` leaves the network function unchanged; the interpolation matrix becomes unit lower
     triangular. This realises the "normalized form" of three-layer solutions named in Huang's abstract
     (reconstruction; the paper's own definition was not available to us).
 

@@ -1,8 +1,6 @@
-"""A float64 ReLU network with explicit weights: the object every construction returns and
-every analysis reads.
+"""A float64 ReLU network with explicit weights: the object every construction returns and every analysis reads.
 
-Notation (Huang, arXiv 2208.07498, §1 "three-layer network" = input + one hidden layer + linear
-output): a network
+Notation (Huang, arXiv 2208.07498, §1 "three-layer network" = input + one hidden layer + linear output): a network
 with L hidden ReLU layers maps ``x ∈ R^d`` to ``h^(0) = x``, ``h^(ℓ) = σ(W_ℓ h^(ℓ-1) + b_ℓ)`` (ℓ = 1..L) and
 outputs ``f(x) = Aᵀ h^(L) + β``. ``L = 1`` is Huang's three-layer network.
 """
@@ -32,8 +30,7 @@ class ReluNet:
         out_bias: ``β`` of shape ``(m,)``.
         name: the construction or training run that produced it.
         info: free-form facts about the construction (e.g. the projection direction, sorting order).
-        factors: optional ``(w, s)`` with ``W_1 = s wᵀ`` (every first-layer neuron looks along
-        one direction, as in
+        factors: optional ``(w, s)`` with ``W_1 = s wᵀ`` (every first-layer neuron looks along one direction, as in
             the parallel-hyperplane constructions); used to evaluate the first layer in O(N·(d + n_1)).
     """
 
@@ -99,8 +96,7 @@ class ReluNet:
             X: inputs, shape ``(N, d)``.
 
         Returns:
-            ``[H^(1), ..., H^(L)]``, ``H^(ℓ)`` of shape ``(N, n_ℓ)`` — the interpolation
-            matrices (§1 of the note).
+            ``[H^(1), ..., H^(L)]``, ``H^(ℓ)`` of shape ``(N, n_ℓ)`` — the interpolation matrices (§1 of the note).
         """
         h = np.asarray(X, dtype=np.float64)
         if h.ndim != 2 or h.shape[1] != self.input_dim:

@@ -12,8 +12,7 @@ Why this module exists. Every one-direction construction evaluates a piecewise-l
   smallest gaps (cutting planes), accepting a step only if the smallest gap over *all* points grows.
 * :func:`refine_output` — iterative refinement of the output layer with the residual of the network's
   own float64 forward pass: ``r = Y − f(X)``, solve ``H δ = r`` with the interpolation matrix the forward
-  pass computes, ``A ← A + δ``. It removes the error of the solve; it cannot remove rounding in the
-  evaluation itself.
+  pass computes, ``A ← A + δ``. It removes the error of the solve; it cannot remove rounding in the evaluation itself.
 * :func:`rounding_bound` — a rigorous first-order a-posteriori bound on the float64 rounding error of the
   forward pass at every point (standard running-error analysis, Higham, *Accuracy and Stability of
   Numerical Algorithms*, 2nd ed., §3.1 and §3.5: ``|fl(xᵀy) − xᵀy| ≤ γ_n |x|ᵀ|y|`` with

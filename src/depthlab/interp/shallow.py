@@ -115,8 +115,7 @@ def _structured_cond(ts: np.ndarray, c: np.ndarray, scale: np.ndarray | None = N
 
 
 def triangular(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int | None = None) -> Construction:
-    """N parallel hyperplanes along one separating direction; lower-triangular H (note §2.1,
-    thresholds §base).
+    """N parallel hyperplanes along one separating direction; lower-triangular H (note §2.1, thresholds §base).
 
     Neuron j: ``σ(w·x − c_j)``; with rows sorted by ``t = w·x``, ``H_ij = σ(t_(i) − c_j)`` is zero above the
     diagonal and positive on it, so the output weights follow by forward substitution. Several candidate
@@ -202,15 +201,11 @@ def _normalized_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> Constructio
 
 
 def two_sided(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int | None = None) -> Construction:
-    """Two-sided basis: right-facing ReLUs ``σ(t − c)`` for the upper half, left-facing ``σ(c −
-    t)`` for the lower.
+    """Two-sided basis: right-facing ReLUs ``σ(t − c)`` for the upper half, left-facing ``σ(c − t)`` for the lower.
 
-    Named after the "two-sided bases" of Huang, arXiv 2411.06728 (only its summary was
-    available to us; this is
-    our realisation). Right-facing neuron j ≥ k (k = ⌈N/2⌉) is zero on every point below t_(k);
-    left-facing neuron
-    j < k is zero on every point above t_(k-1). With the lower rows in reverse order, H is
-    block diagonal with two
+    Named after the "two-sided bases" of Huang, arXiv 2411.06728 (only its summary was available to us; this is
+    our realisation). Right-facing neuron j ≥ k (k = ⌈N/2⌉) is zero on every point below t_(k); left-facing neuron
+    j < k is zero on every point above t_(k-1). With the lower rows in reverse order, H is block diagonal with two
     lower-triangular blocks: about 3/4 of its entries are zero instead of 1/2.
     """
     X, Y = prepare(X, Y)
@@ -254,10 +249,8 @@ def _two_sided_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> Construction
 def peeling(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int | None = None) -> Construction:
     """A different direction per neuron: neuron j cuts off the extreme point of the points not yet cut off.
 
-    At step j, among ``tries`` random directions u, take the one maximising (top − second
-    projection)/spread over
-    the remaining set; the threshold sits halfway between top and second, so neuron j is active
-    on its own point
+    At step j, among ``tries`` random directions u, take the one maximising (top − second projection)/spread over
+    the remaining set; the threshold sits halfway between top and second, so neuron j is active on its own point
     and inactive on every later point. Rows in reverse removal order make H lower triangular; each neuron is
     normalised to unit diagonal (positive homogeneity). Cost O(N²·d·tries): intended for N ≤ a few thousand.
     """
@@ -306,10 +299,8 @@ def overparameterized(
 ) -> Construction:
     """Random hidden layer with ``n = ⌈ratio·N⌉`` neurons and the minimum-norm exact output layer.
 
-    Each neuron's hyperplane passes near a random data point (bias = −w·x_p + small offset) so
-    no neuron is dead on
-    all data. With ``n > N`` and ``rank H = N`` the exact output layers form an (n −
-    N)-dimensional affine family;
+    Each neuron's hyperplane passes near a random data point (bias = −w·x_p + small offset) so no neuron is dead on
+    all data. With ``n > N`` and ``rank H = N`` the exact output layers form an (n − N)-dimensional affine family;
     the pseudo-inverse picks its minimum-norm member. ``neurons`` overrides n (must be ≥ N).
 
     A random layer is not always of rank N (e.g. points on a line, where many hinges fall into the same gap with
