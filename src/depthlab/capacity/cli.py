@@ -14,6 +14,7 @@ Commands:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import tempfile
 from pathlib import Path
@@ -22,9 +23,10 @@ from typing import Annotated
 import typer
 
 from depthlab.capacity.app import app
-from depthlab.capacity.config import EXACT_TOL, CellConfig
+from depthlab.capacity.config import EXACT_TOL, SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS, CellConfig
 from depthlab.capacity.theory import ACTIVATIONS, bound_table
 from depthlab.cli.common import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
+from depthlab.engine.families import SMOOTH_ACTIVATIONS
 from depthlab.errors import ConfigError
 
 ActivationOpt = Annotated[
@@ -37,6 +39,23 @@ BiasOpt = Annotated[bool, typer.Option("--bias/--no-bias", help="Biases on every
 TrialsOpt = Annotated[int, typer.Option(help="Random data sets per N.")]
 RestartsOpt = Annotated[
     int, typer.Option(help="Random initialisations per data set (fitted if any restart fits).")
+]
+LmStepsOpt = Annotated[
+    int,
+    typer.Option(
+        "--lm-steps",
+        help="Levenberg–Marquardt iteration cap per model for smooth σ (tanh, sigmoid, linear; ReLU keeps the "
+        f"engine's budget). Default: the study's budget ({SMOOTH_LM_STEPS}); 0: engine default 300. Deep "
+        "smooth nets near capacity need more than 300 (docs/capacity.md, 'Reference difficulty').",
+    ),
+]
+LmPatienceOpt = Annotated[
+    int,
+    typer.Option(
+        "--lm-patience",
+        help="LM iterations without 0.1% loss progress before a model stops as stalled, for smooth σ. "
+        f"Default: the study's budget ({SMOOTH_LM_PATIENCE}); 0: engine default 25.",
+    ),
 ]
 
 
@@ -70,6 +89,8 @@ def run(
         int | None, typer.Option(help="Coarse N step; the transition is then refined with step 1.")
     ] = None,
     max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).")] = 0,
+    lm_steps: LmStepsOpt = SMOOTH_LM_STEPS,
+    lm_patience: LmPatienceOpt = SMOOTH_LM_PATIENCE,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Keep shards here; a re-run resumes.")
     ] = None,
@@ -94,6 +115,8 @@ def run(
         seed=seed,
         max_steps=max_steps,
     )
+    if cell.activation in SMOOTH_ACTIVATIONS:
+        cell = dataclasses.replace(cell, lm_steps=lm_steps, lm_patience=lm_patience)
     dev = _device(device)
     with tempfile.TemporaryDirectory(prefix="depthlab-capacity-") as tmp:
         store = open_store(out if out is not None else tmp)
@@ -158,6 +181,8 @@ def grid(
     trials: TrialsOpt = 16,
     restarts: RestartsOpt = 4,
     max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).")] = 0,
+    lm_steps: LmStepsOpt = SMOOTH_LM_STEPS,
+    lm_patience: LmPatienceOpt = SMOOTH_LM_PATIENCE,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
     json: JsonOption = False,
@@ -184,6 +209,8 @@ def grid(
         restarts=restarts,
         seed=seed,
         max_steps=max_steps,
+        lm_steps=lm_steps,
+        lm_patience=lm_patience,
     )
     result = run_grid(spec, out, device=_device(device))
     if json:

@@ -23,6 +23,13 @@ from depthlab.validate import choice, finite_float, positive_int
 #: A fit is exact when ‖F(X) − Y‖_F / ‖Y‖_F ≤ this, in float64 (issue #3 protocol).
 EXACT_TOL = 1e-8
 
+#: The study's LM budget for smooth σ at full scale (``depthlab capacity grid`` default): iteration cap and
+#: stall patience per model. The engine default (300, 25) stops deep tanh nets near capacity while they still
+#: make slow, steady progress (tanh d = 16, L = 3: per-attempt N* 30.4 with the default budget; see
+#: docs/capacity.md "Reference difficulty" for the measurements that chose these values).
+SMOOTH_LM_STEPS = 1500
+SMOOTH_LM_PATIENCE = 100
+
 #: Bump when the protocol changes in a way that changes results (old shards are then not reused).
 PROTOCOL_VERSION = 1
 
@@ -43,6 +50,11 @@ class CellConfig:
         tol: exact-fit threshold on the relative residual (float64).
         max_steps: optimiser budget: Adam steps ≤ max_steps and LM iterations ≤ min(300, max_steps)
             (0: the engine's defaults).
+        lm_steps: Levenberg–Marquardt iteration cap per LM stage (0: the engine default 300, or the
+            ``max_steps`` cap); overrides the LM part of ``max_steps``.
+        lm_patience: LM iterations without 0.1 % loss progress before a model stops as stalled (0: the
+            engine default 25). Near capacity deep smooth nets progress slowly but steadily, so locating N*
+            needs a larger budget than the default (docs/capacity.md "Reference difficulty").
     """
 
     depth: int
@@ -54,6 +66,8 @@ class CellConfig:
     seed: int = 0
     tol: float = EXACT_TOL
     max_steps: int = 0
+    lm_steps: int = 0
+    lm_patience: int = 0
 
     def __post_init__(self) -> None:
         positive_int(self.depth, "depth")
@@ -65,11 +79,22 @@ class CellConfig:
             raise ConfigError(f"seed must be an integer, got {self.seed!r}")
         finite_float(self.tol, "tol", low=0.0, low_open=True)
         positive_int(self.max_steps, "max_steps", minimum=0)
+        positive_int(self.lm_steps, "lm_steps", minimum=0)
+        positive_int(self.lm_patience, "lm_patience", minimum=0)
         if self.depth == 1 and self.activation != "linear":
             object.__setattr__(self, "activation", "linear")
 
     def as_dict(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "protocol": PROTOCOL_VERSION}
+        """The cell as a dictionary (hashed into its key).
+
+        The LM budget fields appear only when set (non-zero), so cells with the engine's default budget keep
+        the keys they had before these fields existed and their stored shards stay valid.
+        """
+        out = {**dataclasses.asdict(self), "protocol": PROTOCOL_VERSION}
+        for name in ("lm_steps", "lm_patience"):
+            if out[name] == 0:
+                del out[name]
+        return out
 
     @property
     def key(self) -> str:

@@ -288,6 +288,8 @@ def summarise_grid(results: list[dict[str, Any]]) -> pd.DataFrame:
                 "bias": cfg["bias"],
                 "trials": cfg["trials"],
                 "restarts": cfg["restarts"],
+                "lm_steps": cfg.get("lm_steps", 0),
+                "lm_patience": cfg.get("lm_patience", 0),
                 **{k: v for k, v in r.items() if k not in ("config", "curve")},
             }
         )

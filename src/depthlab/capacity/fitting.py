@@ -24,10 +24,16 @@ def fit_config(cell: CellConfig) -> FitConfig:
 
     ``max_steps`` > 0 caps both stages: Adam runs at most ``max_steps`` steps and LM at most
     ``min(engine default, max_steps)`` iterations (0 keeps the engine's defaults: Adam 4000, LM 300).
+    ``lm_steps`` > 0 sets the LM cap (overriding the LM part of ``max_steps``) and ``lm_patience`` > 0 the
+    stall patience (engine default 25).
     """
     cfg = FitConfig(mode="regression", tol=cell.tol)
     if cell.max_steps > 0:
         cfg = dataclasses.replace(cfg, lm_steps=min(cfg.lm_steps, cell.max_steps), adam_steps=cell.max_steps)
+    if cell.lm_steps > 0:
+        cfg = dataclasses.replace(cfg, lm_steps=cell.lm_steps)
+    if cell.lm_patience > 0:
+        cfg = dataclasses.replace(cfg, lm_patience=cell.lm_patience)
     return cfg
 
 

@@ -12,6 +12,7 @@ Layout of a grid folder ``OUT``::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from depthlab.capacity.experiment import (
     summarise_grid,
 )
 from depthlab.capacity.figures import n_star_vs_depth, success_curves
+from depthlab.engine.families import SMOOTH_ACTIVATIONS
 from depthlab.errors import ConfigError
 from depthlab.plotting import save_figure
 from depthlab.progress import make_progress
@@ -43,6 +45,9 @@ class GridSpec:
     Attributes:
         widths, depths, activations, biases: the grid axes (L = 1 is measured once per width and bias).
         trials, restarts, seed, max_steps: the sampling plan of every cell (see :class:`CellConfig`).
+        lm_steps, lm_patience: LM budget of the cells with a smooth σ (tanh, sigmoid, linear; 0: engine
+            default). ReLU-like cells keep the engine's budget: their LM runs once per continuation slope,
+            so a long LM budget would multiply their cost without the smooth cells' slow steady progress.
         n_ranges: optional explicit ``{(depth, width): (n_min, n_max, step)}`` overriding the default ramp.
     """
 
@@ -54,6 +59,8 @@ class GridSpec:
     restarts: int = 4
     seed: int = 0
     max_steps: int = 0
+    lm_steps: int = 0
+    lm_patience: int = 0
     n_ranges: dict[tuple[int, int], tuple[int, int, int]] = field(default_factory=dict)
 
     def cells(self) -> list[CellConfig]:
@@ -61,7 +68,7 @@ class GridSpec:
             raise ConfigError(
                 "the grid is empty: give at least one width, depth, activation and bias setting"
             )
-        return cells_for_grid(
+        cells = cells_for_grid(
             self.widths,
             self.depths,
             self.activations,
@@ -71,6 +78,12 @@ class GridSpec:
             seed=self.seed,
             max_steps=self.max_steps,
         )
+        return [
+            dataclasses.replace(c, lm_steps=self.lm_steps, lm_patience=self.lm_patience)
+            if c.activation in SMOOTH_ACTIVATIONS
+            else c
+            for c in cells
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +95,8 @@ class GridSpec:
             "restarts": self.restarts,
             "seed": self.seed,
             "max_steps": self.max_steps,
+            "lm_steps": self.lm_steps,
+            "lm_patience": self.lm_patience,
             "n_ranges": {f"L{k[0]}_d{k[1]}": list(v) for k, v in self.n_ranges.items()},
         }
 

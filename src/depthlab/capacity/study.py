@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from depthlab.capacity.app import app
+from depthlab.capacity.config import SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS
 from depthlab.capacity.grid import GridSpec, run_grid
 from depthlab.capacity.sanity import cover_check, linear_capacity_check
 from depthlab.report.types import Claim, FigureRef, Study, StudyContext, StudyOutput, Verdict
@@ -61,11 +62,20 @@ FULL = GridSpec(
     biases=(False, True),
     trials=16,
     restarts=4,
+    lm_steps=SMOOTH_LM_STEPS,
+    lm_patience=SMOOTH_LM_PATIENCE,
 )
 #: The reference cells at full scale: 32 data sets × 2 restarts = 64 attempts per N, like the reference
-# script.
+#: script, with the study's LM budget for smooth σ.
 REFERENCE_SPEC = GridSpec(
-    widths=(16,), depths=(2, 3), activations=("tanh",), biases=(False,), trials=32, restarts=2
+    widths=(16,),
+    depths=(2, 3),
+    activations=("tanh",),
+    biases=(False,),
+    trials=32,
+    restarts=2,
+    lm_steps=SMOOTH_LM_STEPS,
+    lm_patience=SMOOTH_LM_PATIENCE,
 )
 COVER_CASES = {
     "quick": [(6, 3), (8, 4), (10, 4), (12, 4)],

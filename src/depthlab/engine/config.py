@@ -52,6 +52,9 @@ class FitConfig:
         continuation_slopes: continuation parameters of the ``"continuation"`` stage, in order (for ReLU
             MLPs the leaky-ReLU negative slopes, ending near 0 before the final LM on ReLU itself).
         repair_every: LM iterations between calls of the family's ``repair`` hook (dead ReLU unit revival).
+        lm_gauss_newton: compute dual-form LM steps (more parameters than residuals) from the family's
+            ``gauss_newton`` hook (``JJᵀ`` and ``Jᵀz`` without forming ``J``; MLPs, regression, real data):
+            the same step up to rounding, several times cheaper. ``False`` forms the Jacobian as before.
         readout: at the start of each LM stage, re-solve the family's linear output layer by least squares
             (regression only, families with a ``readout`` hook; kept only where it lowers the residual).
     """
@@ -77,6 +80,7 @@ class FitConfig:
     continuation_slopes: tuple[float, ...] = (0.5, 0.25, 0.1, 0.03)
     repair_every: int = 10
     readout: bool = True
+    lm_gauss_newton: bool = True
 
     def __post_init__(self) -> None:
         choice(self.mode, "mode", MODES)

@@ -66,6 +66,10 @@ class Family:
         jacobian: optional explicit ``jacobian(params, X) -> (M, N·out, P)`` of the real outputs (flattened
             point-major) with respect to the flat parameters (order of ``shapes``); without it the LM stage
             uses ``torch.func``. The MLP's is :func:`mlp_jacobian`.
+        gauss_newton: optional ``gauss_newton(params, X) -> (K, jt)`` with ``K = J Jᵀ`` ``(M, N·out, N·out)``
+            and ``jt(z) = Jᵀ z`` ``(M, P)``, computed without forming ``J``; the LM stage uses it for its
+            dual-form steps (more parameters than residuals). The MLP's is
+            :func:`depthlab.engine.gram.mlp_gauss_newton`.
     """
 
     name: str
@@ -83,6 +87,8 @@ class Family:
     repair: Callable[[Params, torch.Tensor], Params] | None = None
     readout: Callable[[Params, torch.Tensor, torch.Tensor], Params] | None = None
     jacobian: Callable[[Params, torch.Tensor], torch.Tensor] | None = None
+    gauss_newton: Callable[[Params, torch.Tensor],
+                           tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]] | None = None
 
     @property
     def n_params(self) -> int:
@@ -197,6 +203,12 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
     def jacobian(params: Params, x: torch.Tensor) -> torch.Tensor:
         return mlp_jacobian(params, x, activation, negative_slope, n_layers, bias)
 
+    def gauss_newton(params: Params, x: torch.Tensor
+                     ) -> tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]:
+        from depthlab.engine.gram import mlp_gauss_newton  # gram imports this module
+
+        return mlp_gauss_newton(params, x, activation, negative_slope, n_layers, bias)
+
     def readout(params: Params, x: torch.Tensor, y: torch.Tensor) -> Params:
         return solve_readout(params, x, y, sigma, n_layers, bias)
     if activation == "relu":
@@ -212,7 +224,7 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
                   init_scales=scales, smooth=activation in SMOOTH_ACTIVATIONS,
                   act_per_point=2 * (sum(widths) + d_out), config=config, homotopy=homotopy,
                   repair=repair, readout=readout,
-                  jacobian=jacobian)
+                  jacobian=jacobian, gauss_newton=gauss_newton)
 
 
 def _activation_derivative(name: str, h: torch.Tensor, a: torch.Tensor,

@@ -68,6 +68,29 @@ def lm_step(jac: torch.Tensor, r: torch.Tensor, lam: torch.Tensor) -> tuple[torc
     return torch.where(ok.unsqueeze(1), delta, torch.zeros_like(delta)), ok
 
 
+def lm_step_dual(kern: torch.Tensor, jt: Callable[[torch.Tensor], torch.Tensor], r: torch.Tensor,
+                 lam: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Dual-form damped Gauss–Newton steps ``δ = −Jᵀ (JJᵀ + λI)⁻¹ r`` from ``K = JJᵀ`` and ``z ↦ Jᵀz``.
+
+    Args:
+        kern: ``JJᵀ`` ``(M, R, R)``.
+        jt: maps ``z`` ``(M, R)`` to ``Jᵀz`` ``(M, P)``.
+        r: residuals ``(M, R)``.
+        lam: damping ``(M,)``.
+
+    Returns:
+        ``(delta, ok, g)``: steps ``(M, P)``, the mask of successful factorisations, and the gradient
+        ``g = Jᵀr`` ``(M, P)``.
+    """
+    b = kern.clone()
+    b.diagonal(dim1=1, dim2=2).add_(lam.unsqueeze(1))
+    chol, info = torch.linalg.cholesky_ex(b)
+    z = torch.cholesky_solve(r.unsqueeze(2), chol).squeeze(2)
+    delta = -jt(z)
+    ok = (info == 0) & torch.isfinite(delta).all(dim=1)
+    return torch.where(ok.unsqueeze(1), delta, torch.zeros_like(delta)), ok, jt(r)
+
+
 def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
              cfg: FitConfig) -> tuple[torch.Tensor, torch.Tensor]:
     """Levenberg–Marquardt on every model until solved, stalled, or ``cfg.lm_steps`` iterations.
@@ -121,26 +144,37 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
     nu = torch.full_like(f, 2.0)
     lam = None
     lam0 = None
+    dual_kernel = (cfg.lm_gauss_newton and family.gauss_newton is not None and cfg.mode == "regression"
+                   and not xa.is_complex() and th.shape[1] > n_res)
     for it in range(1, cfg.lm_steps + 1):
         if family.repair is not None and it % cfg.repair_every == 0:
             th = flatten(family.repair(unflatten(th, family), xa), family)
-        if family.jacobian is not None and not xa.is_complex():
+        if dual_kernel:
+            kern, jt = family.gauss_newton(unflatten(th, family), xa)
+            kern = kern.to(dt)
+            if lam is None:  # mean diag(JᵀJ) = trace(JJᵀ) / P
+                lam = cfg.lm_tau * (kern.diagonal(dim1=1, dim2=2).sum(1) / th.shape[1]).clamp_min(
+                    torch.finfo(dt).tiny)
+                lam0 = lam.clone()
+            delta, ok, g = lm_step_dual(kern, jt, r, lam)
+        elif family.jacobian is not None and not xa.is_complex():
             jac = family.jacobian(unflatten(th, family), xa).to(dt)
             if cfg.mode == "classification":
                 active_rows = (r > 0).to(dt) * ya.reshape(ya.shape[0], -1)
                 jac = -active_rows.unsqueeze(2) * jac
         else:
             jac = stacked_jacobian(lambda t, xa=xa, ya=ya: res(t, xa, ya), th, n_res)
-        if lam is None:
-            diag = jac.square().sum(1)  # diag(JᵀJ), (M, P)
-            lam = cfg.lm_tau * diag.mean(1).clamp_min(torch.finfo(dt).tiny)
-            lam0 = lam.clone()
-        delta, ok = lm_step(jac, r, lam)
+        if not dual_kernel:
+            if lam is None:
+                diag = jac.square().sum(1)  # diag(JᵀJ), (M, P)
+                lam = cfg.lm_tau * diag.mean(1).clamp_min(torch.finfo(dt).tiny)
+                lam0 = lam.clone()
+            delta, ok = lm_step(jac, r, lam)
+            g = torch.bmm(r.unsqueeze(1), jac).squeeze(1)
         th_new = th + delta
         with torch.no_grad():
             r_new = res(th_new, xa, ya)
         f_new = 0.5 * r_new.square().sum(1)
-        g = torch.bmm(r.unsqueeze(1), jac).squeeze(1)
         pred = 0.5 * (delta * (lam.unsqueeze(1) * delta - g)).sum(1)
         rho = (f - f_new) / pred.clamp_min(torch.finfo(dt).tiny)
         accept = ok & torch.isfinite(f_new) & (f_new < f) & (rho > 0)
