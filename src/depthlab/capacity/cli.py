@@ -4,8 +4,7 @@ Commands:
 
 * ``depthlab capacity run`` — one cell (activation, depth, width, biases): ramps N, fits T data sets × R
   restarts per
-  N with the shared engine, prints the curve and N* with its confidence interval (``--json``: one object
-  with key
+  N with the shared engine, prints the curve and N* with its confidence interval (``--json``: one object with key
   ``n_star``). With ``--out DIR`` the shards are kept there and a re-run resumes.
 * ``depthlab capacity grid`` — the whole study (widths × depths × activations × biases) into ``--out DIR``,
   resumable, with progress bars, tables (Parquet) and figures.

@@ -120,8 +120,7 @@ def _logistic_irls(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Binomial-logit maximum likelihood for many curves at once (Newton / IRLS, vectorised over rows).
 
-    Fits logit p = β0 + β1·(N − N̄) to each row of ``k`` (shape (B, K)) and returns (N*, slope s = −β1) per
-    row,
+    Fits logit p = β0 + β1·(N − N̄) to each row of ``k`` (shape (B, K)) and returns (N*, slope s = −β1) per row,
     N* = N̄ − β0/β1. A tiny ridge on β1 keeps the Newton system regular; rows whose fit diverges (separated
     data) or comes out increasing are returned as NaN for the caller to handle.
     """

@@ -12,8 +12,7 @@ Protocol (issue #3; **ours, not the paper's** — Gai & Zhang, arXiv 2407.02540,
 * N*(L, d, σ) is where the fitted-data-set probability crosses 1/2
   (:func:`depthlab.capacity.curves.estimate_crossing`).
 
-Every (cell, N) is one unit of work: all T·R models at that N are trained as one stacked engine call and
-written
+Every (cell, N) is one unit of work: all T·R models at that N are trained as one stacked engine call and written
 as one shard of a :class:`depthlab.results.ShardStore`, so an interrupted curve or grid resumes without
 recomputing or duplicating rows.
 """
@@ -174,10 +173,8 @@ def run_curve(
 ) -> pd.DataFrame:
     """Measure a success curve of ``cell``, resumably.
 
-    N ramps up from ``n_min`` in steps of ``step`` until ``stop_after`` consecutive N have no fitted data
-    set (or
-    ``n_max``); then, with ``refine``, every N between the last coarse N with all data sets fitted and the
-    first with
+    N ramps up from ``n_min`` in steps of ``step`` until ``stop_after`` consecutive N have no fitted data set (or
+    ``n_max``); then, with ``refine``, every N between the last coarse N with all data sets fitted and the first with
     none is filled in. Each N is one shard in ``store`` keyed by (cell, N): shards already there are read, not
     recomputed, so the same call after an interruption continues where it stopped.
 

@@ -15,8 +15,7 @@ from depthlab.plotting import new_figure
 def success_curves(results: list[dict[str, Any]], *, width: int, bias: bool = False) -> Figure:
     """P(exact fit) against N for every depth, one panel per activation (width ``width``).
 
-    Points are the fraction of data sets fitted (any restart) with 95 % Wilson intervals; the dashed
-    vertical lines
+    Points are the fraction of data sets fitted (any restart) with 95 % Wilson intervals; the dashed vertical lines
     are the parameter-count bounds (P − S)/d; the L = 1 curve (activation-free) is drawn in every panel.
     """
     sel = [r for r in results if r["config"]["width"] == width and r["config"]["bias"] == bias]

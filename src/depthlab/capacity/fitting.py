@@ -1,7 +1,6 @@
 """The capacity study's only contact with the shared engine (:mod:`depthlab.engine`): how a cell is fitted.
 
-Every model of a (cell, N) unit — T data sets × R restarts — is trained in one stacked
-:func:`depthlab.engine.fit`
+Every model of a (cell, N) unit — T data sets × R restarts — is trained in one stacked :func:`depthlab.engine.fit`
 call: the data set of model ``t·R + r`` is data set ``t`` (repeated R times), its initialisation is seeded by
 ``("<cell hash>/N<N>", t·R + r)``. Optimiser stages are the engine's ``"auto"`` choice: Levenberg–Marquardt in
 float64 for smooth σ (tanh, sigmoid, linear), Adam (float32) then LM polish for ReLU-like σ. Success is the

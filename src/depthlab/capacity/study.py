@@ -4,8 +4,7 @@ Claim under test: Gai & Zhang (arXiv 2407.02540, §4 "Experimental Results") rep
 ReLU or sigmoid a two-layer network fits about twice as many data points as a one-layer network of the same
 width. The text of that section is not available to us (``shared/notes/gai-zhang-matrix-exp.md`` §6: the
 claim is known from a secondary summary; the architectures, data, optimiser and success threshold are
-unknown), so the protocol here is depthlab's own (:mod:`depthlab.capacity.experiment`) and every row says
-so.
+unknown), so the protocol here is depthlab's own (:mod:`depthlab.capacity.experiment`) and every row says so.
 
 Quick scale (≤ ~3 min on a 2-core CPU): d = 8, L = 1..3, σ ∈ {relu, sigmoid, tanh}, no biases, few data sets
 and restarts; the linear-capacity and Cover sanity checks. Full scale: d ∈ {8, 16, 32}, L = 1..4, biases on

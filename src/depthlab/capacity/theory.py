@@ -12,8 +12,7 @@ Y ∈ R^{N×d} are then fitted exactly with probability zero once N·d > P − S
 This is derived here, not taken from the paper: Gai & Zhang (arXiv 2407.02540) only state that a one-layer
 network "can only solve one equation" Y = WX, and (per secondary summaries, see
 ``shared/notes/gai-zhang-matrix-exp.md`` §6) that a two-layer ReLU/sigmoid network fits "about twice" as
-many points. For L = 2 without biases the bound is 2d for sigmoid/tanh and 2d − 1 for ReLU, i.e. the "about
-twice".
+many points. For L = 2 without biases the bound is 2d for sigmoid/tanh and 2d − 1 for ReLU, i.e. the "about twice".
 
 Symmetry dimensions used (per hidden layer, L − 1 hidden layers):
 
@@ -64,8 +63,7 @@ def parameter_count(depth: int, width: int, *, bias: bool) -> int:
 def symmetry_dimension(depth: int, width: int, activation: str, *, bias: bool) -> int:
     """Dimension S of the continuous group of parameter changes that leave the network function unchanged.
 
-    Only the symmetries listed in the module docstring are counted (a lower bound on the true degeneracy, so
-    the
+    Only the symmetries listed in the module docstring are counted (a lower bound on the true degeneracy, so the
     resulting capacity bound stays an upper bound). ``depth = 1`` has no hidden layer and no symmetry.
 
     Raises:
@@ -85,8 +83,7 @@ def symmetry_dimension(depth: int, width: int, activation: str, *, bias: bool) -
 def capacity_bound(depth: int, width: int, activation: str, *, bias: bool) -> float:
     """Parameter-count bound N_bound = (P − S) / d on the number of generic points fitted exactly.
 
-    Examples: L = 1 gives d (d + 1 with biases); L = 2 without biases gives 2d (sigmoid, tanh) and 2d − 1
-    (ReLU).
+    Examples: L = 1 gives d (d + 1 with biases); L = 2 without biases gives 2d (sigmoid, tanh) and 2d − 1 (ReLU).
 
     Returns:
         A float; exact fits of N > N_bound generic points have probability zero.

@@ -27,8 +27,7 @@ def adam_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Te
         cfg: fit configuration (mode, Adam settings; dtype ``cfg.adam_dtype``).
 
     Returns:
-        ``(theta, steps)``: final parameters ``(M, P)`` in the Adam dtype and the number of steps each
-        model took.
+        ``(theta, steps)``: final parameters ``(M, P)`` in the Adam dtype and the number of steps each model took.
     """
     dt = cfg.adam_torch_dtype
     cdt = torch.complex64 if dt == torch.float32 else torch.complex128

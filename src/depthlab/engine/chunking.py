@@ -3,8 +3,7 @@
 :func:`bytes_per_model` is a conservative estimate of the peak working memory one model needs in each stage;
 :func:`plan_chunk_size` divides the memory available (``torch.cuda.mem_get_info`` on CUDA; a configurable
 budget on CPU, default :data:`DEFAULT_CPU_BUDGET` or the ``DEPTHLAB_CPU_MEMORY`` environment variable, in
-bytes) by it. :func:`depthlab.engine.fit` also halves the chunk and retries when CUDA still reports
-out-of-memory.
+bytes) by it. :func:`depthlab.engine.fit` also halves the chunk and retries when CUDA still reports out-of-memory.
 """
 
 from __future__ import annotations

@@ -50,8 +50,7 @@ class Family:
         init_scales: standard deviation of each parameter's initial normal draw (0 gives zeros).
         smooth: True if the forward map is C^∞ in the parameters (selects the default optimiser stages).
         complex_inputs: True if inputs/targets are complex (outputs then are complex too).
-        act_per_point: floats of intermediate activations per data point in one forward pass (memory
-        estimate).
+        act_per_point: floats of intermediate activations per data point in one forward pass (memory estimate).
         config: JSON-able description (used in hashes and results).
         init: optional custom ``init(key, indices, *, device, dtype) -> Params``; default
             :func:`default_init`.

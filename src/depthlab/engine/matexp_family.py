@@ -3,8 +3,7 @@
 ``f(X) = W_L · expm(W_{L−1} · expm( … expm(W_1 · X) … ))`` with complex ``d×d`` inputs and weights; the
 forward map is :func:`depthlab.matexp.network.forward_torch` (not copied here). The engine optimises real
 parameters, so each complex weight is stored as its real and imaginary parts (``w_re``, ``w_im``,
-each ``(L, d, d)`` per model); complex outputs are compared with complex targets through their real and
-imaginary parts.
+each ``(L, d, d)`` per model); complex outputs are compared with complex targets through their real and imaginary parts.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """Exact certificates for linear separability, and Cover's counting formula.
 
-Linear separability of labelled points is a linear feasibility problem: ``{(x_i, y_i)}`` is strictly
-separable by
+Linear separability of labelled points is a linear feasibility problem: ``{(x_i, y_i)}`` is strictly separable by
 a homogeneous hyperplane iff some ``w`` has ``y_i wᵀx_i ≥ 1`` for all ``i`` (scale any strict separator). A
 gradient method can only certify the "separable" answer; the linear program here certifies both answers.
 """
