@@ -31,6 +31,8 @@ output is one-hot to rounding and every training point is classified correctly, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from depthlab.errors import InputError
@@ -113,25 +115,50 @@ def grouped(
         groups: G; default minimises the neuron count (:func:`depthlab.interp.counts.best_groups`).
         neurons: if given, the total the caller allows; an error if the construction needs more.
     """
+    return over_directions(X, Y, rng, tries, groups, best_groups, lambda X, Y, w, G: _grouped_from(X, Y, w, G, neurons))
+
+
+def over_directions(X, Y, rng: np.random.Generator, tries: int, groups: int | None,
+                    default_groups: Callable[[int, int], int],
+                    build_from: Callable[[np.ndarray, np.ndarray, np.ndarray, int], Construction]) -> Construction:
+    """Shared driver of the grouped constructions: check the data, pick G, build along the best few directions.
+
+    Args:
+        X, Y: points ``(N, d)`` and targets ``(N,)`` or ``(N, m)`` (validated by :func:`prepare`).
+        rng, tries: direction search (:func:`depthlab.interp.base.candidate_directions`).
+        groups: G, or None for ``default_groups(N, m)``.
+        build_from: ``(X, Y, w, G) -> Construction`` along one direction ``w``.
+
+    Returns:
+        The built network with the smallest measured residual (:func:`depthlab.interp.base.best_of`).
+    """
     X, Y = prepare(X, Y)
-    N, _ = X.shape
-    m = Y.shape[1]
-    G = best_groups(N, m) if groups is None else int(groups)
+    N, m = X.shape[0], Y.shape[1]
+    G = default_groups(N, m) if groups is None else int(groups)
     if not 1 <= G <= N:
         raise InputError(f"groups must be between 1 and N = {N}, got {G}")
     dirs = candidate_directions(X, rng, tries, verified_candidates(N))
-    return best_of(_grouped_from(X, Y, w, G, neurons) for w in dirs)
+    return best_of(build_from(X, Y, w, G) for w in dirs)
 
 
-def _grouped_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray, G: int, neurons: int | None) -> Construction:
-    N, m = X.shape[0], Y.shape[1]
+def sorted_groups(X: np.ndarray, Y: np.ndarray, w: np.ndarray, G: int):
+    """Project on ``w``, sort, and cut into G groups.
+
+    Returns:
+        ``(order, ts, ys, starts, ends, s)``: the sorting permutation ``(N,)``, sorted projections ``(N,)`` and
+        targets ``(N, m)``, group starts and ends ``(G,)``, and the largest group size s.
+    """
     t = X @ w
     order = np.argsort(t, kind="stable")
     ts, ys = t[order], Y[order]
     starts = _group_bounds(ts, G)
-    ends = np.append(starts[1:], N)
-    sizes = ends - starts
-    s = int(sizes.max())
+    ends = np.append(starts[1:], X.shape[0])
+    return order, ts, ys, starts, ends, int((ends - starts).max())
+
+
+def _grouped_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray, G: int, neurons: int | None) -> Construction:
+    N, m = X.shape[0], Y.shape[1]
+    order, ts, ys, starts, ends, s = sorted_groups(X, Y, w, G)
     need_neurons("grouped", grouped_neurons(N, G, m, s), neurons)
     gmin = float(np.diff(ts).min()) if N > 1 else 1.0
     # ---- layer 1: σ(t − e_0) and the gap pairs σ(t − e_h), σ(t − e'_h), h = 1..G−1.

@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from depthlab.errors import InputError
-from depthlab.interp.base import Construction, best_of, candidate_directions, need_neurons, verified_candidates
-from depthlab.interp.checks import prepare
+from depthlab.interp.base import Construction, need_neurons
 from depthlab.interp.counts import best_windowed_groups, windowed_neurons
-from depthlab.interp.deep import _group_bounds, group_solutions
+from depthlab.interp.deep import group_solutions, over_directions, sorted_groups
 from depthlab.interp.matrix import relative_residual
 from depthlab.interp.network import ReluNet
 
@@ -50,24 +48,13 @@ def windowed(
         groups: G; default minimises the neuron count (:func:`depthlab.interp.counts.best_windowed_groups`).
         neurons: if given, the total the caller allows; an error if the construction needs more.
     """
-    X, Y = prepare(X, Y)
-    N, _ = X.shape
-    m = Y.shape[1]
-    G = best_windowed_groups(N, m) if groups is None else int(groups)
-    if not 1 <= G <= N:
-        raise InputError(f"groups must be between 1 and N = {N}, got {G}")
-    dirs = candidate_directions(X, rng, tries, verified_candidates(N))
-    return best_of(_windowed_from(X, Y, w, G, neurons) for w in dirs)
+    return over_directions(X, Y, rng, tries, groups, best_windowed_groups,
+                           lambda X, Y, w, G: _windowed_from(X, Y, w, G, neurons))
 
 
 def _windowed_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray, G: int, neurons: int | None) -> Construction:
     N, m = X.shape[0], Y.shape[1]
-    t = X @ w
-    order = np.argsort(t, kind="stable")
-    ts, ys = t[order], Y[order]
-    starts = _group_bounds(ts, G)
-    ends = np.append(starts[1:], N)
-    s = int((ends - starts).max())
+    order, ts, ys, starts, ends, s = sorted_groups(X, Y, w, G)
     need_neurons("windowed", windowed_neurons(N, G, m, s), neurons)
     gmin = float(np.diff(ts).min()) if N > 1 else 1.0
     spread = float(ts[-1] - ts[0]) if N > 1 else 0.0
