@@ -251,30 +251,17 @@ def mlp_jacobian(params: Params, x: torch.Tensor, activation: str, negative_slop
     Returns:
         ``(M, N·d_out, P)``, rows point-major (``n·d_out + j``), columns in the order ``W1, b1, W2, b2, …``.
     """
+    from depthlab.engine.gram import mlp_backprop  # gram builds on this module's activations
+
     m, n = x.shape[0], x.shape[1]
-    acts = [x.to(params["W1"].dtype)]
-    pres = []
-    for k in range(1, n_layers + 1):
-        h = torch.matmul(acts[-1], params[f"W{k}"])
-        if bias:
-            h = h + params[f"b{k}"].unsqueeze(-2)
-        pres.append(h)
-        if k < n_layers:
-            acts.append(activation_fn(activation, negative_slope)(h))
+    acts, deltas = mlp_backprop(params, x, activation, negative_slope, n_layers, bias)
     d_out = params[f"W{n_layers}"].shape[-1]
-    eye = torch.eye(d_out, dtype=x.dtype if not x.is_complex() else params["W1"].dtype, device=x.device)
-    delta = eye.expand(m, n, d_out, d_out)  # (M, N, width_l, d_out)
     blocks: list[torch.Tensor] = [None] * (2 * n_layers)  # type: ignore[list-item]
     for k in range(n_layers, 0, -1):
-        a_prev = acts[k - 1]  # (M, N, fan_in)
-        jw = torch.einsum("mni,mnkj->mnjik", a_prev, delta).reshape(m, n * d_out, -1)
-        blocks[2 * (k - 1)] = jw
+        delta = deltas[k - 1]  # (M, N, width_k, d_out)
+        blocks[2 * (k - 1)] = torch.einsum("mni,mnkj->mnjik", acts[k - 1], delta).reshape(m, n * d_out, -1)
         if bias:
             blocks[2 * (k - 1) + 1] = delta.transpose(2, 3).reshape(m, n * d_out, -1)
-        if k > 1:
-            back = torch.matmul(params[f"W{k}"].unsqueeze(1), delta)  # (M, N, width_{k-1}, d_out)
-            deriv = _activation_derivative(activation, pres[k - 2], acts[k - 1], negative_slope)
-            delta = deriv.unsqueeze(-1) * back
     return torch.cat([b for b in blocks if b is not None], dim=2)
 
 
