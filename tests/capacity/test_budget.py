@@ -91,3 +91,19 @@ def test_full_scale_uses_study_budget() -> None:
 
     for spec in (study.FULL, study.REFERENCE_SPEC):
         assert (spec.lm_steps, spec.lm_patience) == (SMOOTH_LM_STEPS, SMOOTH_LM_PATIENCE)
+
+
+def test_init_gain_key_and_family() -> None:
+    from depthlab.capacity.fitting import cell_family
+
+    base = CellConfig(depth=2, width=4, activation="tanh")
+    small = CellConfig(depth=2, width=4, activation="tanh", init_gain=0.5)
+    # the default gain is not hashed (old shards stay valid); a set gain is part of the key
+    assert "init_gain" not in base.as_dict() and small.as_dict()["init_gain"] == 0.5
+    assert small.key != base.key
+    with pytest.raises(ConfigError, match="init_gain"):
+        CellConfig(depth=2, width=4, init_gain=-1.0)
+    # the gain reaches the engine family: W ~ N(0, gain²/fan_in), so the init scales are proportional to it
+    fam_base, fam_small = cell_family(base), cell_family(small)
+    for name, sd in fam_small.init_scales.items():
+        assert sd == pytest.approx(0.5 * fam_base.init_scales[name], rel=1e-12)

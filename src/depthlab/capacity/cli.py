@@ -90,6 +90,11 @@ def run(
     max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).")] = 0,
     lm_steps: LmStepsOpt = SMOOTH_LM_STEPS,
     lm_patience: LmPatienceOpt = SMOOTH_LM_PATIENCE,
+    init_gain: Annotated[
+        float,
+        typer.Option(help="Initial weight gain, W ~ N(0, gain²/fan_in) (0: engine default, 1 for tanh/sigmoid, "
+                          "√2 for ReLU). 0.5 helps deep tanh nets near capacity (docs/capacity.md)."),
+    ] = 0.0,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Keep shards here; a re-run resumes.")
     ] = None,
@@ -113,6 +118,7 @@ def run(
         restarts=restarts,
         seed=seed,
         max_steps=max_steps,
+        init_gain=init_gain,
     )
     if cell.activation in SMOOTH_ACTIVATIONS:
         cell = dataclasses.replace(cell, lm_steps=lm_steps, lm_patience=lm_patience)

@@ -55,6 +55,9 @@ class CellConfig:
         lm_patience: LM iterations without 0.1 % loss progress before a model stops as stalled (0: the
             engine default 25). Near capacity deep smooth nets progress slowly but steadily, so locating N*
             needs a larger budget than the default (docs/capacity.md "Reference difficulty").
+        init_gain: initialisation gain of the MLP weights, ``W ~ N(0, gain²/fan_in)`` (0: the engine default,
+            1 for tanh/sigmoid, √2 for ReLU). A smaller gain starts deep tanh nets in their near-linear regime,
+            which makes LM succeed more often near capacity (docs/capacity.md "Reference difficulty").
     """
 
     depth: int
@@ -68,6 +71,7 @@ class CellConfig:
     max_steps: int = 0
     lm_steps: int = 0
     lm_patience: int = 0
+    init_gain: float = 0.0
 
     def __post_init__(self) -> None:
         positive_int(self.depth, "depth")
@@ -81,17 +85,18 @@ class CellConfig:
         positive_int(self.max_steps, "max_steps", minimum=0)
         positive_int(self.lm_steps, "lm_steps", minimum=0)
         positive_int(self.lm_patience, "lm_patience", minimum=0)
+        object.__setattr__(self, "init_gain", finite_float(self.init_gain, "init_gain", low=0.0))
         if self.depth == 1 and self.activation != "linear":
             object.__setattr__(self, "activation", "linear")
 
     def as_dict(self) -> dict[str, Any]:
         """The cell as a dictionary (hashed into its key).
 
-        The LM budget fields appear only when set (non-zero), so cells with the engine's default budget keep
+        The LM budget and init-gain fields appear only when set (non-zero), so cells with the engine defaults keep
         the keys they had before these fields existed and their stored shards stay valid.
         """
         out = {**dataclasses.asdict(self), "protocol": PROTOCOL_VERSION}
-        for name in ("lm_steps", "lm_patience"):
+        for name in ("lm_steps", "lm_patience", "init_gain"):
             if out[name] == 0:
                 del out[name]
         return out

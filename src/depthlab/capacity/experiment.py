@@ -287,6 +287,7 @@ def summarise_grid(results: list[dict[str, Any]]) -> pd.DataFrame:
                 "restarts": cfg["restarts"],
                 "lm_steps": cfg.get("lm_steps", 0),
                 "lm_patience": cfg.get("lm_patience", 0),
+                "init_gain": cfg.get("init_gain", 0.0),
                 **{k: v for k, v in r.items() if k not in ("config", "curve")},
             }
         )

@@ -16,6 +16,7 @@ import torch
 
 from depthlab.capacity.config import CellConfig
 from depthlab.engine import FitConfig, fit, perceptron, square_mlp
+from depthlab.engine.families import Family
 
 
 def fit_config(cell: CellConfig) -> FitConfig:
@@ -36,6 +37,12 @@ def fit_config(cell: CellConfig) -> FitConfig:
     return cfg
 
 
+def cell_family(cell: CellConfig) -> Family:
+    """The engine family of a cell: square d×d MLP of depth L, with the cell's initialisation gain if set."""
+    gain = {"init_gain": cell.init_gain} if cell.init_gain > 0 else {}
+    return square_mlp(cell.width, cell.depth, cell.activation, bias=cell.bias, **gain)
+
+
 def fit_cell_point(
     cell: CellConfig, n_points: int, x: torch.Tensor, y: torch.Tensor, device: torch.device | str = "cpu"
 ) -> np.ndarray:
@@ -48,7 +55,7 @@ def fit_cell_point(
         device: compute device.
     """
     R = cell.restarts
-    fam = square_mlp(cell.width, cell.depth, cell.activation, bias=cell.bias)
+    fam = cell_family(cell)
     xs = x.repeat_interleave(R, dim=0)
     ys = y.repeat_interleave(R, dim=0)
     res = fit(
