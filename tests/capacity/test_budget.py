@@ -107,3 +107,10 @@ def test_init_gain_key_and_family() -> None:
     fam_base, fam_small = cell_family(base), cell_family(small)
     for name, sd in fam_small.init_scales.items():
         assert sd == pytest.approx(0.5 * fam_base.init_scales[name], rel=1e-12)
+
+
+def test_grid_init_gain_for_smooth_cells_only() -> None:
+    spec = GridSpec(widths=(8,), depths=(2,), activations=("relu", "tanh"), biases=(False,), init_gain=0.5)
+    gains = {c.activation: c.init_gain for c in spec.cells()}
+    assert gains == {"relu": 0.0, "tanh": 0.5}
+    assert spec.as_dict()["init_gain"] == 0.5 and "init_gain" not in GridSpec().as_dict()

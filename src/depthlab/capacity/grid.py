@@ -48,6 +48,7 @@ class GridSpec:
         lm_steps, lm_patience: LM budget of the cells with a smooth σ (tanh, sigmoid, linear; 0: engine
             default). ReLU-like cells keep the engine's budget: their LM runs once per continuation slope,
             so a long LM budget would multiply their cost without the smooth cells' slow steady progress.
+        init_gain: initialisation gain of the smooth cells (0: engine default; see :class:`CellConfig`).
         n_ranges: optional explicit ``{(depth, width): (n_min, n_max, step)}`` overriding the default ramp.
     """
 
@@ -61,6 +62,7 @@ class GridSpec:
     max_steps: int = 0
     lm_steps: int = 0
     lm_patience: int = 0
+    init_gain: float = 0.0
     n_ranges: dict[tuple[int, int], tuple[int, int, int]] = field(default_factory=dict)
 
     def cells(self) -> list[CellConfig]:
@@ -79,7 +81,7 @@ class GridSpec:
             max_steps=self.max_steps,
         )
         return [
-            dataclasses.replace(c, lm_steps=self.lm_steps, lm_patience=self.lm_patience)
+            dataclasses.replace(c, lm_steps=self.lm_steps, lm_patience=self.lm_patience, init_gain=self.init_gain)
             if c.activation in SMOOTH_ACTIVATIONS
             else c
             for c in cells
@@ -98,6 +100,7 @@ class GridSpec:
             "lm_steps": self.lm_steps,
             "lm_patience": self.lm_patience,
             "n_ranges": {f"L{k[0]}_d{k[1]}": list(v) for k, v in self.n_ranges.items()},
+            **({"init_gain": self.init_gain} if self.init_gain > 0 else {}),
         }
 
 
