@@ -89,8 +89,11 @@ def test_cli_relu_keeps_engine_budget(fake_fitter) -> None:
 def test_full_scale_uses_study_budget() -> None:
     import depthlab.capacity.study as study
 
-    for spec in (study.FULL, study.REFERENCE_SPEC):
+    for spec in (study.FULL, *study.REFERENCE_SPECS):
         assert (spec.lm_steps, spec.lm_patience) == (SMOOTH_LM_STEPS, SMOOTH_LM_PATIENCE)
+    # the L = 3 reference cell starts from the measured smaller gain, L = 2 from the engine default
+    gains = {s.depths[0]: s.init_gain for s in study.REFERENCE_SPECS}
+    assert gains == {2: 0.0, 3: study.REFERENCE_GAIN_L3}
 
 
 def test_init_gain_key_and_family() -> None:

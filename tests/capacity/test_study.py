@@ -39,9 +39,10 @@ def test_full_run_has_reference_rows(fake_fitter, monkeypatch, tmp_path) -> None
     monkeypatch.setattr(study, "FULL", GridSpec(widths=(8,), depths=(1, 2), activations=("tanh",),
                                                 biases=(False,), trials=4, restarts=1,
                                                 n_ranges={(1, 8): (7, 12, 1), (2, 8): (7, 14, 1)}))
-    ref_spec = GridSpec(**{**study.REFERENCE_SPEC.__dict__, "trials": 4, "restarts": 2,
-                           "n_ranges": {(2, 16): (8, 14, 1), (3, 16): (8, 14, 1)}})
-    monkeypatch.setattr(study, "REFERENCE_SPEC", ref_spec)
+    ref_specs = tuple(GridSpec(**{**rs.__dict__, "trials": 4, "restarts": 2,
+                                  "n_ranges": {(2, 16): (8, 14, 1), (3, 16): (8, 14, 1)}})
+                      for rs in study.REFERENCE_SPECS)
+    monkeypatch.setattr(study, "REFERENCE_SPECS", ref_specs)
     monkeypatch.setitem(study.COVER_CASES, "full", [(4, 2)])
     out = study.run(StudyContext(out_dir=tmp_path, scale="full", seed=0, device=torch.device("cpu")))
     ref = [c for c in out.claims if "reference" in c.claim]
@@ -49,9 +50,9 @@ def test_full_run_has_reference_rows(fake_fitter, monkeypatch, tmp_path) -> None
     # the fake fitter puts N* near 11, far below the reference 23 / 34: both rows must say "differs"
     assert all(c.verdict == Verdict.DIFFERS for c in ref)
     # the reference cells ran with the study's LM budget for smooth σ
-    ref_keys = {c.key for c in ref_spec.cells()}
-    assert ref_keys <= {k for k, _ in fake.calls}
-    assert all(c.lm_steps == study.SMOOTH_LM_STEPS for c in ref_spec.cells())
+    ref_cells = [c for rs in ref_specs for c in rs.cells()]
+    assert {c.key for c in ref_cells} <= {k for k, _ in fake.calls}
+    assert all(c.lm_steps == study.SMOOTH_LM_STEPS for c in ref_cells)
     assert "reference" in out.tables
 
 
