@@ -29,6 +29,14 @@ def _in_support(a: int, b: int) -> bool:
     return 0 <= b <= a and (a - b) % 2 == 0
 
 
+def _orders(a: int, b: int) -> tuple[int, int]:
+    """Validate (a, b): a a non-negative integer, b any integer (negative b is off the support)."""
+    a = check_order(a, "a")
+    if isinstance(b, bool) or not isinstance(b, int):
+        b = check_order(b, "b")
+    return a, b
+
+
 def P(a: int, b: int) -> int:
     """P(a, b) from its closed form (paper Definition 4); 0 off the support (b > a, b < 0 or a ≢ b mod 2).
 
@@ -39,9 +47,7 @@ def P(a: int, b: int) -> int:
     Raises:
         InputError: a negative or either argument not an integer.
     """
-    a = check_order(a, "a")
-    if isinstance(b, bool) or not isinstance(b, int):
-        b = check_order(b, "b")
+    a, b = _orders(a, b)
     if not _in_support(a, b):
         return 0
     k = (a - b) // 2
@@ -57,9 +63,7 @@ def Q(a: int, b: int) -> int:
     Raises:
         InputError: a negative or either argument not an integer.
     """
-    a = check_order(a, "a")
-    if isinstance(b, bool) or not isinstance(b, int):
-        b = check_order(b, "b")
+    a, b = _orders(a, b)
     if not _in_support(a, b):
         return 0
     k = (a - b) // 2

@@ -24,19 +24,16 @@ from collections.abc import Sequence
 
 import torch
 
-from depthlab.angles.actfns import Activation, get_activation
+from depthlab.angles.actfns import Activation
 from depthlab.angles.simcore import (
     BLOCK,
     AngleRun,
-    check_bias,
-    check_networks,
-    check_theta0,
-    check_widths,
     fill_normal,
     pair_stats,
     run_blocks,
+    simulation_args,
 )
-from depthlab.device import REAL, resolve_device
+from depthlab.device import REAL
 
 #: Seed stream of the chain (independent of the full network's stream).
 STREAM_MARKOV = 2
@@ -61,13 +58,8 @@ def simulate_markov(
     Args and return value as :func:`depthlab.angles.montecarlo.simulate_full` (``chunk`` = paths per stacked
     tensor, a multiple of 64, default 4096 on CPU and 65536 on CUDA; results do not depend on it).
     """
-    theta0 = check_theta0(theta0)
-    ws = check_widths(widths, depth)
-    m_total = check_networks(networks)
-    sigma_b = check_bias(sigma_b)
-    act = get_activation(activation)
-    gain = act.gain if sigma_w is None else float(sigma_w)
-    dev = resolve_device(device)
+    theta0, ws, m_total, sigma_b, act, gain, dev = simulation_args(
+        theta0, widths, depth, networks, sigma_b, activation, sigma_w, device)
     if chunk is None:
         chunk = 65536 if dev.type == "cuda" else 4096
     return run_blocks(

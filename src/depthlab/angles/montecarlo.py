@@ -25,11 +25,10 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from depthlab.angles.actfns import Activation, get_activation
+from depthlab.angles.actfns import Activation
 from depthlab.angles.simcore import (
     BLOCK,
     AngleRun,
-    check_bias,
     check_networks,
     check_theta0,
     check_widths,
@@ -37,6 +36,7 @@ from depthlab.angles.simcore import (
     initial_pair,
     pair_stats,
     run_blocks,
+    simulation_args,
 )
 from depthlab.device import REAL, resolve_device, synchronize
 
@@ -93,13 +93,8 @@ def simulate_full(
     Returns:
         :class:`~depthlab.angles.simcore.AngleRun` with ``theta`` and ``sin2`` of shape ``(M, L+1)``.
     """
-    theta0 = check_theta0(theta0)
-    ws = check_widths(widths, depth)
-    m_total = check_networks(networks)
-    sigma_b = check_bias(sigma_b)
-    act = get_activation(activation)
-    gain = act.gain if sigma_w is None else float(sigma_w)
-    dev = resolve_device(device)
+    theta0, ws, m_total, sigma_b, act, gain, dev = simulation_args(
+        theta0, widths, depth, networks, sigma_b, activation, sigma_w, device)
     if chunk is None:
         chunk = default_chunk(ws, dev, dtype)
     renorm = act.homogeneous and sigma_b == 0.0

@@ -24,11 +24,13 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 
+from depthlab.angles.actfns import Activation, get_activation
+from depthlab.device import resolve_device
 from depthlab.errors import InputError
 from depthlab.seeding import torch_seed
 from depthlab.validate import finite_float, positive_int
@@ -87,6 +89,27 @@ def check_networks(networks: Any) -> int:
 
 def check_bias(sigma_b: Any) -> float:
     return finite_float(sigma_b, "sigma_b", low=0.0)
+
+
+class SimArgs(NamedTuple):
+    """The validated arguments shared by the full-network and Markov-chain simulators."""
+
+    theta0: float
+    widths: tuple[int, ...]
+    networks: int
+    sigma_b: float
+    activation: Activation
+    gain: float
+    device: torch.device
+
+
+def simulation_args(theta0: Any, widths: Any, depth: int | None, networks: Any, sigma_b: Any,
+                    activation: str | Activation, sigma_w: float | None, device: str | torch.device) -> SimArgs:
+    """Validate the simulators' common arguments; ``gain`` is ``sigma_w`` or the activation's default σ_w."""
+    act = get_activation(activation)
+    return SimArgs(check_theta0(theta0), check_widths(widths, depth), check_networks(networks),
+                   check_bias(sigma_b), act, act.gain if sigma_w is None else float(sigma_w),
+                   resolve_device(device))
 
 
 def block_generator(seed: int, stream: int, block: int, layer: int, device: torch.device) -> torch.Generator:
