@@ -84,7 +84,7 @@ def test_theory_values_marks_missing() -> None:
 
 def _cli_app() -> typer.Typer:
     # Foundation WIP: depthlab.cli registers depthlab.matexp.study, which may not exist yet on this branch;
-    # drop built-in studies whose module is missing so that depthlab.cli.common can be imported.
+    # drop built-in studies whose module is missing so that depthlab.clikit can be imported.
     import depthlab.report.registry as reg
 
     reg.BUILTIN_STUDIES = tuple(p for p in reg.BUILTIN_STUDIES

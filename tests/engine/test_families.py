@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from depthlab.engine import Family, make_family, matexp_net, mlp, register_family, square_mlp
+from depthlab.engine import Family, make_family, mlp, register_family, square_mlp
 from depthlab.errors import ConfigError
-from depthlab.matexp.network import forward as matexp_forward
+from depthlab.matexp.family import matexp_net
+from depthlab.matexp.theory.network import forward as matexp_forward
 
 
 def test_mlp_forward_matches_explicit_loop():
@@ -65,7 +66,7 @@ def test_matexp_family_matches_scipy_forward():
     [
         ({"d": 4, "depth": 0}, "depth"),
         ({"d": 0, "depth": 2}, "width d"),
-        ({"d": 4, "depth": 2, "activation": "gelu"}, "activation"),
+        ({"d": 4, "depth": 2, "activation": "swish"}, "activation"),
     ],
 )
 def test_bad_square_mlp_configs(kwargs, match):

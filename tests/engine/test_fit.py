@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from depthlab.engine import FitConfig, fit, matexp_net, sampler_for, square_mlp
+from depthlab.engine import FitConfig, fit, sampler_for, square_mlp
+from depthlab.matexp.family import matexp_net
 
 TOL = 1e-8  # the exact-fit threshold on the float64 relative residual
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from depthlab.engine import FitConfig, fit, mlp
-from depthlab.engine.families import mlp_jacobian
+from depthlab.engine.families import mlp_jacobian, resolve_activation
 from depthlab.engine.gram import mlp_gauss_newton
 from depthlab.seeding import stacked_normal
 
@@ -25,8 +25,9 @@ def test_kernel_matches_explicit_jacobian(widths, activation, bias) -> None:
         params = {k: v + 0.3 if k.startswith("b") else v for k, v in params.items()}
     x = stacked_normal("gram-x", [(i,) for i in range(3)], (7, 4))
     n_layers = len(widths) + 1
-    jac = mlp_jacobian(params, x, activation, 0.01, n_layers, bias)
-    kern, jt = mlp_gauss_newton(params, x, activation, 0.01, n_layers, bias)
+    act = resolve_activation(activation, 0.01)
+    jac = mlp_jacobian(params, x, act, n_layers, bias)
+    kern, jt = mlp_gauss_newton(params, x, act, n_layers, bias)
     want = jac @ jac.transpose(1, 2)
     # float64 sums of O(P) products: agreement to ~1e-13 relative (rounding only, the maths is identical)
     assert torch.allclose(kern, want, rtol=1e-11, atol=1e-12 * want.abs().max())

@@ -8,7 +8,7 @@ import torch
 
 from depthlab.errors import InputError, SingularMatrixError
 from depthlab.matexp import forward_torch, random_problems, solve_batched, solve_problem
-from depthlab.matexp.theory import make_problem
+from depthlab.matexp.theory.closed_form import make_problem
 
 # Both paths build the same closed form in complex128; with the same λ the weights differ only by rounding,
 # amplified by the conditioning of expm(A1) (notes §5.1). Issue #2 asks for 1e-10 relative agreement.

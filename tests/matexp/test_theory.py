@@ -7,7 +7,7 @@ import pytest
 
 from depthlab.errors import InputError, NumericalError, SingularMatrixError
 from depthlab.matexp import forward, make_problem, random_problem, solve_problem, solve_two
-from depthlab.matexp.theory import RESIDUAL_TOL
+from depthlab.matexp.theory.closed_form import RESIDUAL_TOL
 
 # Tolerances (notes §5.3): 1e-10 for d ≤ 16 on CN(0, 1/d) data with λ chosen on a grid; 1e-8 at d = 64, where
 # cond(X2 − X1) of a random matrix grows like d and the intermediate exponentials amplify rounding.

@@ -1,4 +1,4 @@
-"""``depthlab reproduce`` on the matrix-exponential study: report files, claims rows, manifest."""
+"""``depthlab reproduce`` on the matrix-exponential study: report files, the three row tables, manifest."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from depthlab import registry
 from depthlab.cli import app
-from depthlab.report import available_studies
-from depthlab.report.types import Claim, Study, StudyOutput, Verdict
+from depthlab.report.claims import AtMost, Claim, Verdict, measured, paper
+from depthlab.report.types import StudyResult
 
 
 @pytest.fixture(scope="module")
@@ -28,21 +29,23 @@ def test_report_files(report_dir) -> None:
         assert (report_dir / name).exists(), name
 
 
-def test_claims_rows(report_dir) -> None:
-    claims = pd.read_parquet(report_dir / "claims.parquet")
-    assert {"study", "claim", "source", "paper_value", "measured", "verdict"} <= set(claims.columns)
-    m = claims[claims["study"] == "matexp"]
-    assert m["claim"].str.contains("three-layer expm network solves").any()
-    assert m["claim"].str.contains("one-layer network").any()
-    assert m["claim"].str.contains("n_max").any()
-    assert set(m["verdict"]) <= {v.value for v in Verdict}
+def test_rows_in_three_tables(report_dir) -> None:
+    rows = pd.read_parquet(report_dir / "claims.parquet")
+    assert {"kind", "study", "statement", "source", "expected", "measured", "verdict", "rule"} <= set(rows.columns)
+    m = rows[rows["study"] == "matexp"]
+    claims = m[m["kind"] == "claim"]
+    assert claims["statement"].str.contains("three-layer expm network solves").any()
+    assert set(claims["verdict"]) <= {"holds", "differs", "not tested", "error"}
+    assert set(m[m["kind"] == "consistency"]["verdict"]) <= {"passes", "fails", "not run", "error"}
+    assert (m[m["kind"] == "finding"]["verdict"] == "reported").all()
+    # the one-layer gap is a real measurement, so its verdict must be "holds" on random data
+    one = claims[claims["statement"].str.contains("one-layer network")].iloc[0]
+    assert one["verdict"] == "holds"
     html = (report_dir / "index.html").read_text()
     md = (report_dir / "report.md").read_text()
     for text in (html, md):
         assert "three-layer expm network solves" in text and "n_max.png" in text
-    # the one-layer gap is a real measurement, so its verdict must be "holds" on random data
-    one = m[m["claim"].str.contains("one-layer network")].iloc[0]
-    assert one["verdict"] == "holds"
+        assert "Consistency checks" in text and "Findings" in text
 
 
 def test_manifest(report_dir) -> None:
@@ -54,28 +57,35 @@ def test_manifest(report_dir) -> None:
     assert top["studies"]["matexp"]["error"] is None
 
 
+def boom(ctx):
+    raise RuntimeError("deliberate failure")
+
+
+def fine(ctx):
+    return StudyResult(tables={}, values={"x": 0.5})
+
+
+CLAIMS = (Claim("c", "s", paper("P, eq. 1"), "≤ 1", "x", AtMost(1.0), lambda r: measured("0.5", r.values["x"])),)
+FIGURES = ()
+
+
 def test_failing_study_becomes_error_row(tmp_path, monkeypatch) -> None:
     """One study's crash is reported as an error row; the report is still written."""
     reproduce_mod = importlib.import_module("depthlab.report.reproduce")
-
-    def boom(ctx):
-        raise RuntimeError("deliberate failure")
-
-    def fine(ctx):
-        return StudyOutput(claims=[Claim("c", "s", "1", "1", Verdict.HOLDS)])
-
-    fake = {"boom": Study("boom", "t", "p", boom), "fine": Study("fine", "t", "p", fine)}
-    monkeypatch.setattr(reproduce_mod, "available_studies", lambda: fake)
+    here = __name__
+    fake = {n: registry.Study(n, "t", "p", experiment=f"{here}:{n}", claims=here, figures=f"{here}:FIGURES")
+            for n in ("boom", "fine")}
+    monkeypatch.setattr(registry, "studies", lambda: fake)
     monkeypatch.setattr(reproduce_mod, "get_study", lambda n: fake[n])
     result = reproduce_mod.reproduce(tmp_path, studies=None)
     assert not result.ok
-    claims = pd.read_parquet(tmp_path / "claims.parquet")
-    assert set(claims["verdict"]) == {"error", "holds"}
+    rows = pd.read_parquet(tmp_path / "claims.parquet")
+    assert set(rows["verdict"]) == {str(Verdict.ERROR), str(Verdict.HOLDS)}
     assert "deliberate failure" in (tmp_path / "report.md").read_text()
 
 
 def test_registry_lists_matexp() -> None:
-    assert "matexp" in available_studies()
+    assert "matexp" in registry.studies()
     r = CliRunner().invoke(app, ["studies"])
     assert r.exit_code == 0 and "matexp" in r.stdout
     r = CliRunner().invoke(app, ["reproduce", "--study", "nope", "--out", "/tmp/x"])

@@ -27,7 +27,7 @@ app = typer.Typer(
 
 # Importing anything under ``depthlab.cli`` runs its __init__, which loads every registered study —
 # including
-# this one, whose module imports ``app`` from here. So ``depthlab.cli.common`` is imported only when a
+# this one, whose module imports ``app`` from here. So ``depthlab.clikit`` is imported only when a
 # command
 # runs, and its shared option types are restated here (same help texts).
 JsonOption = Annotated[
@@ -40,11 +40,11 @@ DeviceOption = Annotated[
 
 
 def handle_errors(func: F) -> F:
-    """:func:`depthlab.cli.common.handle_errors`, imported when the command runs (see above)."""
+    """:func:`depthlab.clikit.handle_errors`, imported when the command runs (see above)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from depthlab.cli.common import handle_errors as _handle
+        from depthlab.clikit import handle_errors as _handle
 
         return _handle(func)(*args, **kwargs)
 
@@ -52,7 +52,7 @@ def handle_errors(func: F) -> F:
 
 
 def emit_json(obj: Any) -> None:
-    from depthlab.cli.common import emit_json as _emit
+    from depthlab.clikit import emit_json as _emit
 
     _emit(obj)
 

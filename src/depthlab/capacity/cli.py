@@ -24,7 +24,7 @@ import typer
 from depthlab.capacity.app import app
 from depthlab.capacity.config import EXACT_TOL, SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS, CellConfig
 from depthlab.capacity.theory import ACTIVATIONS, bound_table
-from depthlab.cli.common import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
+from depthlab.clikit import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
 from depthlab.engine.families import SMOOTH_ACTIVATIONS
 from depthlab.errors import ConfigError
 

@@ -1,30 +1,87 @@
 """The ``depthlab`` command line.
 
-Each registered study contributes its own command group (``depthlab <study> ...``); ``depthlab reproduce`` runs
-every study at quick scale and writes the report.
+Each registered study contributes its own command group (``depthlab <study> ...``), loaded only when that
+group is invoked: ``depthlab --help`` and ``depthlab studies`` read the registry's metadata and import no
+study, no torch. ``depthlab reproduce`` runs every study and writes the report; ``depthlab sweep`` runs a
+study's grid locally, on Ray or on Slurm.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from depthlab.cli.common import DeviceOption, SeedOption, handle_errors
+from depthlab.clikit import DeviceOption, SeedOption, handle_errors
 from depthlab.errors import DepthlabError
 
-_app = typer.Typer(
+_SWEEP = ("sweep", "depthlab.sweep.cli:app", "Run a study's grid locally, on Ray or on Slurm; resumable.")
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: core commands, plus one sub-group per registered study and ``sweep``, each
+    imported on first use."""
+
+    def _lazy(self) -> dict[str, tuple[str, str]]:
+        from depthlab import registry
+
+        out = {s.name: (s.cli, s.title) for s in registry.studies().values() if s.cli is not None}
+        out[_SWEEP[0]] = (_SWEEP[1], _SWEEP[2])
+        return out
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        own = super().list_commands(ctx)
+        return own + [name for name in self._lazy() if name not in own]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is not None:
+            return cmd
+        entry = self._lazy().get(cmd_name)
+        if entry is None:
+            return None
+        path, title = entry
+        from depthlab.registry import load_object
+
+        sub = typer.main.get_command(load_object(path))
+        sub.help = sub.help or title
+        sub.short_help = title
+        return sub
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # List study groups by their registry titles without importing them.
+        rows = []
+        lazy = self._lazy()
+        for name in self.list_commands(ctx):
+            if name in lazy:
+                rows.append((name, lazy[name][1]))
+                continue
+            cmd = super().get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+app = typer.Typer(
     name="depthlab",
+    cls=LazyGroup,
     help="depthlab: a laboratory for the power of depth — exact constructions, batched experiments and "
-    "checked predictions, side by side with the papers they come from.",
+    "checked predictions, side by side with the papers they come from.\n\n"
+    "Start with `depthlab reproduce --quick` (every study, a few minutes on a laptop CPU) or "
+    "`depthlab studies`; each study's commands are under `depthlab <study> --help`.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
-@_app.command()
+@app.command()
 @handle_errors
 def reproduce(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for index.html, report.md, tables, figures.")]
@@ -38,65 +95,49 @@ def reproduce(
 ) -> None:
     """Run every registered study and write a report of each paper's claims beside our measurements.
 
-    The report (DIR/index.html and DIR/report.md) holds a claims table — claim, source, the paper's value, the
-    measured value and a verdict (holds / differs / not tested) — and the figures. Each study's Parquet tables
-    and manifest.json (config, seed, versions, device, git SHA) are in DIR/<study>/.
+    The report (DIR/index.html and DIR/report.md) holds three tables: claims judged against a source outside
+    our code (holds / differs / not tested), consistency checks of our code against our own derivations
+    (passes / fails) and findings beyond the papers; then figures. Each study's Parquet tables and
+    manifest.json (config, seed, versions, device, git SHA) are in DIR/<study>/.
+
+    Examples:
+
+        depthlab reproduce --quick --out report
+
+        depthlab reproduce --full --study matexp --device cuda
     """
-    from depthlab.report import reproduce as run_reproduce
+    from depthlab.report.render import headline
+    from depthlab.report.reproduce import reproduce as run_reproduce
 
     result = run_reproduce(out, scale="quick" if quick else "full", seed=seed, device=device, studies=study)
-    verdicts: dict[str, int] = {}
-    for r in result.reports:
-        for c in r.claims:
-            verdicts[str(c.verdict)] = verdicts.get(str(c.verdict), 0) + 1
-    summary = ", ".join(f"{k}: {v}" for k, v in sorted(verdicts.items()))
-    typer.echo(f"report written to {result.out_dir / 'index.html'} ({summary})")
+    typer.echo(f"report written to {result.out_dir / 'index.html'} ({headline(result.reports)})")
     if not result.ok:
         raise typer.Exit(1)
 
 
-@_app.command()
+@app.command()
 def studies() -> None:
-    """List the registered studies and their papers."""
-    from depthlab.report import available_studies
+    """List the registered studies and their papers (reads the registry only).
 
-    for s in available_studies().values():
+    Example:
+
+        depthlab studies
+    """
+    from depthlab import registry
+
+    for s in registry.studies().values():
         typer.echo(f"{s.name:12s} {s.title}\n{'':12s} {s.paper}")
 
 
-_built = False
-
-
 def build_app() -> typer.Typer:
-    """The full ``depthlab`` application: the core commands plus every registered study's group.
-
-    Built on first use (``depthlab.cli.app``), not at import, so that a study module may import
-    :mod:`depthlab.cli.common` without an import cycle through the registry.
-    """
-    global _built
-    if not _built:
-        _built = True
-        from depthlab.report import available_studies
-
-        for s in available_studies().values():
-            if s.cli is not None:
-                _app.add_typer(s.cli, name=s.name, help=s.title)
-        from depthlab.sweep.cli import app as sweep_app
-
-        _app.add_typer(sweep_app, name="sweep", help="Run a study's grid locally, on Ray or on Slurm; resumable.")
-    return _app
+    """The ``depthlab`` application (study groups are resolved lazily by :class:`LazyGroup`)."""
+    return app
 
 
-def __getattr__(name: str) -> typer.Typer:
-    if name == "app":
-        return build_app()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def main() -> None:
+def main(argv: Any = None) -> None:
     """Console-script entry point."""
     try:
-        build_app()()
+        app(args=argv)
     except DepthlabError as exc:  # safety net; commands already handle these
         typer.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None

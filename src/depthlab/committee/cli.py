@@ -14,7 +14,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from depthlab.cli.common import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
+from depthlab.clikit import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
 from depthlab.committee.cli_app import app
 from depthlab.committee.theory_cli import theory
 from depthlab.errors import ConfigError

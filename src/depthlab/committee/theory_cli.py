@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from depthlab.cli.common import JsonOption, emit_json, handle_errors
+from depthlab.clikit import JsonOption, emit_json, handle_errors
 from depthlab.committee.theory_api import theory_values
 
 

@@ -14,7 +14,7 @@ Public API (stable)::
 * **Families** (:class:`Family`): pure functions of stacked parameters ``params[name]: (M, *shape)`` mapping
   ``X (M, N, *in_shape)`` to ``(M, N, *out_shape)``. Built in: :func:`mlp` (any depth/width, activations
   :data:`ACTIVATIONS`, biases on/off), :func:`square_mlp` (the capacity protocol), :func:`perceptron`,
-  :func:`matexp_net` (complex matrix-exponential nets, forward from :mod:`depthlab.matexp.network`). Add
+  and studies register their own (the matrix-exponential nets live in :mod:`depthlab.matexp.family`). Add
   your own with a :class:`Family` (``shapes``, ``forward``, ``init_scales`` or a custom ``init``) and,
   optionally, :func:`register_family` so :func:`make_family` finds it by name. Optional family hooks:
   ``jacobian`` (explicit Jacobian for LM; MLPs use :func:`mlp_jacobian`), ``readout`` (least-squares output
@@ -57,7 +57,6 @@ from depthlab.engine.families import (
     square_mlp,
 )
 from depthlab.engine.fit import FitResult, fit
-from depthlab.engine.matexp_family import matexp_net
 from depthlab.engine.objective import certify, flatten, residuals, unflatten
 from depthlab.engine.separability import cover_probability, linearly_separable
 
@@ -82,7 +81,6 @@ __all__ = [
     "gaussian_regression",
     "linearly_separable",
     "make_family",
-    "matexp_net",
     "mlp",
     "mlp_jacobian",
     "perceptron",

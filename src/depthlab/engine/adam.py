@@ -14,6 +14,7 @@ import torch
 from depthlab.engine.config import FitConfig
 from depthlab.engine.families import Family
 from depthlab.engine.objective import residuals, solved, target_sq_norm
+from depthlab.engine.solver import Problem, StageResult, register_solver
 
 
 def adam_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
@@ -84,3 +85,12 @@ def _take(x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
     order = sorted(range(x.dim()), key=lambda d: (d != 0, -x.stride(d)))
     inverse = [order.index(d) for d in range(x.dim())]
     return x.permute(order)[keep].permute(inverse)
+
+
+def adam_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
+    """The ``"adam"`` stage through the solver interface."""
+    th, steps = adam_stage(problem.family, theta, problem.x, problem.y, problem.config)
+    return StageResult(th, {"adam": steps})
+
+
+register_solver("adam", adam_solver)

@@ -7,10 +7,12 @@ from typing import Any
 
 import torch
 
+from depthlab.engine.solver import solver_names
 from depthlab.errors import ConfigError
 from depthlab.validate import choice, finite_float, positive_int
 
 MODES = ("regression", "classification")
+#: The built-in stages; :func:`depthlab.engine.solver.register_solver` adds more.
 STAGES = ("adam", "lm", "continuation")
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -25,7 +27,8 @@ class FitConfig:
 
     Attributes:
         mode: ``"regression"`` or ``"classification"``.
-        stages: optimiser stages in order, each ``"adam"``, ``"lm"`` or ``"continuation"`` (LM on the
+        stages: optimiser stages in order, each the name of a registered solver
+            (:mod:`depthlab.engine.solver`): ``"adam"``, ``"lm"``, ``"continuation"`` (LM on the
             family's smoother ``homotopy(s)`` for each ``s`` in ``continuation_slopes``, each started
             where the previous one ended; skipped for families without a homotopy). ``"auto"`` picks
             ``("lm",)`` for smooth families, ``("continuation", "lm")`` for families with a homotopy (ReLU)
@@ -86,14 +89,14 @@ class FitConfig:
         choice(self.mode, "mode", MODES)
         if isinstance(self.stages, str):
             if self.stages != "auto":
-                choice(self.stages, "stage", (*STAGES, "auto"))
+                choice(self.stages, "stage", (*solver_names(), "auto"))
                 object.__setattr__(self, "stages", (self.stages,))
         else:
             stages = tuple(self.stages)
             if not stages:
                 raise ConfigError("stages is empty; give at least one of 'adam', 'lm' (or 'auto')")
             for s in stages:
-                choice(s, "stage", STAGES)
+                choice(s, "stage", solver_names())
             object.__setattr__(self, "stages", stages)
         finite_float(self.tol, "tol", low=0.0, low_open=True)
         finite_float(self.margin, "margin", low=0.0, low_open=True)

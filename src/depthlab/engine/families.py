@@ -22,18 +22,21 @@ from typing import Any
 
 import torch
 
+from depthlab import activations
+from depthlab.engine.gram import mlp_backprop, mlp_gauss_newton
+from depthlab.engine.types import Params
 from depthlab.errors import ConfigError
 from depthlab.seeding import stacked_normal
 from depthlab.validate import choice, finite_float, positive_int
 
-Params = dict[str, torch.Tensor]
 ForwardFn = Callable[[Params, torch.Tensor], torch.Tensor]
 InitFn = Callable[..., Params]
 
-#: Elementwise activations of :func:`mlp` (``leaky_relu`` uses the family's ``negative_slope``).
-ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "linear")
+#: Elementwise activations of :func:`mlp` by base name (``leaky_relu`` uses the family's ``negative_slope``,
+#: ``softplus`` its ``sharpness``); each is a :class:`depthlab.activations.Activation`.
+ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "linear", "softplus", "gelu")
 #: Activations that are C^∞, for which Gauss–Newton/Levenberg–Marquardt from a random start is appropriate.
-SMOOTH_ACTIVATIONS = ("sigmoid", "tanh", "linear")
+SMOOTH_ACTIVATIONS = tuple(a for a in ACTIVATIONS if a not in ("relu", "leaky_relu"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,27 +132,24 @@ def default_init(family: Family, key: str | int, indices: Sequence[int], *,
     return out
 
 
+def resolve_activation(name: str, negative_slope: float = 0.01, sharpness: float = 1.0
+                       ) -> activations.Activation:
+    """The :class:`~depthlab.activations.Activation` of an MLP's ``name`` (one of :data:`ACTIVATIONS`)."""
+    choice(name, "activation", ACTIVATIONS)
+    if name == "leaky_relu":
+        return activations.ab_relu(negative_slope, 1.0)
+    if name == "softplus":
+        return activations.softplus(sharpness)
+    return activations.get(name)
+
+
 def activation_fn(name: str, negative_slope: float = 0.01) -> Callable[[torch.Tensor], torch.Tensor]:
     """The elementwise function for ``name`` (one of :data:`ACTIVATIONS`)."""
-    choice(name, "activation", ACTIVATIONS)
-    if name == "relu":
-        return torch.relu
-    if name == "leaky_relu":
-        return lambda z: torch.nn.functional.leaky_relu(z, negative_slope)
-    if name == "sigmoid":
-        return torch.sigmoid
-    if name == "tanh":
-        return torch.tanh
-    return lambda z: z
-
-
-def _gain(activation: str) -> float:
-    """He gain for ReLU-like activations, 1 otherwise (LeCun-normal initialisation)."""
-    return math.sqrt(2.0) if activation in ("relu", "leaky_relu") else 1.0
+    return resolve_activation(name, negative_slope).torch_fn
 
 
 def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", *, bias: bool = False,
-        negative_slope: float = 0.01, init_gain: float | None = None) -> Family:
+        negative_slope: float = 0.01, sharpness: float = 1.0, init_gain: float | None = None) -> Family:
     """A real fully connected network ``x ↦ W_L σ(… σ(W_1 x + b_1) …) + b_L``.
 
     Depth is ``len(widths) + 1`` weight layers; ``widths=()`` is the linear (one-layer) map. Parameters are
@@ -164,6 +164,7 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
         activation: one of :data:`ACTIVATIONS`; applied after every hidden layer, never after the last.
         bias: add biases to every layer.
         negative_slope: slope of ``leaky_relu`` for negative inputs.
+        sharpness: β of ``softplus`` (log(1 + e^{βx})/β; → ReLU as β → ∞).
         init_gain: override the initialisation gain.
 
     Raises:
@@ -172,9 +173,9 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
     d_in = positive_int(d_in, "input dimension d_in")
     d_out = positive_int(d_out, "output dimension d_out")
     widths = tuple(positive_int(w, f"hidden width {k + 1}") for k, w in enumerate(widths))
-    choice(activation, "activation", ACTIVATIONS)
     negative_slope = finite_float(negative_slope, "negative_slope")
-    gain = _gain(activation) if init_gain is None else finite_float(init_gain, "init_gain", low=0.0)
+    act = resolve_activation(activation, negative_slope, sharpness)
+    gain = act.gain if init_gain is None else finite_float(init_gain, "init_gain", low=0.0)
     dims = (d_in, *widths, d_out)
     shapes: dict[str, tuple[int, ...]] = {}
     scales: dict[str, float] = {}
@@ -184,7 +185,7 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
         if bias:
             shapes[f"b{k + 1}"] = (dims[k + 1],)
             scales[f"b{k + 1}"] = 0.0
-    sigma = activation_fn(activation, negative_slope)
+    sigma = act.torch_fn
     n_layers = len(dims) - 1
 
     def forward(params: Params, x: torch.Tensor) -> torch.Tensor:
@@ -200,13 +201,11 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
     homotopy = repair = None
 
     def jacobian(params: Params, x: torch.Tensor) -> torch.Tensor:
-        return mlp_jacobian(params, x, activation, negative_slope, n_layers, bias)
+        return mlp_jacobian(params, x, act, n_layers, bias)
 
     def gauss_newton(params: Params, x: torch.Tensor
                      ) -> tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]:
-        from depthlab.engine.gram import mlp_gauss_newton  # gram imports this module
-
-        return mlp_gauss_newton(params, x, activation, negative_slope, n_layers, bias)
+        return mlp_gauss_newton(params, x, act, n_layers, bias)
 
     def readout(params: Params, x: torch.Tensor, y: torch.Tensor) -> Params:
         return solve_readout(params, x, y, sigma, n_layers, bias)
@@ -219,6 +218,8 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
 
     config = {"family": "mlp", "d_in": d_in, "widths": list(widths), "d_out": d_out, "activation": activation,
               "bias": bias, "negative_slope": negative_slope, "init_gain": gain}
+    if activation == "softplus":
+        config["sharpness"] = float(sharpness)
     return Family(name="mlp", shapes=shapes, forward=forward, in_shape=(d_in,), out_shape=(d_out,),
                   init_scales=scales, smooth=activation in SMOOTH_ACTIVATIONS,
                   act_per_point=2 * (sum(widths) + d_out), config=config, homotopy=homotopy,
@@ -226,22 +227,8 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
                   jacobian=jacobian, gauss_newton=gauss_newton)
 
 
-def _activation_derivative(name: str, h: torch.Tensor, a: torch.Tensor,
-                           negative_slope: float) -> torch.Tensor:
-    """σ'(h) given the pre-activation ``h`` and ``a = σ(h)`` (ReLU: 1 for h > 0, else 0)."""
-    if name == "relu":
-        return (h > 0).to(h.dtype)
-    if name == "leaky_relu":
-        return torch.where(h > 0, torch.ones_like(h), torch.full_like(h, negative_slope))
-    if name == "sigmoid":
-        return a * (1 - a)
-    if name == "tanh":
-        return 1 - a * a
-    return torch.ones_like(h)
-
-
 @torch.no_grad()
-def mlp_jacobian(params: Params, x: torch.Tensor, activation: str, negative_slope: float, n_layers: int,
+def mlp_jacobian(params: Params, x: torch.Tensor, act: activations.Activation, n_layers: int,
                  bias: bool) -> torch.Tensor:
     """Explicit per-model Jacobian of an MLP's outputs with respect to its flat parameters.
 
@@ -251,10 +238,8 @@ def mlp_jacobian(params: Params, x: torch.Tensor, activation: str, negative_slop
     Returns:
         ``(M, N·d_out, P)``, rows point-major (``n·d_out + j``), columns in the order ``W1, b1, W2, b2, …``.
     """
-    from depthlab.engine.gram import mlp_backprop  # gram builds on this module's activations
-
     m, n = x.shape[0], x.shape[1]
-    acts, deltas = mlp_backprop(params, x, activation, negative_slope, n_layers, bias)
+    acts, deltas = mlp_backprop(params, x, act, n_layers, bias)
     d_out = params[f"W{n_layers}"].shape[-1]
     blocks: list[torch.Tensor] = [None] * (2 * n_layers)  # type: ignore[list-item]
     for k in range(n_layers, 0, -1):

@@ -17,13 +17,14 @@ from typing import Any
 import numpy as np
 import torch
 
+import depthlab.engine.adam
+import depthlab.engine.lm  # noqa: F401 (both register their solvers)
 from depthlab.device import resolve_device
-from depthlab.engine.adam import adam_stage
 from depthlab.engine.chunking import plan_chunk_size
 from depthlab.engine.config import FitConfig
 from depthlab.engine.families import Family, Params
-from depthlab.engine.lm import lm_stage
 from depthlab.engine.objective import certify, flatten, unflatten
+from depthlab.engine.solver import Problem, get_solver
 from depthlab.errors import ConfigError, InputError
 
 Sampler = Callable[[Any, Sequence[int]], tuple[torch.Tensor, torch.Tensor]]
@@ -40,6 +41,7 @@ class FitResult:
         min_margin: float64 ``min_i y_i f(x_i)`` (classification; NaN in regression).
         adam_steps: Adam steps used (0 if no Adam stage).
         lm_steps: LM iterations used, summed over LM and continuation stages (0 if none).
+        steps: every solver's per-model counters by name (``"adam"``, ``"lm"`` and any a custom solver adds).
         params: final parameters, float64 on CPU, stacked ``(M, …)`` (``None`` unless ``keep_params``).
         chunk_size: models per chunk actually used (the last successful size).
         n_chunks: number of chunks run.
@@ -60,6 +62,7 @@ class FitResult:
     seconds: float
     device: str
     stages: tuple[str, ...]
+    steps: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
     @property
     def success_rate(self) -> float:
@@ -114,25 +117,17 @@ def _run_chunk(family: Family, x: torch.Tensor, y: torch.Tensor, idx: Sequence[i
     else:
         theta = flatten({k: v.to(device=device, dtype=torch.float64) for k, v in init.items()}, family)
     m = theta.shape[0]
-    adam_steps = torch.zeros(m, dtype=torch.long, device=device)
-    lm_steps = torch.zeros(m, dtype=torch.long, device=device)
+    counters = {k: torch.zeros(m, dtype=torch.long, device=device) for k in ("adam", "lm")}
+    problem = Problem(family, x, y, cfg)
     for stage in stages:
-        if stage == "adam":
-            theta, s = adam_stage(family, theta, x, y, cfg)
-            adam_steps += s
-        elif stage == "continuation":
-            if family.homotopy is None:
-                continue
-            for slope in cfg.continuation_slopes:
-                theta, s = lm_stage(family.homotopy(slope), theta, x, y, cfg)
-                lm_steps += s
-        else:
-            theta, s = lm_stage(family, theta, x, y, cfg)
-            lm_steps += s
+        out = get_solver(stage)(problem, theta)
+        theta = out.theta
+        for k, v in out.steps.items():
+            counters[k] = counters.get(k, torch.zeros(m, dtype=torch.long, device=device)) + v
     theta = theta.to(torch.float64)
     success, rel, margin = certify(family, theta, x, y, cfg.mode, cfg.tol)
     return {"theta": theta.cpu(), "success": success.cpu(), "rel": rel.cpu(), "margin": margin.cpu(),
-            "adam": adam_steps.cpu(), "lm": lm_steps.cpu()}
+            **{f"steps:{k}": v.cpu() for k, v in counters.items()}}
 
 
 def fit(family: Family, data: tuple[torch.Tensor, torch.Tensor] | Sampler, *, key: str | int,
@@ -234,7 +229,8 @@ def fit(family: Family, data: tuple[torch.Tensor, torch.Tensor] | Sampler, *, ke
     if keep_params:
         params = {k: v.clone() for k, v in unflatten(cat["theta"], family).items()}
     return FitResult(indices=np.asarray(idx), success=cat["success"].numpy(), rel_residual=cat["rel"].numpy(),
-                     min_margin=cat["margin"].numpy(), adam_steps=cat["adam"].numpy(),
-                     lm_steps=cat["lm"].numpy(),
+                     min_margin=cat["margin"].numpy(), adam_steps=cat["steps:adam"].numpy(),
+                     lm_steps=cat["steps:lm"].numpy(),
+                     steps={k.removeprefix("steps:"): v.numpy() for k, v in cat.items() if k.startswith("steps:")},
                      params=params, chunk_size=size, n_chunks=n_chunks, seconds=time.perf_counter() - t0,
                      device=str(dev), stages=stages)

@@ -21,11 +21,12 @@ from collections.abc import Callable
 
 import torch
 
-from depthlab.engine.families import Params, _activation_derivative, activation_fn
+from depthlab.activations import Activation
+from depthlab.engine.types import Params
 
 
 @torch.no_grad()
-def mlp_backprop(params: Params, x: torch.Tensor, activation: str, negative_slope: float, n_layers: int,
+def mlp_backprop(params: Params, x: torch.Tensor, act: Activation, n_layers: int,
                  bias: bool) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
     """Layer inputs ``a_{l−1}`` ``(M, N, fan_in_l)`` and output sensitivities ``δ_l`` ``(M, N, width_l, d_out)``.
 
@@ -40,7 +41,7 @@ def mlp_backprop(params: Params, x: torch.Tensor, activation: str, negative_slop
             h = h + params[f"b{k}"].unsqueeze(-2)
         pres.append(h)
         if k < n_layers:
-            acts.append(activation_fn(activation, negative_slope)(h))
+            acts.append(act.torch_fn(h))
     d_out = params[f"W{n_layers}"].shape[-1]
     eye = torch.eye(d_out, dtype=acts[0].dtype, device=x.device)
     deltas: list[torch.Tensor] = [None] * n_layers  # type: ignore[list-item]
@@ -49,27 +50,27 @@ def mlp_backprop(params: Params, x: torch.Tensor, activation: str, negative_slop
         deltas[k - 1] = delta
         if k > 1:
             back = torch.matmul(params[f"W{k}"].unsqueeze(1), delta)
-            deriv = _activation_derivative(activation, pres[k - 2], acts[k - 1], negative_slope)
+            deriv = act.derivative(pres[k - 2], acts[k - 1])
             delta = deriv.unsqueeze(-1) * back
     return acts, deltas
 
 
 @torch.no_grad()
-def mlp_gauss_newton(params: Params, x: torch.Tensor, activation: str, negative_slope: float, n_layers: int,
+def mlp_gauss_newton(params: Params, x: torch.Tensor, act: Activation, n_layers: int,
                      bias: bool) -> tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]:
     """``(JJᵀ, z ↦ Jᵀz)`` of an MLP's outputs with respect to its flat parameters, without forming ``J``.
 
     Args:
         params: stacked MLP parameters (``W1 … WL``, ``b1 … bL`` with ``bias``).
         x: inputs ``(M, N, d_in)``.
-        activation, negative_slope, n_layers, bias: the MLP (see :func:`depthlab.engine.families.mlp`).
+        act: the hidden activation; n_layers, bias: the MLP (see :func:`depthlab.engine.families.mlp`).
 
     Returns:
         ``K`` of shape ``(M, R, R)`` with ``R = N·d_out`` (rows point-major, as
         :func:`~depthlab.engine.families.mlp_jacobian`), equal to ``J Jᵀ`` up to rounding, and a function
         mapping ``z`` ``(M, R)`` to ``Jᵀ z`` ``(M, P)`` (columns in the order ``W1, b1, W2, b2, …``).
     """
-    acts, deltas = mlp_backprop(params, x, activation, negative_slope, n_layers, bias)
+    acts, deltas = mlp_backprop(params, x, act, n_layers, bias)
     m, n = x.shape[0], x.shape[1]
     d_out = deltas[-1].shape[-1]
     r = n * d_out

@@ -24,6 +24,7 @@ from torch.func import jacfwd, jacrev
 from depthlab.engine.config import FitConfig
 from depthlab.engine.families import Family
 from depthlab.engine.objective import flatten, residuals, solved, unflatten
+from depthlab.engine.solver import Problem, StageResult, register_solver
 
 
 def stacked_jacobian(fn: Callable[[torch.Tensor], torch.Tensor], theta: torch.Tensor,
@@ -198,3 +199,26 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
             if active.numel() == 0:
                 break
     return out, iters
+
+
+def lm_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
+    """The ``"lm"`` stage through the solver interface."""
+    th, steps = lm_stage(problem.family, theta, problem.x, problem.y, problem.config)
+    return StageResult(th, {"lm": steps})
+
+
+def continuation_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
+    """The ``"continuation"`` stage: LM on the family's smoother ``homotopy(s)`` for each ``s`` of
+    ``config.continuation_slopes``, each started where the previous one ended (a family without a homotopy is
+    returned unchanged)."""
+    steps = torch.zeros(theta.shape[0], dtype=torch.long, device=theta.device)
+    if problem.family.homotopy is None:
+        return StageResult(theta, {"lm": steps})
+    for s in problem.config.continuation_slopes:
+        theta, k = lm_stage(problem.family.homotopy(s), theta, problem.x, problem.y, problem.config)
+        steps += k
+    return StageResult(theta, {"lm": steps})
+
+
+register_solver("lm", lm_solver)
+register_solver("continuation", continuation_solver)

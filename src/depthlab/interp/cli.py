@@ -12,7 +12,7 @@ import typer
 
 from depthlab.errors import InputError
 
-# The shared helpers live in depthlab.cli.common; importing that package runs the study registry, which imports
+# The shared helpers live in depthlab.clikit; importing that package runs the study registry, which imports
 # this module's study: so they are looked up when a command runs, not when this module is imported (importing
 # depthlab.interp.study first would otherwise be a circular import).
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")]
@@ -20,11 +20,11 @@ SeedOption = Annotated[int, typer.Option(help="Root random seed; every random dr
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """:func:`depthlab.cli.common.handle_errors`, resolved at call time."""
+    """:func:`depthlab.clikit.handle_errors`, resolved at call time."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from depthlab.cli.common import handle_errors as shared
+        from depthlab.clikit import handle_errors as shared
 
         return shared(func)(*args, **kwargs)
 
@@ -32,8 +32,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def emit_json(obj: Any) -> None:
-    """:func:`depthlab.cli.common.emit_json` (one JSON object on stdout)."""
-    from depthlab.cli.common import emit_json as shared
+    """:func:`depthlab.clikit.emit_json` (one JSON object on stdout)."""
+    from depthlab.clikit import emit_json as shared
 
     shared(obj)
 

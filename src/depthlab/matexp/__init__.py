@@ -3,52 +3,26 @@
 f(X) = W3·expm(W2·expm(W1·X)) with complex d×d weights solves two matrix equations Y1 = f(X1), Y2 = f(X2)
 exactly; a one-layer network Y = W·X solves only one.
 
-Public API:
-    :func:`solve_two`, :func:`solve_problem`, :func:`make_problem`, :func:`random_problem` — the closed form
-    with :class:`Diagnostics`; :func:`solve_batched` — many problems at once in PyTorch (CPU/CUDA);
-    :func:`one_layer_fit` — the one-layer least-squares baseline; :func:`certify` — mpmath residuals (d ≤ 8);
-    :func:`fit_depth`, :func:`depth_table` — beyond the paper: how many equations depth L solves;
-    :func:`forward`, :func:`forward_torch` — the network itself.
+Public API (imported on first use, so ``import depthlab.matexp`` is cheap):
+
+* theory (:mod:`depthlab.matexp.theory`): :func:`solve_two`, :func:`solve_problem`, :func:`make_problem`,
+  :func:`random_problem` — the closed form with :class:`Diagnostics`; :func:`solve_batched` — many problems
+  at once in PyTorch (CPU/CUDA); :func:`one_layer_fit` — the one-layer least-squares baseline;
+  :func:`certify` — mpmath residuals (d ≤ 8); :func:`forward`, :func:`forward_torch` — the network itself.
+* experiment: :func:`fit_depth`, :func:`depth_table`, :func:`summarize` — beyond the paper, how many equations
+  depth L solves; :func:`closed_form_table`; :func:`run` — the study for ``depthlab reproduce``;
+  :func:`matexp_net` — the network as an engine family.
 """
 
-from depthlab.matexp.baseline import OneLayerFit, one_equation_exact, one_layer_fit
-from depthlab.matexp.batched import BatchedSolution, random_problems, solve_batched
-from depthlab.matexp.certify import Certificate, certify
-from depthlab.matexp.depth import DepthFitResult, DepthTableConfig, depth_table, fit_depth, summarize
-from depthlab.matexp.network import forward, forward_torch
-from depthlab.matexp.theory import (
-    Diagnostics,
-    MatexpProblem,
-    MatexpSolution,
-    MatexpWarning,
-    make_problem,
-    random_problem,
-    solve_problem,
-    solve_two,
-)
+from depthlab.lazy import lazy_exports
 
-__all__ = [
-    "BatchedSolution",
-    "Certificate",
-    "DepthFitResult",
-    "DepthTableConfig",
-    "Diagnostics",
-    "MatexpProblem",
-    "MatexpSolution",
-    "MatexpWarning",
-    "OneLayerFit",
-    "certify",
-    "depth_table",
-    "fit_depth",
-    "forward",
-    "forward_torch",
-    "make_problem",
-    "one_equation_exact",
-    "one_layer_fit",
-    "random_problem",
-    "random_problems",
-    "solve_batched",
-    "solve_problem",
-    "solve_two",
-    "summarize",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "depthlab.matexp.theory": (
+        "BatchedSolution", "Certificate", "Diagnostics", "MatexpProblem", "MatexpSolution", "MatexpWarning",
+        "OneLayerFit", "certify", "forward", "forward_torch", "make_problem", "one_equation_exact",
+        "one_layer_fit", "random_problem", "random_problems", "solve_batched", "solve_problem", "solve_two",
+    ),
+    "depthlab.matexp.depth": ("DepthFitResult", "DepthTableConfig", "depth_table", "fit_depth", "summarize"),
+    "depthlab.matexp.experiment": ("closed_form_table", "run"),
+    "depthlab.matexp.family": ("matexp_net",),
+})

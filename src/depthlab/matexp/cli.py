@@ -8,7 +8,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from depthlab.cli.common import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
+from depthlab.clikit import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
 from depthlab.errors import InputError
 
 app = typer.Typer(
@@ -93,9 +93,9 @@ def solve(
 
         depthlab matexp solve --input data.npz --out weights.npz --json
     """
-    from depthlab.matexp.certify import MAX_CERTIFY_D
-    from depthlab.matexp.certify import certify as run_certify
-    from depthlab.matexp.theory import make_problem, random_problem, solve_problem
+    from depthlab.matexp.theory.certify import MAX_CERTIFY_D
+    from depthlab.matexp.theory.certify import certify as run_certify
+    from depthlab.matexp.theory.closed_form import make_problem, random_problem, solve_problem
 
     problem = make_problem(**load_problem_npz(input)) if input is not None else random_problem(d, seed, real=real)
     lam_value = "auto" if lam.strip().lower() == "auto" else parse_complex(lam, "--lam")

@@ -25,7 +25,7 @@ import pandas as pd
 import torch
 
 from depthlab.device import resolve_device
-from depthlab.matexp.network import forward_torch
+from depthlab.matexp.theory.network import forward_torch
 from depthlab.progress import make_progress
 from depthlab.results import ShardStore
 from depthlab.seeding import config_hash, stacked_normal

@@ -1,18 +1,19 @@
-"""Figures of the matrix-exponential study."""
+"""Figures of the matrix-exponential study: functions of tables returning figures, and :data:`FIGURES`."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from depthlab.plotting import new_figure, save_figure
+from depthlab.plotting import new_figure
+from depthlab.report.types import FigureSpec
 
 _FLOOR = 1e-17  # residuals of exactly 0 are drawn at this level on the log axis
 
 
-def residual_figure(table: pd.DataFrame, path: str | Path) -> Path:
+def residual_figure(table: pd.DataFrame) -> Figure:
     """Closed-form residual (three layers) and best one-layer residual against d, complex and real data.
 
     Args:
@@ -37,10 +38,10 @@ def residual_figure(table: pd.DataFrame, path: str | Path) -> Path:
     ax.set_ylabel("relative residual of the two equations")
     ax.set_title("Two equations: three expm layers vs one linear layer")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)  # below: no point hidden
-    return save_figure(fig, path)
+    return fig
 
 
-def nmax_figure(summary: pd.DataFrame, path: str | Path) -> Path:
+def nmax_figure(summary: pd.DataFrame) -> Figure:
     """n_max(L) per d beside the count bound n ≤ L (L·d² unknowns vs n·d² equations).
 
     Args:
@@ -58,6 +59,15 @@ def nmax_figure(summary: pd.DataFrame, path: str | Path) -> Path:
     ax.set_xlabel("depth L")
     ax.set_ylabel("n_max: equations solved (≥ half the instances)")
     ax.set_xticks(depths)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # n_max is a count
     ax.set_title("How many equations a depth-L expm network solves")
     ax.legend(fontsize=8)
-    return save_figure(fig, path)
+    return fig
+
+
+FIGURES = (
+    FigureSpec("residuals.png", "Closed-form three-layer residual vs best one-layer residual, by d.",
+               lambda r: residual_figure(r.tables["closed_form"])),
+    FigureSpec("n_max.png", "n_max(L): equations solved by a depth-L expm network, with the count bound n = L.",
+               lambda r: nmax_figure(r.tables["n_max"])),
+)

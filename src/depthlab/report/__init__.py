@@ -1,19 +1,55 @@
-"""Claims, studies, the registry and the reproduction report."""
+"""Claims, consistency checks and findings; the reproduction runner and its report.
 
-from depthlab.report.registry import available_studies, get_study
-from depthlab.report.reproduce import ReproduceResult, reproduce
-from depthlab.report.types import Claim, FigureRef, Scale, Study, StudyContext, StudyOutput, Verdict
+A study plugs in through :mod:`depthlab.registry` (a :class:`~depthlab.registry.Study` naming its experiment,
+claims, figures, CLI and sweepable); this package evaluates its declarations (:mod:`depthlab.report.claims`)
+and renders the report (:mod:`depthlab.report.render`).
+"""
+
+from depthlab.report.claims import (
+    AtLeast,
+    AtMost,
+    Claim,
+    Finding,
+    Inside,
+    Measurement,
+    NotMeasured,
+    Overlaps,
+    Row,
+    Rule,
+    Source,
+    Value,
+    Verdict,
+    Within,
+    evaluate,
+    external,
+    measured,
+    ours,
+    paper,
+)
+from depthlab.report.types import FigureSpec, Scale, StudyContext, StudyResult
 
 __all__ = [
+    "AtLeast",
+    "AtMost",
     "Claim",
-    "FigureRef",
-    "ReproduceResult",
+    "FigureSpec",
+    "Finding",
+    "Inside",
+    "Measurement",
+    "NotMeasured",
+    "Overlaps",
+    "Row",
+    "Rule",
     "Scale",
-    "Study",
+    "Source",
     "StudyContext",
-    "StudyOutput",
+    "StudyResult",
+    "Value",
     "Verdict",
-    "available_studies",
-    "get_study",
-    "reproduce",
+    "Within",
+    "evaluate",
+    "external",
+    "measured",
+    "ours",
+    "paper",
 ]

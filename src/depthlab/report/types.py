@@ -1,74 +1,27 @@
-"""The types a study hands to the report: claims, figures, tables.
+"""What a study's experiment hands to the report: its context in, its result and figures out.
 
-A study is a :class:`Study`: a name, a citation and a pure-ish ``run(ctx) -> StudyOutput``. The report code only
-ever sees these types, so a new study plugs in by registering a :class:`Study` (see :mod:`depthlab.report.registry`)
-without touching the report.
+A study's ``experiment.run(ctx: StudyContext) -> StudyResult`` computes tables (no verdicts); its claims module
+declares the claims judged on that result (:mod:`depthlab.report.claims`); its figures module lists
+:class:`FigureSpec` objects that draw from it. The report runner (:mod:`depthlab.report.reproduce`) ties them
+together, so a study never builds report rows by hand.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
-
 if TYPE_CHECKING:
+    import pandas as pd
     import torch
-    import typer
+    from matplotlib.figure import Figure
+
+    from depthlab.registry import Study
+    from depthlab.report.claims import Row
 
 Scale = Literal["quick", "full"]
-
-
-class Verdict(enum.StrEnum):
-    """How a measured value compares with the paper's."""
-
-    HOLDS = "holds"
-    DIFFERS = "differs"
-    NOT_TESTED = "not tested"
-    ERROR = "error"
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One row of the claims table.
-
-    Attributes:
-        claim: the statement, in words.
-        source: where it comes from (paper, section/equation/table); "beyond the paper" rows say so.
-        paper_value: the paper's number or statement, as text.
-        measured: depthlab's measurement, as text (with its uncertainty or tolerance).
-        verdict: :class:`Verdict`.
-        note: how the verdict was decided (the tolerance and where it comes from), or caveats.
-    """
-
-    claim: str
-    source: str
-    paper_value: str
-    measured: str
-    verdict: Verdict
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class FigureRef:
-    """A figure file written by a study, with its caption. ``path`` is relative to the study's folder."""
-
-    path: str
-    caption: str
-
-
-@dataclass
-class StudyOutput:
-    """What a study's run returns: claims, figures, tables (written as Parquet by the runner) and a summary."""
-
-    claims: list[Claim] = field(default_factory=list)
-    figures: list[FigureRef] = field(default_factory=list)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    summary: str = ""
-    config: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,32 +29,80 @@ class StudyContext:
     """What the runner gives a study.
 
     Attributes:
-        out_dir: the study's own folder (figures go here; tables are written by the runner).
+        out_dir: the study's own folder (shards, figures; tables are written by the runner).
         scale: ``"quick"`` (minutes on a 2-core CPU) or ``"full"`` (the published-scale run).
         seed: the root seed; derive all randomness from it.
         device: the torch device to compute on.
+        progress: ``progress(stage, done, total)`` reports a stage's progress (the runner prints it).
     """
 
     out_dir: Path
     scale: Scale
     seed: int
     device: torch.device
+    progress: Callable[[str, int, int], None] | None = None
+
+    def report(self, stage: str, done: int = 0, total: int = 0) -> None:
+        """Report progress of a stage (``done`` of ``total`` units; both 0 for "stage started")."""
+        if self.progress is not None:
+            self.progress(stage, done, total)
+
+
+@dataclass
+class StudyResult:
+    """An experiment's result: tables (written as Parquet), scalar values, a summary and its config.
+
+    Attributes:
+        tables: named tables; every claim's measurement reads from these (or from ``values``).
+        values: JSON-able scalars and small records that are not tables (e.g. a sanity check's counts).
+        summary: a short paragraph for the report (what was run, the headline numbers).
+        config: the configuration that produced it (recorded in the manifest).
+        methods: how tuned knobs were chosen (tuning seeds vs evaluation seeds, budgets), for the report's
+            methods section.
+    """
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""
+    config: dict[str, Any] = field(default_factory=dict)
+    methods: str = ""
 
 
 @dataclass(frozen=True)
-class Study:
-    """A registered study.
+class FigureSpec:
+    """A figure the report shows: ``draw(result) -> Figure`` saved at ``path`` (relative to the study folder).
 
-    Attributes:
-        name: short identifier, also the CLI group name (``depthlab <name> ...``).
-        title: one-line title.
-        paper: citation of the paper the claims come from.
-        run: ``run(ctx) -> StudyOutput``, the quick/full reproduction.
-        cli: the study's Typer sub-application, added to ``depthlab`` as ``depthlab <name>``.
+    ``when(result)`` (optional) says whether the figure applies to this result (e.g. a scale-dependent one).
     """
 
-    name: str
-    title: str
-    paper: str
-    run: Callable[[StudyContext], StudyOutput]
-    cli: typer.Typer | None = None
+    path: str
+    caption: str
+    draw: Callable[[StudyResult], Figure]
+    when: Callable[[StudyResult], bool] | None = None
+
+
+Figures = tuple[FigureSpec, ...] | Callable[[StudyResult], tuple[FigureSpec, ...]]
+
+
+def figure_specs(figures: Figures | Mapping[str, Any] | None, result: StudyResult) -> list[FigureSpec]:
+    """The figures that apply to ``result`` (``FIGURES`` may be a sequence or a function of the result)."""
+    if figures is None:
+        return []
+    specs = figures(result) if callable(figures) else figures
+    return [f for f in specs if f.when is None or f.when(result)]
+
+
+@dataclass
+class StudyReport:
+    """One study's part of the report: its result and rows, or the error that stopped it."""
+
+    study: Study
+    seconds: float
+    result: StudyResult | None = None
+    rows: list[Row] = field(default_factory=list)
+    figures: list[FigureSpec] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def folder(self) -> str:
+        return self.study.name

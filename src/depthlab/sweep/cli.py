@@ -19,7 +19,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-from depthlab.cli.common import JsonOption, emit_json, handle_errors  # noqa: E402
+from depthlab.clikit import JsonOption, emit_json, handle_errors  # noqa: E402
 from depthlab.errors import ConfigError  # noqa: E402
 
 OutArg = Annotated[Path, typer.Argument(help="The sweep folder (the --out of 'sweep run').")]

@@ -1,30 +1,30 @@
-"""The registry of sweepable studies.
+"""Sweepable studies, found through the one study registry (:mod:`depthlab.registry`).
 
-A study becomes sweepable by describing, in a :class:`Sweepable`, how to run a *list* of trial configurations
-as one stacked job (``run_job``), which trials may share a job (``pack_key``) and its parameter defaults.
-Built-in sweepables are listed in :data:`BUILTIN_SWEEPABLES` as ``"module:attribute"`` paths, imported lazily
-so that a worker process only imports the study it runs; other packages add theirs through the
-``depthlab.sweepables`` entry-point group. Adding a study is one line here plus a :class:`Sweepable` next to
-the study's code.
+A study becomes sweepable by describing, in a :class:`Sweepable` next to its own code (``<study>/sweep.py``),
+how to run a *list* of trial configurations as one stacked job (``run_job``), which trials may share a job
+(``pack_key``) and its parameter defaults, and naming it in its :class:`~depthlab.registry.Study`
+(``sweepable="depthlab.<study>.sweep:SWEEPABLE"``). The sweep engine knows studies only through that registry
+(imported lazily, so a worker process only imports the study it runs). The sweep engine's own test study
+``toy`` and sweepables registered at run time (:func:`register`, for tests and notebooks) come on top.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
-import importlib.metadata
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import torch
-
+from depthlab import registry
 from depthlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
 
 #: ``run_job(configs, device) -> DataFrame``: one row per trial, in order, or any number of rows per trial
 #: with a ``trial_index`` column (0-based position in ``configs``).
-RunJob = Callable[[Sequence[Mapping[str, Any]], torch.device], pd.DataFrame]
+RunJob = Callable[[Sequence[Mapping[str, Any]], "torch.device"], "pd.DataFrame"]
 #: ``pack_key(config) -> key``: trials with equal keys may run as one stacked job.
 PackKey = Callable[[Mapping[str, Any]], Hashable]
 
@@ -56,43 +56,33 @@ class Sweepable:
     validate: Callable[[Mapping[str, Any]], None] | None = field(default=None, compare=False)
 
 
-#: Built-in sweepables, by name, as ``"module:attribute"`` paths (imported on first use).
-BUILTIN_SWEEPABLES: dict[str, str] = {
-    "toy": "depthlab.sweep.toy:SWEEPABLE",
-    "matexp-depth": "depthlab.sweep.matexp_depth:SWEEPABLE",
-    "capacity": "depthlab.sweep.capacity:SWEEPABLE",
-    "committee": "depthlab.sweep.committee:SWEEPABLE",
-}
-
-ENTRY_POINT_GROUP = "depthlab.sweepables"
+#: Sweepables that are not studies: the sweep engine's own deterministic test study.
+ENGINE_SWEEPABLES: dict[str, str] = {"toy": "depthlab.sweep.toy:SWEEPABLE"}
 
 _extra: dict[str, Sweepable] = {}
 
 
+def _study_paths() -> dict[str, str]:
+    """Sweepable name (and aliases) → ``"module:attribute"`` for every registered study that has one."""
+    out: dict[str, str] = dict(ENGINE_SWEEPABLES)
+    for study in registry.studies().values():
+        if study.sweepable is not None:
+            for name in (study.name, *study.aliases):
+                out[name] = study.sweepable
+    return out
+
+
 def register(sweepable: Sweepable) -> Sweepable:
-    """Register a sweepable at run time (tests, notebooks). Built-in names cannot be replaced."""
-    if sweepable.name in BUILTIN_SWEEPABLES:
+    """Register a sweepable at run time (tests, notebooks). Registered study names cannot be replaced."""
+    if sweepable.name in _study_paths():
         raise ConfigError(f"sweepable {sweepable.name!r} is built in; pick another name")
     _extra[sweepable.name] = sweepable
     return sweepable
 
 
-def _load(path: str) -> Sweepable:
-    module, _, attr = path.partition(":")
-    obj = getattr(importlib.import_module(module), attr or "SWEEPABLE")
-    if not isinstance(obj, Sweepable):
-        raise TypeError(f"{path} is not a depthlab Sweepable")
-    return obj
-
-
-@functools.cache
-def _entry_points() -> dict[str, str]:
-    return {ep.name: ep.value for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
-
-
 def sweepable_names() -> list[str]:
-    """Names of every known sweepable (built-in, entry points, registered at run time)."""
-    return sorted({*BUILTIN_SWEEPABLES, *_entry_points(), *_extra})
+    """Names of every known sweepable (studies, their aliases, the engine's toy, registered at run time)."""
+    return sorted({*_study_paths(), *_extra})
 
 
 def get_sweepable(name: str) -> Sweepable:
@@ -103,7 +93,7 @@ def get_sweepable(name: str) -> Sweepable:
     """
     if name in _extra:
         return _extra[name]
-    path = BUILTIN_SWEEPABLES.get(name) or _entry_points().get(name)
+    path = _study_paths().get(name)
     if path is None:
         raise ConfigError(f"unknown study {name!r} in the sweep spec; sweepable studies: "
                           f"{', '.join(sweepable_names())}")
@@ -112,4 +102,7 @@ def get_sweepable(name: str) -> Sweepable:
 
 @functools.cache
 def _load_cached(path: str) -> Sweepable:
-    return _load(path)
+    obj = registry.load_object(path, "SWEEPABLE")
+    if not isinstance(obj, Sweepable):
+        raise TypeError(f"{path} is not a depthlab Sweepable")
+    return obj

@@ -1,8 +1,9 @@
 """Batched closed-form solving in PyTorch: many two-equation problems at once, on CPU or CUDA, complex128.
 
-The algorithm is the one of :mod:`depthlab.matexp.theory` step for step (same λ grid and proxy, same principal
-logarithm route, same forward verification), so for a fixed λ the weights agree with the SciPy path to rounding
-error. Every problem is one slice of stacked ``(B, d, d)`` tensors; there is no Python loop over problems.
+The algorithm is the one of :mod:`depthlab.matexp.theory.closed_form` step for step (same λ grid and proxy,
+same principal logarithm route, same forward verification), so for a fixed λ the weights agree with the SciPy
+path to rounding error. Every problem is one slice of stacked ``(B, d, d)`` tensors; there is no Python loop
+over problems.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import torch
 from depthlab.device import COMPLEX, resolve_device
 from depthlab.errors import InputError, SingularMatrixError
 from depthlab.linalg import cond1_torch, logm_torch, relative_residual_torch
-from depthlab.matexp.lam import choose_lambdas
-from depthlab.matexp.theory import ACCEPT_RESIDUAL, check_lambda, default_n_verify
+from depthlab.matexp.theory.closed_form import ACCEPT_RESIDUAL, check_lambda, default_n_verify
+from depthlab.matexp.theory.lam import choose_lambdas
 from depthlab.seeding import torch_generator
 from depthlab.validate import SINGULAR_COND
 

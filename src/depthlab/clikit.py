@@ -1,4 +1,7 @@
-"""Helpers every CLI command uses: error handling, JSON output, shared options."""
+"""Helpers every CLI command uses: error handling, JSON output, shared options.
+
+Foundation layer: every study's ``cli.py`` and the top-level :mod:`depthlab.cli` import it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from depthlab.errors import DepthlabError
-from depthlab.seeding import to_jsonable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,6 +40,8 @@ def handle_errors(func: F) -> F:
 
 def emit_json(obj: Any) -> None:
     """Print exactly one JSON object on stdout (NumPy values, complex numbers and paths converted)."""
+    from depthlab.seeding import to_jsonable
+
     sys.stdout.write(json.dumps(to_jsonable(obj), allow_nan=True) + "\n")
     sys.stdout.flush()
 

@@ -29,8 +29,8 @@ import torch
 
 from depthlab.errors import InputError, NumericalError, SingularMatrixError
 from depthlab.linalg import logm, lu_cond1, relative_residual
-from depthlab.matexp.lam import choose_lambdas
-from depthlab.matexp.network import forward
+from depthlab.matexp.theory.lam import choose_lambdas
+from depthlab.matexp.theory.network import forward
 from depthlab.seeding import numpy_rng
 from depthlab.validate import SINGULAR_COND, as_square_matrix, same_shape
 
@@ -280,8 +280,8 @@ def solve_problem(p: MatexpProblem, *, lam: complex | Literal["auto"] = "auto", 
 
     Args:
         p: the problem (see :func:`make_problem`).
-        lam: λ, or ``"auto"`` to rank a grid of candidates (:func:`~depthlab.matexp.lam.lambda_candidates`) by
-            :func:`~depthlab.matexp.lam.lambda_proxy` and keep the one whose verified residual is smallest among
+        lam: λ, or ``"auto"`` to rank a grid of candidates (:func:`~depthlab.matexp.theory.lam.lambda_candidates`) by
+            :func:`~depthlab.matexp.theory.lam.lambda_proxy` and keep the one whose verified residual is smallest among
             the best ``n_verify`` (stopping early once one reaches ``ACCEPT_RESIDUAL`` = 1e-13, rounding level).
             For real data whose M = Y1⁻¹Y2 has no eigenvalue on (−∞, 0], only real λ > 0 are tried, so the
             weights come out real.

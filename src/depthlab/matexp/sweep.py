@@ -77,7 +77,7 @@ def run_job(configs: Sequence[Mapping[str, Any]], device: torch.device) -> pd.Da
 
 
 SWEEPABLE = Sweepable(
-    name="matexp-depth",
+    name="matexp",
     run_job=run_job,
     pack_key=pack_key,
     defaults=DEFAULTS,

@@ -1,7 +1,7 @@
 """The complex matrix-exponential networks of Gai & Zhang (arXiv 2407.02540) as an engine family.
 
 ``f(X) = W_L · expm(W_{L−1} · expm( … expm(W_1 · X) … ))`` with complex ``d×d`` inputs and weights; the
-forward map is :func:`depthlab.matexp.network.forward_torch` (not copied here). The engine optimises real
+forward map is :func:`depthlab.matexp.theory.network.forward_torch` (not copied here). The engine optimises real
 parameters, so each complex weight is stored as its real and imaginary parts (``w_re``, ``w_im``,
 each ``(L, d, d)`` per model); complex outputs are compared with complex targets through their real and imaginary parts.
 """
@@ -13,7 +13,7 @@ import math
 import torch
 
 from depthlab.engine.families import Family, Params, register_family
-from depthlab.matexp.network import forward_torch
+from depthlab.matexp.theory.network import forward_torch
 from depthlab.validate import finite_float, positive_int
 
 
