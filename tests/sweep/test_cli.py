@@ -75,4 +75,4 @@ def test_missing_extra_names_the_pip_command(monkeypatch, tmp_path):
 
 def test_studies_lists_the_sweepables():
     result = runner.invoke(app, ["studies"])
-    assert result.exit_code == 0 and "toy" in result.output and "matexp-depth" in result.output
+    assert result.exit_code == 0 and "toy" in result.output and "matexp" in result.output

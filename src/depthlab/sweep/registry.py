@@ -62,12 +62,13 @@ ENGINE_SWEEPABLES: dict[str, str] = {"toy": "depthlab.sweep.toy:SWEEPABLE"}
 _extra: dict[str, Sweepable] = {}
 
 
-def _study_paths() -> dict[str, str]:
-    """Sweepable name (and aliases) → ``"module:attribute"`` for every registered study that has one."""
+def _study_paths(aliases: bool = True) -> dict[str, str]:
+    """Sweepable name (and, with ``aliases``, older spellings) → ``"module:attribute"`` for every registered
+    study that has one, plus the engine's own."""
     out: dict[str, str] = dict(ENGINE_SWEEPABLES)
     for study in registry.studies().values():
         if study.sweepable is not None:
-            for name in (study.name, *study.aliases):
+            for name in (study.name, *(study.aliases if aliases else ())):
                 out[name] = study.sweepable
     return out
 
@@ -80,9 +81,10 @@ def register(sweepable: Sweepable) -> Sweepable:
     return sweepable
 
 
-def sweepable_names() -> list[str]:
-    """Names of every known sweepable (studies, their aliases, the engine's toy, registered at run time)."""
-    return sorted({*_study_paths(), *_extra})
+def sweepable_names(*, aliases: bool = False) -> list[str]:
+    """Names of every known sweepable (studies, the engine's toy, registered at run time; older spellings
+    with ``aliases=True``)."""
+    return sorted({*_study_paths(aliases), *_extra})
 
 
 def get_sweepable(name: str) -> Sweepable:
