@@ -17,6 +17,7 @@ import contextlib
 import os
 import platform
 from collections.abc import Iterator
+from typing import Any
 
 import torch
 
@@ -64,7 +65,8 @@ def parse_threads(value: str | int | None) -> int:
     return n
 
 
-def _blas_limits(n: int):  # noqa: ANN202 (threadpoolctl's limiter, or None without threadpoolctl)
+def _blas_limits(n: int) -> Any:
+    """threadpoolctl's limiter at ``n`` threads (None without threadpoolctl)."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
