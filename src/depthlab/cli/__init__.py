@@ -81,6 +81,24 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _main(
+    threads: Annotated[str | None, typer.Option(
+        "--threads", envvar="DEPTHLAB_THREADS", show_envvar=True,
+        help="CPU threads for torch and BLAS together: a number, or auto (cores minus the current load).")]
+    = None,
+) -> None:
+    """depthlab: a laboratory for the power of depth."""
+    import os
+
+    if threads is not None:
+        t = threads.strip().lower()
+        if t != "auto" and not (t.isdigit() and int(t) >= 1):
+            typer.echo(f"error: --threads must be a positive integer or auto, got {threads!r}", err=True)
+            raise typer.Exit(2)
+        os.environ["DEPTHLAB_THREADS"] = t  # applied when the command first resolves a device
+
+
 @app.command()
 @handle_errors
 def reproduce(
