@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from depthlab.errors import MissingExtraError
-from depthlab.interp.checks import duplicate_groups
+from depthlab.interp.theory.inputs import duplicate_groups
 
 
 def random_points(n: int, d: int, rng: np.random.Generator, outputs: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -22,21 +22,22 @@ import numpy as np
 import pandas as pd
 import torch
 
-from depthlab.interp.matrix import triangular_order
-from depthlab.interp.network import ReluNet
+from depthlab.activations import RELU
+from depthlab.interp.theory.interpolation_matrix import triangular_order
+from depthlab.interp.theory.network import ReluNet
 
 #: Above this many rows the class-overlap statistics use a fixed evenly spaced subsample of rows.
 JACCARD_ROWS = 2000
 
 
 def hidden_torch(net: ReluNet, X: np.ndarray | torch.Tensor, device: str | torch.device = "cpu") -> list[torch.Tensor]:
-    """``[H^(1), ..., H^(L)]`` as float64 tensors on ``device``."""
+    """``[H^(1), ..., H^(L)]`` as float64 tensors on ``device`` (σ = :data:`depthlab.activations.RELU`)."""
     h = torch.as_tensor(
         np.asarray(X, dtype=np.float64) if not torch.is_tensor(X) else X, dtype=torch.float64, device=device
     )
     out = []
     for w, b in zip(net.weights, net.biases, strict=True):
-        h = torch.relu(h @ torch.as_tensor(w, device=device).T + torch.as_tensor(b, device=device))
+        h = RELU.torch_fn(h @ torch.as_tensor(w, device=device).T + torch.as_tensor(b, device=device))
         out.append(h)
     return out
 
@@ -110,10 +111,10 @@ def solution_type(N: int, n: int, rank: int, nested: float, disjoint: float, tri
     """Name the solution type a layer's interpolation matrix resembles (our operational taxonomy, interp.md).
 
     * ``"triangular (one-sided)"`` — a row/column order makes H lower triangular and live activation sets are
-      nested (parallel-hyperplane solution, :func:`depthlab.interp.shallow.triangular`);
+      nested (parallel-hyperplane solution, :func:`~depthlab.interp.theory.one_hidden_layer.triangular`);
     * ``"triangular (two-sided/peeling)"`` — triangular order exists but sets are not all nested;
     * ``"one-hot / block-sparse"`` — no two live neurons have crossing active sets and at least half the pairs
-      are disjoint (class blocks; sparse-matrix principle, :func:`depthlab.interp.deep.classifier`);
+      are disjoint (class blocks; sparse-matrix principle, :func:`~depthlab.interp.theory.deep_classifier.classifier`);
     * ``"nested (one-sided, triangular-like)"`` — all live active sets nested but no triangular order checked;
     * ``"overparameterized"`` — n > N and rank N; ``"full rank, non-triangular"`` — n = N = rank;
     * ``"generic (rank-deficient)"`` — rank < N and none of the above (typical trained layers with N ≫ n).

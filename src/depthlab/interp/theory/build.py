@@ -1,13 +1,14 @@
-"""One entry point for every named construction (three-layer and deep), used by the CLI and the study."""
+"""One entry point for every named construction (three-layer and deep): :func:`build` and :data:`NAMES`."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from depthlab.interp.base import Construction
-from depthlab.interp.deep import classifier, grouped
-from depthlab.interp.shallow import CONSTRUCTIONS as SHALLOW
-from depthlab.interp.windowed import windowed
+from depthlab.interp.theory.construction import Construction
+from depthlab.interp.theory.deep_classifier import classifier
+from depthlab.interp.theory.deep_grouped import grouped
+from depthlab.interp.theory.deep_windowed import windowed
+from depthlab.interp.theory.one_hidden_layer import CONSTRUCTIONS as SHALLOW
 from depthlab.validate import choice
 
 #: Every construction name: the three-layer ones, ``grouped`` (2 hidden layers), ``windowed`` (3 hidden layers),

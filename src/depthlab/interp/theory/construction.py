@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from depthlab.errors import InputError
-from depthlab.interp.network import ReluNet
-from depthlab.interp.numerics import widen_gaps
+from depthlab.interp.theory.network import ReluNet
+from depthlab.interp.theory.numerics import widen_gaps
 
 #: Default fraction of the gap (t_(j-1), t_(j)) at which threshold c_j is placed, measured from t_(j-1).
 #: 0.5 (midpoints) makes the slopes of the interpolant alternate and grow; a small fraction θ keeps the network
@@ -29,12 +29,12 @@ class Construction:
     """A network built to interpolate data, with the facts a referee checks.
 
     Attributes:
-        name: construction name (see :data:`depthlab.interp.shallow.CONSTRUCTIONS`).
+        name: construction name (see :data:`~.one_hidden_layer.CONSTRUCTIONS`).
         net: the network.
         residual: ``max |f(X) − Y| / max(1, max |Y|)`` evaluated with the network's own forward pass.
         hidden_neurons: Σ n_ℓ of ``net``.
         stated_neurons: the neuron count the construction's formula states for this N (and K, groups, ...).
-        cond: condition number of the output-layer system (see :func:`depthlab.interp.matrix.condition`).
+        cond: condition number of the output-layer system (see :func:`~.interpolation_matrix.condition`).
         rank: rank of the output-layer system.
         order: data indices in the order that makes the (last) interpolation matrix triangular/block-structured.
         info: construction-specific facts (direction, thresholds, groups, ...).
@@ -77,7 +77,7 @@ def candidate_directions(
         rng: random generator.
         tries: number of Gaussian directions to compare.
         k: how many directions to return (best first by the score before widening).
-        widen: apply :func:`depthlab.interp.numerics.widen_gaps` (2–20× larger smallest gap, docs/interp.md).
+        widen: apply :func:`~.numerics.widen_gaps` (2–20× larger smallest gap, docs/interp.md).
 
     Raises:
         InputError: no direction among ``tries`` separates the points (only for nearly coincident points).
@@ -106,7 +106,7 @@ def separating_direction(
     X: np.ndarray, rng: np.random.Generator, tries: int = 32, widen: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """A unit direction with pairwise distinct projections: the best (largest relative min gap) of ``tries``,
-    then locally improved by :func:`depthlab.interp.numerics.widen_gaps` (its smallest gap only grows).
+    then locally improved by :func:`~.numerics.widen_gaps` (its smallest gap only grows).
 
     Returns:
         ``(w, t)``: direction, shape ``(d,)``, and projections ``t = X w``, shape ``(N,)``.
@@ -147,6 +147,25 @@ def left_thresholds(ts: np.ndarray, fraction: float = THRESHOLD_FRACTION) -> np.
     c[0] = ts[0] - (gaps.min() if gaps.size else 1.0)
     c[1:] = ts[:-1] + fraction * gaps
     return c
+
+
+def forward_slopes(ts: np.ndarray, c: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Output weights of ``f(t) = Σ_j a_j σ(t − c_j)`` with ``f(t_(i)) = y_(i)``, in O(N·m).
+
+    Forward substitution on the triangular system, written as the piecewise-linear recursion: on data, f is
+    linear between consecutive thresholds, so ``f(t_(i))`` before adding neuron i equals
+    ``y_(i-1) + S_(i-1)(t_(i) − t_(i-1))`` with ``S`` the running slope Σ_{j<i} a_j.
+    """
+    N, m = ys.shape
+    a = np.empty((N, m))
+    slope = np.zeros(m)
+    prev_t, prev_y = ts[0], np.zeros(m)
+    for i in range(N):
+        pred = prev_y + slope * (ts[i] - prev_t) if i else np.zeros(m)
+        a[i] = (ys[i] - pred) / (ts[i] - c[i])
+        slope = slope + a[i]
+        prev_t, prev_y = ts[i], ys[i]
+    return a
 
 
 def need_neurons(name: str, needed: int, given: int | None) -> int:

@@ -5,7 +5,7 @@ For a network with hidden layers ``h^(ℓ)`` and data ``X = {x_1..x_N}``, the in
 means neuron j is inactive on point i. Interpolating targets ``Y ∈ R^{N×m}`` with the linear output layer is the
 linear system ``H^(L) A + 1 βᵀ = Y``; it is solvable for every Y exactly when ``rank [H^(L) | 1] = N`` (or
 ``rank H^(L) = N`` without output bias). Huang names this object; the formulas here are the standard linear
-algebra that the name implies (see /work/shared/notes/huang-interpolation-matrix.md §1).
+algebra that the name implies.
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ class ReluNet:
             X: inputs, shape ``(N, d)``.
 
         Returns:
-            ``[H^(1), ..., H^(L)]``, ``H^(ℓ)`` of shape ``(N, n_ℓ)`` — the interpolation matrices (§1 of the note).
+            ``[H^(1), ..., H^(L)]``, ``H^(ℓ)`` of shape ``(N, n_ℓ)`` — the interpolation matrices (Huang, §1).
         """
         h = np.asarray(X, dtype=np.float64)
         if h.ndim != 2 or h.shape[1] != self.input_dim:
@@ -120,39 +120,3 @@ class ReluNet:
             last = hs[-1] if hs else X[start : start + chunk]
             parts.append(last @ self.out_weight + self.out_bias)
         return np.concatenate(parts, axis=0)
-
-
-def save_network(net: ReluNet, path) -> None:
-    """Write ``net`` to an ``.npz`` file (arrays ``W1..WL``, ``b1..bL``, ``A``, ``beta``, ``name``)."""
-    import io
-
-    from depthlab.results import atomic_write_bytes
-
-    arrays = {f"W{i}": w for i, w in enumerate(net.weights, start=1)}
-    arrays |= {f"b{i}": b for i, b in enumerate(net.biases, start=1)}
-    buf = io.BytesIO()
-    np.savez(buf, A=net.out_weight, beta=net.out_bias, name=np.array(net.name), **arrays)
-    atomic_write_bytes(path, buf.getvalue())
-
-
-def load_network(path) -> ReluNet:
-    """Read a network written by :func:`save_network`; a clear error for anything else."""
-    try:
-        data = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read network file {path}: {exc}") from None
-    L = sum(1 for k in data.files if k.startswith("W"))
-    missing = [
-        k
-        for k in ["A", "beta", *[f"W{i}" for i in range(1, L + 1)], *[f"b{i}" for i in range(1, L + 1)]]
-        if k not in data.files
-    ]
-    if missing or L == 0:
-        raise InputError(f"{path} is not a depthlab network file: missing arrays {missing or ['W1']}")
-    return ReluNet(
-        [data[f"W{i}"] for i in range(1, L + 1)],
-        [data[f"b{i}"] for i in range(1, L + 1)],
-        data["A"],
-        data["beta"],
-        name=str(data["name"]) if "name" in data.files else "network",
-    )

@@ -1,14 +1,19 @@
 """Neuron and parameter counts of the constructions against depth (formulas; tests check them against networks).
 
-=====================  ===========  ======================================  ===============================
-construction           hidden L     hidden neurons                          source
-=====================  ===========  ======================================  ===============================
-triangular             1            N                                       note §2.1 (standard; Huang's 3-layer case)
-triangular-bias        1            N − 1 (+ output bias)                   note §2.1
-lower bound, d = 1     1            ⌈N/2⌉ − 1 for generic targets           piecewise-linear piece count (interp.md)
-grouped                2            2G − 1 + 2 s m,  s = ⌈N/G⌉               ours (:mod:`depthlab.interp.deep`)
-classifier             4            2G − 1 + 2 s + 3K                       ours
-=====================  ===========  ======================================  ===============================
+=====================  ========  =====================================  ======================================
+construction           hidden L  hidden neurons                         source
+=====================  ========  =====================================  ======================================
+triangular             1         N                                      standard (Huang's three-layer case)
+triangular-bias        1         N − 1 (+ output bias)                  standard
+lower bound, d = 1     1         ⌈N/2⌉ − 1 for generic targets          piecewise-linear piece count
+grouped                2         2G − 1 + 2 s m,  s = ⌈N/G⌉              ours (:mod:`~.deep_grouped`)
+windowed               3         4G − 1 + 2 s m                         ours (:mod:`~.deep_windowed`)
+classifier             4         2G − 1 + 2 s + 3K                      ours (:mod:`~.deep_classifier`)
+counting bound         any       smallest n with n²/4 + 3n + 1 ≥ N      ours (:func:`counting_lower_bound`)
+=====================  ========  =====================================  ======================================
+
+:data:`DEPTH_FAMILY` is the built family L = 1..5 of the study's depth table and :func:`family_counts` its
+formulas with the group-size bound.
 """
 
 from __future__ import annotations
@@ -113,5 +118,36 @@ def classifier_parameters(N: int, d: int, G: int, K: int, s: int | None = None, 
 
 def group_size_bound(N: int, G: int) -> int:
     """Largest group ``grouped`` can form: ``⌈N/G⌉ + 2⌊N/(4G)⌋`` (each cut moves at most ⌊N/(4G)⌋ positions
-    towards a wider gap; :func:`depthlab.interp.deep._group_bounds`)."""
+    towards a wider gap; :func:`~.groups.group_bounds`)."""
     return math.ceil(N / G) + 2 * (N // (4 * G))
+
+
+#: The depth family: (hidden layers, construction, classification?) — L = 1 ``triangular``, 2 ``grouped``,
+#: 3 ``windowed``, 4 ``classifier`` and 5 ``classifier-windowed``.
+DEPTH_FAMILY: tuple[tuple[int, str, bool], ...] = (
+    (1, "triangular", False),
+    (2, "grouped", False),
+    (3, "windowed", False),
+    (4, "classifier", True),
+    (5, "classifier-windowed", True),
+)
+
+
+def family_counts(name: str, N: int, d: int, classes: int) -> tuple[int, int, int]:
+    """(neurons, parameters, G) of a :data:`DEPTH_FAMILY` member for N points in R^d (K = ``classes``), with the
+    group-size bound :func:`group_size_bound` and the neuron-minimising G (0 for ``triangular``)."""
+    if name == "triangular":
+        return shallow_neurons(N), shallow_parameters(N, d), 0
+    windowed = "windowed" in name
+    G = best_windowed_groups(N) if windowed else best_groups(N)
+    sb = group_size_bound(N, G)
+    if name == "grouped":
+        return grouped_neurons(N, G, 1, sb), grouped_parameters(N, d, G, 1, sb), G
+    if name == "windowed":
+        return windowed_neurons(N, G, 1, sb), windowed_parameters(N, d, G, 1, sb), G
+    base = "windowed" if windowed else "grouped"
+    return (
+        classifier_neurons(N, G, classes, sb, base=base),
+        classifier_parameters(N, d, G, classes, sb, base=base),
+        G,
+    )

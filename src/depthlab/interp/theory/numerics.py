@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.optimize as so
 
-from depthlab.interp.network import ReluNet
+from depthlab.interp.theory.network import ReluNet
 
 U = np.finfo(np.float64).eps / 2  # unit roundoff of float64
 

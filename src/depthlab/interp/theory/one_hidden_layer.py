@@ -33,36 +33,18 @@ from collections.abc import Callable
 import numpy as np
 
 from depthlab.errors import InputError
-from depthlab.interp.base import (
+from depthlab.interp.theory.construction import (
     Construction,
     best_of,
     candidate_directions,
+    forward_slopes,
     left_thresholds,
     need_neurons,
     verified_candidates,
 )
-from depthlab.interp.checks import prepare
-from depthlab.interp.matrix import condition, relative_residual, solve_output
-from depthlab.interp.network import ReluNet
-
-
-def _forward_slopes(ts: np.ndarray, c: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Output weights of ``f(t) = Σ_j a_j σ(t − c_j)`` with ``f(t_(i)) = y_(i)``, in O(N·m).
-
-    Forward substitution on the triangular system, written as the piecewise-linear recursion: on data, f is
-    linear between consecutive thresholds, so ``f(t_(i))`` before adding neuron i equals
-    ``y_(i-1) + S_(i-1)(t_(i) − t_(i-1))`` with ``S`` the running slope Σ_{j<i} a_j.
-    """
-    N, m = ys.shape
-    a = np.empty((N, m))
-    slope = np.zeros(m)
-    prev_t, prev_y = ts[0], np.zeros(m)
-    for i in range(N):
-        pred = prev_y + slope * (ts[i] - prev_t) if i else np.zeros(m)
-        a[i] = (ys[i] - pred) / (ts[i] - c[i])
-        slope = slope + a[i]
-        prev_t, prev_y = ts[i], ys[i]
-    return a
+from depthlab.interp.theory.inputs import prepare
+from depthlab.interp.theory.interpolation_matrix import condition, relative_residual, solve_output
+from depthlab.interp.theory.network import ReluNet
 
 
 def _finish(
@@ -92,7 +74,7 @@ def _finish(
 
 def _directions(X: np.ndarray, rng: np.random.Generator, tries: int) -> list[np.ndarray]:
     """Candidate directions of the one-direction constructions: each is built and verified, the network with the
-    smallest residual is kept (:func:`depthlab.interp.base.verified_candidates`)."""
+    smallest residual is kept (:func:`~.construction.verified_candidates`)."""
     return candidate_directions(X, rng, tries, verified_candidates(X.shape[0]))
 
 
@@ -115,7 +97,7 @@ def _structured_cond(ts: np.ndarray, c: np.ndarray, scale: np.ndarray | None = N
 
 
 def triangular(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int | None = None) -> Construction:
-    """N parallel hyperplanes along one separating direction; lower-triangular H (note §2.1, thresholds §base).
+    """N parallel hyperplanes along one separating direction; lower-triangular H (thresholds: ``left_thresholds``).
 
     Neuron j: ``σ(w·x − c_j)``; with rows sorted by ``t = w·x``, ``H_ij = σ(t_(i) − c_j)`` is zero above the
     diagonal and positive on it, so the output weights follow by forward substitution. Several candidate
@@ -130,7 +112,7 @@ def triangular(X, Y, *, rng: np.random.Generator, tries: int = 32, neurons: int 
 def _triangular_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> Construction:
     N = X.shape[0]
     w, order, ts, ys, c = _triangular_parts(X, Y, w)
-    a = _forward_slopes(ts, c, ys)
+    a = forward_slopes(ts, c, ys)
     net = ReluNet([np.tile(w, (N, 1))], [-c], a, np.zeros(Y.shape[1]), name="triangular", factors=(w, np.ones(N)))
     return _finish(
         "triangular",
@@ -157,7 +139,7 @@ def _triangular_bias_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> Constr
     N = X.shape[0]
     w, order, ts, ys, c = _triangular_parts(X, Y, w)
     # f(t) = β + Σ_{j≥2} a_j σ(t − c_j); on data this is the triangular recursion started from f(t_(1)) = β.
-    a = _forward_slopes(ts, c, ys - ys[0])[1:] if N > 1 else np.zeros((0, Y.shape[1]))
+    a = forward_slopes(ts, c, ys - ys[0])[1:] if N > 1 else np.zeros((0, Y.shape[1]))
     net = ReluNet(
         [np.tile(w, (N - 1, 1))],
         [-c[1:]],
@@ -221,13 +203,13 @@ def _two_sided_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> Construction
     up_c = c[k:].copy()
     if k < N:
         up_c[0] = ts[k - 1] + 0.9 * (ts[k] - ts[k - 1]) if k > 0 else c[k]
-    a_up = _forward_slopes(ts[k:], up_c, ys[k:]) if k < N else np.zeros((0, Y.shape[1]))
+    a_up = forward_slopes(ts[k:], up_c, ys[k:]) if k < N else np.zeros((0, Y.shape[1]))
     # lower half: mirror (t → −t) of the recursion on t_(k-1), ..., t_(1).
     lo_t = -ts[:k][::-1]
     lo_c = left_thresholds(lo_t)
     if k < N:
         lo_c[0] = lo_t[0] - 0.9 * (ts[k] - ts[k - 1])
-    a_lo = _forward_slopes(lo_t, lo_c, ys[:k][::-1])
+    a_lo = forward_slopes(lo_t, lo_c, ys[:k][::-1])
     W = np.concatenate([-np.ones(k), np.ones(N - k)])[:, None] * w[None, :]
     b = np.concatenate([-lo_c, -up_c])  # left-facing σ(−t − lo_c) = σ(c′ − t) with c′ = −lo_c
     net = ReluNet(

@@ -1,6 +1,6 @@
 """``windowed``: three hidden layers, exact interpolation with *local* coordinates on every group (our construction).
 
-Why. ``grouped`` (:mod:`depthlab.interp.deep`, two hidden layers) switches each layer-2 neuron from one group's
+Why. ``grouped`` (:mod:`~.deep_grouped`, two hidden layers) switches each layer-2 neuron from one group's
 affine function to the next with a steep ramp inside the gap between groups; the ramp's coefficients are about
 (jump)/(gap), they stay active on every later group and cancel there, and their rounding dominates its float64
 residual (4.5e-10 at N = 1000, d = 10; docs/interp.md "Numerics"). One more layer removes the cancellation:
@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from depthlab.interp.base import Construction, need_neurons
-from depthlab.interp.counts import best_windowed_groups, windowed_neurons
-from depthlab.interp.deep import group_solutions, over_directions, sorted_groups
-from depthlab.interp.matrix import relative_residual
-from depthlab.interp.network import ReluNet
+from depthlab.interp.theory.construction import Construction, need_neurons
+from depthlab.interp.theory.groups import group_solutions, over_directions, signed_output, sorted_groups
+from depthlab.interp.theory.interpolation_matrix import relative_residual
+from depthlab.interp.theory.network import ReluNet
+from depthlab.interp.theory.neuron_counts import best_windowed_groups, windowed_neurons
 
 
 def windowed(
@@ -43,9 +43,9 @@ def windowed(
         X: distinct points, shape ``(N, d)``.
         Y: targets, shape ``(N,)`` or ``(N, m)``.
         rng: random generator (direction search).
-        tries: random directions compared by :func:`depthlab.interp.base.candidate_directions` (the best few
+        tries: random directions compared by :func:`~.construction.candidate_directions` (the best few
             are built and the network with the smallest residual is kept).
-        groups: G; default minimises the neuron count (:func:`depthlab.interp.counts.best_windowed_groups`).
+        groups: G; default minimises the neuron count (:func:`~.neuron_counts.best_windowed_groups`).
         neurons: if given, the total the caller allows; an error if the construction needs more.
     """
     return over_directions(X, Y, rng, tries, groups, best_windowed_groups,
@@ -86,10 +86,7 @@ def _windowed_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray, G: int, neurons:
     W3 = np.zeros((n3, 2 * G))
     W3[:, :G] = slope.T
     W3[:, G:] = np.where(active, slope * (e[:, None] - theta), -1.0).T
-    A = np.zeros((n3, m))
-    for o in range(m):
-        A[2 * o * s : 2 * (o + 1) * s : 2, o] = 1.0
-        A[2 * o * s + 1 : 2 * (o + 1) * s : 2, o] = -1.0
+    A = signed_output(s, m)
     net = ReluNet(
         [scale1[:, None] * w[None, :], W2, W3],
         [b1, b2, np.zeros(n3)],
