@@ -1,29 +1,24 @@
 """Claims, consistency checks and findings of the interpolation-matrix study, declared once.
 
-Paper: C. Huang, arXiv 2208.07498 — only the abstract was reachable (docs/interp.md). It states that three-layer
-ReLU networks have universal (exact) interpolating solutions of several types, that deep layers have an
-advantage manifested in a sparse-matrix principle, a general deep solution for classification, and that the
-principle explains sparse activation and the data disentangling of encoders. The constructions we measure are
-standard (one hidden layer: ``triangular``, ``triangular-bias``, ``normalized``, ``peeling``,
-``overparameterized``), our realisation of 2411.06728's two-sided bases (``two-sided``) or ours (``grouped``,
-``windowed``, ``classifier``); each claim's note says which.
-
-Exactness is judged by one rule fixed before the data, :data:`EXACT`: relative residual ≤ 1e-10 from the
-network's own float64 forward pass. Whether a residual is at rounding level is a separate consistency check
-against our rigorous rounding bound (``residual-below-rounding-bound``).
+Paper: C. Huang, arXiv 2208.07498; only the abstract was reachable (docs/interp.md). It states exact (universal)
+interpolating solutions of three-layer ReLU networks, an advantage of deep layers in a sparse-matrix principle, a
+general deep solution for classification, and that the principle explains sparse activation and encoders' data
+disentangling. Our constructions are standard, our realisation of 2411.06728's two-sided bases, or ours; each
+claim's note says which. Exactness is one rule fixed before the data, :data:`EXACT` (relative residual ≤ 1e-10);
+whether a residual is at rounding level is a separate consistency check (``residual-below-rounding-bound``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 
+from depthlab.interp.theory.neuron_counts import counting_lower_bound, shallow_lower_bound
 from depthlab.report.claims import (
     AtLeast,
     AtMost,
     Claim,
     Finding,
+    Measure,
     NotMeasured,
     Value,
     Within,
@@ -41,28 +36,17 @@ EXACT = AtMost(EXACT_TOL, why="the study's float64 exactness tolerance, fixed be
                               "construction gives O(1) residuals")
 RESIDUAL = "relative residual max|f(X) − Y| / max(1, max|Y|) (the network's own float64 forward pass)"
 
-#: The neuron count each construction states (formulas in :mod:`depthlab.interp.theory.neuron_counts`).
-STATED = {
-    "triangular": "N",
-    "triangular-bias": "N − 1 (+ bias)",
-    "normalized": "N",
-    "two-sided": "N",
-    "peeling": "N",
-    "overparameterized": "2N",
-    "grouped": "2G − 1 + 2s",
-    "windowed": "4G − 1 + 2s",
-    "classifier": "2G − 1 + 2s + 3K",
-}
-ORIGIN = {
-    "triangular": "a standard construction",
-    "triangular-bias": "a standard construction",
-    "normalized": "a standard construction in our reading of the abstract's normalized form",
-    "two-sided": "our realisation of the two-sided bases of arXiv 2411.06728",
-    "peeling": "a standard construction",
-    "overparameterized": "a standard construction",
-    "grouped": "our construction (theory.deep_grouped)",
-    "windowed": "our construction (theory.deep_windowed)",
-    "classifier": "our construction (theory.deep_classifier)",
+#: Each construction of the grid: the neuron count it states (theory.neuron_counts) and where it comes from.
+CONSTRUCTIONS = {
+    "triangular": ("N", "a standard construction"),
+    "triangular-bias": ("N − 1 (+ bias)", "a standard construction"),
+    "normalized": ("N", "a standard construction in our reading of the abstract's normalized form"),
+    "two-sided": ("N", "our realisation of the two-sided bases of arXiv 2411.06728"),
+    "peeling": ("N", "a standard construction"),
+    "overparameterized": ("2N", "a standard construction"),
+    "grouped": ("2G − 1 + 2s", "our construction (theory.deep_grouped)"),
+    "windowed": ("4G − 1 + 2s", "our construction (theory.deep_windowed)"),
+    "classifier": ("2G − 1 + 2s + 3K", "our construction (theory.deep_classifier)"),
 }
 DEEP = ("grouped", "windowed", "classifier")
 
@@ -91,7 +75,7 @@ def _labelled(sub: pd.DataFrame, column: str, ref: str | None = None) -> list[Va
 
 # ---- constructions: exact interpolation (one claim per construction)
 
-def _exact_on_grid(name: str) -> Callable[[StudyResult], object]:
+def _exact_on_grid(name: str) -> Measure:
     def measure(r: StudyResult):
         sub = _part(r, "grid")
         sub = sub[sub["construction"] == name]
@@ -105,15 +89,16 @@ def _exact_on_grid(name: str) -> Callable[[StudyResult], object]:
 
 def _construction_claim(name: str) -> Claim:
     kind = "deep solutions" if name in DEEP else "3-layer solutions"
+    stated, origin = CONSTRUCTIONS[name]
     return Claim(
         key=f"exact-{name}",
-        statement=f"construction '{name}' interpolates N distinct points exactly with {STATED[name]} hidden neurons",
+        statement=f"construction '{name}' interpolates N distinct points exactly with {stated} hidden neurons",
         source=paper(f"{SRC} ({kind})"),
         expected="exact interpolation (universal solution)",
         quantity=f"each (N, d)'s {RESIDUAL}",
         rule=EXACT,
         measure=_exact_on_grid(name),
-        note=f"{ORIGIN[name]}; the paper's own constructions were not available. Its neuron count is checked "
+        note=f"{origin}; the paper's own constructions were not available. Its neuron count is checked "
              "in the consistency table (neurons-equal-formula).",
     )
 
@@ -128,8 +113,6 @@ def _multi_output(r: StudyResult):
 # ---- depth advantage and classification
 
 def _depth_items(r: StudyResult) -> tuple[pd.DataFrame, list[Value]]:
-    from depthlab.interp.theory.neuron_counts import shallow_lower_bound
-
     dt = r.tables["depth"]
     built = dt.dropna(subset=["neurons_built"])
     if built.empty:
@@ -147,8 +130,6 @@ def _depth_items(r: StudyResult) -> tuple[pd.DataFrame, list[Value]]:
 
 
 def _depth_advantage(r: StudyResult):
-    from depthlab.interp.theory.neuron_counts import counting_lower_bound, shallow_lower_bound
-
     built, items = _depth_items(r)
     dt = r.tables["depth"]
     n_ref, n_max = int(built["N"].max()), int(dt["N"].max())
@@ -198,7 +179,7 @@ def _trained_sparsity(r: StudyResult):
 
 
 CLAIMS = (
-    *(_construction_claim(name) for name in STATED),
+    *(_construction_claim(name) for name in CONSTRUCTIONS),
     Claim(
         key="multi-output",
         statement="multi-output targets: one interpolation matrix serves every output column",
@@ -249,8 +230,7 @@ CLAIMS = (
         rule=AtLeast(why="reference: half the resolution 1/(models · points · width) of a mean zero fraction, "
                          "i.e. strictly sparser"),
         measure=_trained_sparsity,
-        note="not necessarily monotone in between (see the trained_layers table); trained with the shared "
-             "engine.",
+        note="not necessarily monotone in between (see the trained_layers table); trained with the shared engine.",
     ),
 )
 

@@ -24,6 +24,35 @@ from depthlab.interp.theory.network import ReluNet
 from depthlab.interp.theory.neuron_counts import classifier_neurons
 
 
+def class_layers(A2: np.ndarray, K: int) -> tuple[np.ndarray, ...]:
+    """Layers 3 and 4 and the output of the classifier on top of a base network with output weights ``A2`` that
+    interpolates the class index f: ``(W3, b3, W4, b4, A4)`` (module docstring)."""
+    # layer 3: v_j = σ(f − j), j = 0..K−1, with f = A2·h2.
+    W3 = np.tile(A2, (K, 1))
+    b3 = -np.arange(K, dtype=np.float64)
+    # layer 4: hat_k = v_{k−1} − 2 v_k + v_{k+1}; v_{−1} = v_0 + 1 and v_K = 0 on data (0 ≤ f ≤ K − 1).
+    W4 = np.zeros((K, K))
+    b4 = np.zeros(K)
+    for k in range(K):
+        W4[k, k] = -2.0
+        if k + 1 < K:
+            W4[k, k + 1] = 1.0
+        if k >= 1:
+            W4[k, k - 1] = 1.0
+        else:
+            W4[k, 0] += 1.0
+            b4[k] = 1.0
+    # Layer 4 clamps 3·hat − 1 to [0, 1] with two ReLUs per class: σ(3 hat − 1) − σ(3 hat − 2). On data hat is
+    # 1 ± δ on the class and ±δ off it, so both neurons are exactly 0 off-class and the output is exactly 1 on it
+    # (up to one rounding) for |δ| < 1/3: the output residual does not inherit the rounding of f.
+    W4 = np.repeat(3.0 * W4, 2, axis=0)
+    b4 = np.repeat(3.0 * b4, 2) - np.tile([1.0, 2.0], K)
+    A4 = np.zeros((2 * K, K))
+    A4[0::2, :] = np.eye(K)
+    A4[1::2, :] = -np.eye(K)
+    return W3, b3, W4, b4, A4
+
+
 def classifier(
     X,
     labels,
@@ -62,30 +91,7 @@ def classifier(
     G, s = inner.info["groups"], inner.info["group_size"]
     stated = classifier_neurons(Xc.shape[0], G, K, s, base=base)
     need_neurons("classifier", stated, neurons)
-    A2 = inner.net.out_weight[:, 0]
-    # layer 3: v_j = σ(f − j), j = 0..K−1, with f = A2·h2.
-    W3 = np.tile(A2, (K, 1))
-    b3 = -np.arange(K, dtype=np.float64)
-    # layer 4: hat_k = v_{k−1} − 2 v_k + v_{k+1}; v_{−1} = v_0 + 1 and v_K = 0 on data (0 ≤ f ≤ K − 1).
-    W4 = np.zeros((K, K))
-    b4 = np.zeros(K)
-    for k in range(K):
-        W4[k, k] = -2.0
-        if k + 1 < K:
-            W4[k, k + 1] = 1.0
-        if k >= 1:
-            W4[k, k - 1] = 1.0
-        else:
-            W4[k, 0] += 1.0
-            b4[k] = 1.0
-    # Layer 4 clamps 3·hat − 1 to [0, 1] with two ReLUs per class: σ(3 hat − 1) − σ(3 hat − 2). On data hat is
-    # 1 ± δ on the class and ±δ off it, so both neurons are exactly 0 off-class and the output is exactly 1 on it
-    # (up to one rounding) for |δ| < 1/3: the output residual does not inherit the rounding of f.
-    W4 = np.repeat(3.0 * W4, 2, axis=0)
-    b4 = np.repeat(3.0 * b4, 2) - np.tile([1.0, 2.0], K)
-    A4 = np.zeros((2 * K, K))
-    A4[0::2, :] = np.eye(K)
-    A4[1::2, :] = -np.eye(K)
+    W3, b3, W4, b4, A4 = class_layers(inner.net.out_weight[:, 0], K)
     net = ReluNet(
         [*inner.net.weights, W3, W4],
         [*inner.net.biases, b3, b4],
@@ -111,4 +117,4 @@ def classifier(
     )
 
 
-__all__ = ["classifier"]
+__all__ = ["class_layers", "classifier"]
