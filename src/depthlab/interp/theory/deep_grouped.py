@@ -26,8 +26,13 @@ from __future__ import annotations
 import numpy as np
 
 from depthlab.interp.theory.construction import Construction, need_neurons
-from depthlab.interp.theory.groups import group_solutions, over_directions, signed_output, sorted_groups
-from depthlab.interp.theory.interpolation_matrix import relative_residual
+from depthlab.interp.theory.groups import (
+    group_solutions,
+    grouped_result,
+    over_directions,
+    signed_output,
+    sorted_groups,
+)
 from depthlab.interp.theory.network import ReluNet
 from depthlab.interp.theory.neuron_counts import best_groups, grouped_neurons
 
@@ -88,18 +93,7 @@ def _grouped_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray, G: int, neurons: 
     W2[:, 2::2] = V.T
     A = signed_output(s, m)
     net = ReluNet([np.tile(w, (n1, 1)), W2], [-thr1, b2], A, np.zeros(m), name="grouped", factors=(w, np.ones(n1)))
-    res = relative_residual(net(X), Y)
-    return Construction(
-        name="grouped",
-        net=net,
-        residual=res,
-        hidden_neurons=net.hidden_neurons,
-        stated_neurons=grouped_neurons(N, G, m, s),
-        cond=float("nan"),
-        rank=-1,
-        order=order,
-        info={"groups": G, "group_size": s, "min_gap": gmin},
-    )
+    return grouped_result("grouped", net, X, Y, grouped_neurons(N, G, m, s), order, G, s, gmin)
 
 
 __all__ = ["RAMP", "grouped"]

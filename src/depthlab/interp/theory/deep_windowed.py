@@ -28,8 +28,13 @@ from __future__ import annotations
 import numpy as np
 
 from depthlab.interp.theory.construction import Construction, need_neurons
-from depthlab.interp.theory.groups import group_solutions, over_directions, signed_output, sorted_groups
-from depthlab.interp.theory.interpolation_matrix import relative_residual
+from depthlab.interp.theory.groups import (
+    group_solutions,
+    grouped_result,
+    over_directions,
+    signed_output,
+    sorted_groups,
+)
 from depthlab.interp.theory.network import ReluNet
 from depthlab.interp.theory.neuron_counts import best_windowed_groups, windowed_neurons
 
@@ -39,14 +44,8 @@ def windowed(
 ) -> Construction:
     """Three-hidden-layer exact interpolation with ``4G − 1 + 2 s m`` neurons (module docstring).
 
-    Args:
-        X: distinct points, shape ``(N, d)``.
-        Y: targets, shape ``(N,)`` or ``(N, m)``.
-        rng: random generator (direction search).
-        tries: random directions compared by :func:`~.construction.candidate_directions` (the best few
-            are built and the network with the smallest residual is kept).
-        groups: G; default minimises the neuron count (:func:`~.neuron_counts.best_windowed_groups`).
-        neurons: if given, the total the caller allows; an error if the construction needs more.
+    Arguments as :func:`~.deep_grouped.grouped`, except that the default G minimises this construction's neuron
+    count (:func:`~.neuron_counts.best_windowed_groups`).
     """
     return over_directions(X, Y, rng, tries, groups, best_windowed_groups,
                            lambda X, Y, w, G: _windowed_from(X, Y, w, G, neurons))
@@ -95,17 +94,7 @@ def _windowed_from(X: np.ndarray, Y: np.ndarray, w: np.ndarray, G: int, neurons:
         name="windowed",
         factors=(w, scale1),
     )
-    return Construction(
-        name="windowed",
-        net=net,
-        residual=relative_residual(net(X), Y),
-        hidden_neurons=net.hidden_neurons,
-        stated_neurons=windowed_neurons(N, G, m, s),
-        cond=float("nan"),
-        rank=-1,
-        order=order,
-        info={"groups": G, "group_size": s, "min_gap": gmin},
-    )
+    return grouped_result("windowed", net, X, Y, windowed_neurons(N, G, m, s), order, G, s, gmin)
 
 
 __all__ = ["windowed"]

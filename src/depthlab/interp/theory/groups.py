@@ -25,6 +25,8 @@ from depthlab.interp.theory.construction import (
     verified_candidates,
 )
 from depthlab.interp.theory.inputs import prepare
+from depthlab.interp.theory.interpolation_matrix import relative_residual
+from depthlab.interp.theory.network import ReluNet
 
 #: Move each ideal cut towards the widest gap within ±N/(4G) positions (100× smaller residuals, docs/interp.md).
 WINDOW = True
@@ -100,6 +102,15 @@ def signed_output(s: int, m: int) -> np.ndarray:
     return A
 
 
+def grouped_result(name: str, net: ReluNet, X: np.ndarray, Y: np.ndarray, stated: int, order: np.ndarray,
+                   G: int, s: int, min_gap: float) -> Construction:
+    """The :class:`Construction` of a grouped network: its residual from its own forward pass, no output solve
+    (cond and rank not computed), ``info`` with G, the largest group s and the smallest projection gap."""
+    return Construction(name=name, net=net, residual=relative_residual(net(X), Y), hidden_neurons=net.hidden_neurons,
+                        stated_neurons=stated, cond=float("nan"), rank=-1, order=order,
+                        info={"groups": G, "group_size": s, "min_gap": min_gap})
+
+
 def over_directions(X, Y, rng: np.random.Generator, tries: int, groups: int | None,
                     default_groups: Callable[[int, int], int],
                     build_from: Callable[[np.ndarray, np.ndarray, np.ndarray, int], Construction]) -> Construction:
@@ -123,4 +134,4 @@ def over_directions(X, Y, rng: np.random.Generator, tries: int, groups: int | No
     return best_of(build_from(X, Y, w, G) for w in dirs)
 
 
-__all__ = ["group_bounds", "group_solutions", "over_directions", "signed_output", "sorted_groups"]
+__all__ = ["group_bounds", "group_solutions", "grouped_result", "over_directions", "signed_output", "sorted_groups"]
