@@ -38,15 +38,15 @@ RESIDUAL = "relative residual max|f(X) − Y| / max(1, max|Y|) (the network's ow
 
 #: Each construction of the grid: the neuron count it states (theory.neuron_counts) and where it comes from.
 CONSTRUCTIONS = {
-    "triangular": ("N", "a standard construction"),
-    "triangular-bias": ("N − 1 (+ bias)", "a standard construction"),
-    "normalized": ("N", "a standard construction in our reading of the abstract's normalized form"),
-    "two-sided": ("N", "our realisation of the two-sided bases of arXiv 2411.06728"),
-    "peeling": ("N", "a standard construction"),
-    "overparameterized": ("2N", "a standard construction"),
-    "grouped": ("2G − 1 + 2s", "our construction (theory.deep_grouped)"),
-    "windowed": ("4G − 1 + 2s", "our construction (theory.deep_windowed)"),
-    "classifier": ("2G − 1 + 2s + 3K", "our construction (theory.deep_classifier)"),
+    "triangular": ("N", "A standard construction"),
+    "triangular-bias": ("N − 1 (+ bias)", "A standard construction"),
+    "normalized": ("N", "A standard construction in our reading of the abstract's normalized form"),
+    "two-sided": ("N", "Our realisation of the two-sided bases of arXiv 2411.06728"),
+    "peeling": ("N", "A standard construction"),
+    "overparameterized": ("2N", "A standard construction"),
+    "grouped": ("2G − 1 + 2s", "Our construction (theory.deep_grouped)"),
+    "windowed": ("4G − 1 + 2s", "Our construction (theory.deep_windowed)"),
+    "classifier": ("2G − 1 + 2s + 3K", "Our construction (theory.deep_classifier)"),
 }
 DEEP = ("grouped", "windowed", "classifier")
 
@@ -188,7 +188,7 @@ CLAIMS = (
         quantity=f"each construction's {RESIDUAL} on m outputs",
         rule=EXACT,
         measure=_multi_output,
-        note="triangular and two-sided share H for all outputs; grouped and windowed use 2s neurons per output.",
+        note="Triangular and two-sided share H for all outputs; grouped and windowed use 2s neurons per output.",
     ),
     Claim(
         key="depth-advantage",
@@ -201,7 +201,7 @@ CLAIMS = (
                         f"targets on a line needs (piece counting); {EXACT_TOL:g}, the study's exactness "
                         "tolerance fixed before the data; 0 misclassified points"),
         measure=_depth_advantage,
-        note="our constructions (theory.deep_grouped, theory.deep_windowed, theory.deep_classifier), ≈ 4√N "
+        note="Our constructions (theory.deep_grouped, theory.deep_windowed, theory.deep_classifier), ≈ 4√N "
              "(L = 2) and ≈ 5.7√N (L = 3) neurons; points on a line (d = 1) leave no projection direction to "
              "choose, so float64 residuals grow with N (whether they are at rounding level: "
              "residual-below-rounding-bound). For "
@@ -218,7 +218,7 @@ CLAIMS = (
         quantity="the training accuracy on digits",
         rule=AtLeast(1.0, why="every training point classified"),
         measure=_digits,
-        note="our 4-hidden-layer construction (theory.deep_classifier); the paper's own construction was not "
+        note="Our 4-hidden-layer construction (theory.deep_classifier); the paper's own construction was not "
              "available.",
     ),
     Claim(
@@ -230,7 +230,7 @@ CLAIMS = (
         rule=AtLeast(why="reference: half the resolution 1/(models · points · width) of a mean zero fraction, "
                          "i.e. strictly sparser"),
         measure=_trained_sparsity,
-        note="not necessarily monotone in between (see the trained_layers table); trained with the shared engine.",
+        note="Not necessarily monotone in between (see the trained_layers table); trained with the shared engine.",
     ),
 )
 
@@ -294,7 +294,7 @@ CONSISTENCY = (
         quantity=f"each construction's worst {RESIDUAL} at the larger (N, d)",
         rule=EXACT,
         measure=_large_n,
-        note="bound = rigorous first-order float64 bound of each network's own forward pass "
+        note="Bound = rigorous first-order float64 bound of each network's own forward pass "
              "(theory.numerics.rounding_bound), see residual-below-rounding-bound. Directions: best of 32, widened "
              "by a least-distance program; 'windowed' (3 hidden layers) avoids cross-group cancellation.",
     ),
@@ -318,7 +318,7 @@ CONSISTENCY = (
         quantity="each built network's hidden neurons",
         rule=Within(atol=0, why="reference: the formula; counts are integers"),
         measure=_neurons,
-        note="true by construction for the one-hidden-layer types (N, N − 1, 2N); for the deep ones it checks the "
+        note="True by construction for the one-hidden-layer types (N, N − 1, 2N); for the deep ones it checks the "
              "layer widths against the formulas, not the formulas against the paper.",
     ),
     Claim(
