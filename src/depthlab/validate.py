@@ -6,7 +6,9 @@ numerical code behind them can assume finite, correctly shaped input.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -126,3 +128,58 @@ def finite_float(value: Any, name: str, *, low: float | None = None, high: float
     if high is not None and x > high:
         raise ConfigError(f"{name} must be ≤ {high}, got {x}")
     return x
+
+
+def _file_kind(path: Path) -> str:
+    """A few words on what a file that is not an NPZ archive looks like (for the error message)."""
+    try:
+        head = path.read_bytes()[:512] if path.stat().st_size < 2**20 else path.open("rb").read(512)
+    except OSError:
+        return ""
+    if head.startswith(b"\x93NUMPY"):
+        return " (it is a single .npy array; write named arrays with numpy.savez)"
+    if not head:
+        return " (it is empty)"
+    try:
+        head.decode("utf-8")
+        return " (it looks like a text file)"
+    except UnicodeDecodeError:
+        return ""
+
+
+def load_npz(path: str | Path, required: Sequence[str], what: str) -> dict[str, np.ndarray]:
+    """The arrays ``required`` from an ``.npz`` file, with a clear error for anything that is not one.
+
+    Args:
+        path: the file.
+        required: array names that must be present.
+        what: what the file must hold, for the messages (e.g. ``"it must hold arrays X (N × d) and Y"``).
+
+    Raises:
+        InputError: the file is missing, is not an NPZ archive (text, a single ``.npy``, empty), lacks an
+            array, or holds pickled objects (never loaded).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"input file {path} does not exist")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not an .npz file; {what}")
+    if not zipfile.is_zipfile(path):
+        raise InputError(f"{path} is not an NPZ file (a zip archive of .npy arrays, as numpy.savez writes)"
+                         f"{_file_kind(path)}; {what}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [k for k in required if k not in data.files]
+            if missing:
+                raise InputError(f"{path} lacks array(s) {', '.join(missing)}; {what} (found: "
+                                 f"{', '.join(data.files) or 'none'})")
+            return {k: np.asarray(data[k]) for k in required}
+    except InputError:
+        raise
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise InputError(f"{path} holds object arrays (pickled Python objects), which depthlab does not "
+                             f"load; save plain numeric arrays; {what}") from None
+        raise InputError(f"cannot read {path} as an NPZ file: {exc}") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise InputError(f"cannot read {path} as an NPZ file ({type(exc).__name__}: {exc}); {what}") from None
