@@ -7,8 +7,12 @@
 * :mod:`~depthlab.matexp.theory.network` — the network f(X) = W3·expm(W2·expm(W1·X)) (NumPy and Torch).
 * :mod:`~depthlab.matexp.theory.baseline` — the one-layer least-squares baseline.
 * :mod:`~depthlab.matexp.theory.certify` — 40-digit mpmath residuals of float64 weights.
+* :mod:`~depthlab.matexp.theory.accuracy` — which assumption fails when no λ reaches the tolerance.
+* :mod:`~depthlab.matexp.theory.extended` — the construction in extended precision (mpmath, small d), for
+  instances whose weights float64 cannot represent.
 """
 
+from depthlab.matexp.theory.accuracy import DEFAULT_TOL, Diagnosis, InaccurateSolutionError, diagnose
 from depthlab.matexp.theory.baseline import OneLayerFit, one_equation_exact, one_layer_fit
 from depthlab.matexp.theory.batched import BatchedSolution, random_problems, solve_batched
 from depthlab.matexp.theory.certify import MAX_CERTIFY_D, Certificate, certify
@@ -23,19 +27,26 @@ from depthlab.matexp.theory.closed_form import (
     solve_problem,
     solve_two,
 )
+from depthlab.matexp.theory.extended import MAX_EXTENDED_D, ExtendedSolution, solve_extended
 from depthlab.matexp.theory.network import forward, forward_torch
 
 __all__ = [
+    "DEFAULT_TOL",
     "MAX_CERTIFY_D",
+    "MAX_EXTENDED_D",
     "RESIDUAL_TOL",
     "BatchedSolution",
     "Certificate",
+    "Diagnosis",
     "Diagnostics",
+    "ExtendedSolution",
+    "InaccurateSolutionError",
     "MatexpProblem",
     "MatexpSolution",
     "MatexpWarning",
     "OneLayerFit",
     "certify",
+    "diagnose",
     "forward",
     "forward_torch",
     "make_problem",
@@ -44,6 +55,7 @@ __all__ = [
     "random_problem",
     "random_problems",
     "solve_batched",
+    "solve_extended",
     "solve_problem",
     "solve_two",
 ]

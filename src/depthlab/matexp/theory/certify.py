@@ -32,7 +32,8 @@ class Certificate:
         return max(self.residuals)
 
 
-def _to_mp(a: np.ndarray) -> mpmath.matrix:
+def to_mp(a: np.ndarray) -> mpmath.matrix:
+    """A (d, d) float64/complex128 array as an ``mpmath.matrix``, exactly (every double is a dyadic rational)."""
     a = np.asarray(a, dtype=np.complex128)
     m = mpmath.matrix(a.shape[0], a.shape[1])
     for i in range(a.shape[0]):
@@ -41,7 +42,8 @@ def _to_mp(a: np.ndarray) -> mpmath.matrix:
     return m
 
 
-def _fro(m: mpmath.matrix) -> mpmath.mpf:
+def frobenius_mp(m: mpmath.matrix) -> mpmath.mpf:
+    """‖m‖_F in the current mpmath precision."""
     return mpmath.sqrt(mpmath.fsum(abs(m[i, j]) ** 2 for i in range(m.rows) for j in range(m.cols)))
 
 
@@ -72,9 +74,9 @@ def certify(weights: Sequence[np.ndarray], xs: Sequence[np.ndarray], ys: Sequenc
     if dps < 20:
         raise InputError(f"dps must be ≥ 20 to certify float64 residuals, got {dps}")
     with mpmath.workdps(dps):
-        ws = [_to_mp(w) for w in weights]
+        ws = [to_mp(w) for w in weights]
         res = []
         for x, y in zip(xs, ys, strict=True):
-            ym = _to_mp(y)
-            res.append(float(_fro(forward_mp(_to_mp(x), ws) - ym) / _fro(ym)))
+            ym = to_mp(y)
+            res.append(float(frobenius_mp(forward_mp(to_mp(x), ws) - ym) / frobenius_mp(ym)))
     return Certificate(residuals=tuple(res), dps=dps)

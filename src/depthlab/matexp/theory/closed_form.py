@@ -1,9 +1,9 @@
 """Closed-form solution of two equations by a three-layer matrix-exponential network.
 
 Gai & Zhang (arXiv 2407.02540) show that f(X) = W3·expm(W2·expm(W1·X)) can fit Y1 = f(X1) and Y2 = f(X2) exactly
-in closed form, while the one-layer Y = W·X fits only one such equation. The construction implemented here is the
-"commute, then eliminate" recipe of ``shared/notes/gai-zhang-matrix-exp.md`` §3 (derived there and checked
-numerically; the paper's own formulas are not reproduced in the notes — see the README):
+in closed form, while the one-layer Y = W·X fits only one such equation. The construction implemented here is a
+"commute, then eliminate" recipe derived from the paper's abstract (which states the result and its invertibility
+assumptions, not the formulas) and checked numerically; docs/matexp.md writes it out:
 
 1. W1 = λ (X2 − X1)⁻¹, so W1X2 = W1X1 + λI and the two exponentials commute: expm(W1X2) = e^λ expm(A1), A1 = W1X1;
 2. M = Y1⁻¹Y2, L = log M (principal, or shifted by 2πik·I for branch k), B1 = L / (e^λ − 1);
@@ -11,9 +11,9 @@ numerically; the paper's own formulas are not reproduced in the notes — see th
 4. W3 = Y1 expm(−B1); then f(X1) = Y1 and f(X2) = Y1 expm((e^λ − 1) B1) = Y1 M = Y2.
 
 It needs X2 − X1, Y1 and Y2 invertible and e^λ ≠ 1 (X1, X2 themselves need not be invertible). The scalar λ
-controls conditioning (notes §4b, §5): it is chosen automatically by ranking a grid of candidates with a cheap
-error proxy built from eigenvalue spreads and verifying the best few by evaluating the network (the residual that
-is reported is always a real forward evaluation).
+controls conditioning (docs/matexp.md, "Conditioning"): it is chosen automatically by ranking a grid of candidates
+with a cheap error proxy built from eigenvalue spreads and verifying the best few by evaluating the network (the
+residual that is reported is always a real forward evaluation).
 """
 
 from __future__ import annotations
@@ -29,16 +29,17 @@ import torch
 
 from depthlab.errors import InputError, NumericalError, SingularMatrixError
 from depthlab.linalg import logm, lu_cond1, relative_residual
+from depthlab.matexp.theory.accuracy import require_accuracy
 from depthlab.matexp.theory.lam import choose_lambdas
 from depthlab.matexp.theory.network import forward
 from depthlab.seeding import numpy_rng
 from depthlab.validate import SINGULAR_COND, as_square_matrix, same_shape
 
-#: Residual tolerance for well-conditioned data, d ≤ 16 (notes §5.3); 1e-8 is used at d = 64.
+#: Residual tolerance for well-conditioned data, d ≤ 16 (docs/matexp.md, "Measured"); 1e-8 is used at d = 64.
 RESIDUAL_TOL = 1e-10
 #: The automatic λ choice stops verifying candidates once one reaches this residual (rounding level).
 ACCEPT_RESIDUAL = 1e-13
-#: Above this condition number of X2 − X1 the residual degrades visibly (notes §4c): a note is added.
+#: Above this condition number of X2 − X1 the residual degrades visibly (docs/matexp.md): a note is added.
 ILL_CONDITIONED = 1e3
 
 
@@ -78,7 +79,7 @@ def make_problem(X1: Any, X2: Any, Y1: Any, Y2: Any) -> MatexpProblem:
 
 
 def random_problem(d: int, seed: int = 0, *, real: bool = False) -> MatexpProblem:
-    """A random instance: i.i.d. entries CN(0, 1/d) (complex) or N(0, 1/d) (``real=True``), as in notes §4."""
+    """A random instance: i.i.d. entries CN(0, 1/d) (complex) or N(0, 1/d) (``real=True``)."""
     if not isinstance(d, int) or d < 1:
         raise InputError(f"d must be a positive integer, got {d!r}")
     rng = numpy_rng(seed, d, int(real))
@@ -102,8 +103,9 @@ class Diagnostics:
         norms: Frobenius norms of the weights and of the intermediate matrices of both equations
             (``A_i = W1 Xi``, ``expm(A_i)``, ``H_i = W2 expm(A_i)``, ``expm(H_i)``) and of B1.
         real_data: all inputs real. For real data, ``real_weights_necessary`` is det(Y1)·det(Y2) > 0 (necessary
-            for real weights, notes §2.5), ``real_log_exists`` says M has no eigenvalue on (−∞, 0] (then this
-            construction gives real weights), and ``weights_real`` whether the returned weights are real.
+            for real weights: det f(X) = det W3 · e^{tr(W2 expm(W1X))} keeps the sign of det W3),
+            ``real_log_exists`` says M has no eigenvalue on (−∞, 0] (then this construction gives real weights),
+            and ``weights_real`` whether the returned weights are real.
         notes: human-readable warnings about conditioning and realness.
     """
 
@@ -173,7 +175,7 @@ def _prepare(p: MatexpProblem) -> _Prepared:
         raise SingularMatrixError(
             "X2 − X1", cond_dx,
             "the construction needs W1 = λ(X2 − X1)⁻¹, so X1 and X2 must differ in every direction; "
-            "the residual degrades like cond² already above ~1e3 (notes §4c). Use inputs that are further apart.")
+            "the residual degrades quickly above cond ~1e3. Use inputs that are further apart.")
     y1 = p.Y1.real if p.real else p.Y1
     y2 = p.Y2.real if p.real else p.Y2
     lu_y1, cond_y1 = lu_cond1(y1)
@@ -275,7 +277,7 @@ def default_n_verify(d: int) -> int:
 
 
 def solve_problem(p: MatexpProblem, *, lam: complex | Literal["auto"] = "auto", branch: int = 0,
-                  n_verify: int | None = None) -> MatexpSolution:
+                  n_verify: int | None = None, tol: float | None = None) -> MatexpSolution:
     """Closed-form W1, W2, W3 with f(X1) = Y1, f(X2) = Y2 for a validated :class:`MatexpProblem`.
 
     Args:
@@ -287,6 +289,9 @@ def solve_problem(p: MatexpProblem, *, lam: complex | Literal["auto"] = "auto", 
             weights come out real.
         branch: k in L = log M + 2πik·I (any logarithm of M works; 0 is the principal one).
         n_verify: candidates evaluated by ``"auto"`` (default :func:`default_n_verify`).
+        tol: when given, a larger residual raises
+            :class:`~depthlab.matexp.theory.accuracy.InaccurateSolutionError` (naming the failing assumption and
+            carrying the solution) instead of a warning.
 
     Returns:
         :class:`MatexpSolution` with weights in complex128 and :class:`Diagnostics`.
@@ -294,6 +299,8 @@ def solve_problem(p: MatexpProblem, *, lam: complex | Literal["auto"] = "auto", 
     Raises:
         SingularMatrixError: X2 − X1, Y1 or Y1⁻¹Y2 singular or numerically singular (condition number > 1e12).
         InputError: λ with e^λ = 1, or a non-integer branch.
+        NumericalError: every λ tried overflowed float64.
+        InaccurateSolutionError: ``tol`` given and not reached.
     """
     if isinstance(branch, bool) or not isinstance(branch, int | np.integer):
         raise InputError(f"branch must be an integer k (L = log M + 2πik·I), got {branch!r}")
@@ -337,40 +344,43 @@ def solve_problem(p: MatexpProblem, *, lam: complex | Literal["auto"] = "auto", 
             f"‖X2−X1‖/max(‖X1‖, ‖X2‖) = {rel:.3g}, so expm(W1·Xi) with W1 = λ(X2−X1)⁻¹ is out of range "
             f"(cond(X2−X1) = {prep.cond_dx:.3g}). X1 and X2 nearly coincide along some direction; move them apart "
             "(or pass a smaller λ, e.g. lam=1e-3, at the price of a larger B1).")
-    if not score <= 1e-6:
+    sol = MatexpSolution(weights=(ws[0], ws[1], ws[2]), diagnostics=diag)
+    if tol is not None:
+        require_accuracy(sol, float(min(np.linalg.norm(p.Y1), np.linalg.norm(p.Y2))), tol)
+    elif not score <= 1e-6:
         warnings.warn(f"closed-form residual {score:.3g} is poor: cond(X2−X1) = {prep.cond_dx:.3g}, "
                       f"cond(Y1) = {prep.cond_y1:.3g}, λ = {lam_used:.3g}; see the diagnostics notes",
                       MatexpWarning, stacklevel=2)
-    return MatexpSolution(weights=(ws[0], ws[1], ws[2]), diagnostics=diag)
+    return sol
 
 
 def _notes(p: MatexpProblem, prep: _Prepared, lam: complex, score: float, weights_real: bool) -> list[str]:
     notes = []
     if prep.cond_dx > ILL_CONDITIONED:
-        notes.append(f"X2 − X1 is ill-conditioned (cond₁ ≈ {prep.cond_dx:.3g}): the error grows quickly with it "
-                     "(notes §4c); move X1 and X2 further apart if the residual matters.")
+        notes.append(f"X2 − X1 is ill-conditioned (cond₁ ≈ {prep.cond_dx:.3g}): the error grows quickly with it; "
+                     "move X1 and X2 further apart if the residual matters.")
     if prep.cond_y1 > 1e6:
         notes.append(f"Y1 is ill-conditioned (cond₁ ≈ {prep.cond_y1:.3g}): the error grows like eps·cond(Y1) "
-                     "(notes §4d).")
+                     ".")
     if abs(np.exp(lam) - 1) < 1e-3:
         notes.append(f"λ = {lam} is close to 2πiℤ (e^λ ≈ 1): B1 = L/(e^λ − 1) is huge.")
     if p.real:
         if not prep.real_weights_necessary:
             notes.append("det(Y1)·det(Y2) < 0: no real weights exist (det f(X) = det W3 · e^{tr(…)} keeps the "
-                         "sign of det W3, notes §2.5); the weights are complex.")
+                         "sign of det W3); the weights are complex.")
         elif not prep.real_log_exists:
             notes.append("Y1⁻¹Y2 has an eigenvalue on (−∞, 0], so it has no real principal logarithm and this "
-                         "construction gives complex weights; whether real weights exist is open (notes §4i).")
+                         "construction gives complex weights; whether real weights exist is open.")
         elif weights_real:
             notes.append("real data with a real logarithm of Y1⁻¹Y2 and real λ: the weights are real.")
     if score > RESIDUAL_TOL:
         notes.append(f"max residual {score:.3g} exceeds {RESIDUAL_TOL:g} (the tolerance for well-conditioned "
-                     "d ≤ 16 data, notes §5.3).")
+                     "d ≤ 16 data).")
     return notes
 
 
 def solve_two(X1: Any, X2: Any, Y1: Any, Y2: Any, *, lam: complex | Literal["auto"] = "auto", branch: int = 0,
-              n_verify: int | None = None) -> MatexpSolution:
+              n_verify: int | None = None, tol: float | None = None) -> MatexpSolution:
     """Solve Y1 = f(X1), Y2 = f(X2) for f(X) = W3·expm(W2·expm(W1·X)) in closed form.
 
     Validates the inputs (:func:`make_problem`) and calls :func:`solve_problem`; see there for the arguments.
@@ -381,4 +391,4 @@ def solve_two(X1: Any, X2: Any, Y1: Any, Y2: Any, *, lam: complex | Literal["aut
         >>> sol.diagnostics.max_residual < 1e-10
         True
     """
-    return solve_problem(make_problem(X1, X2, Y1, Y2), lam=lam, branch=branch, n_verify=n_verify)
+    return solve_problem(make_problem(X1, X2, Y1, Y2), lam=lam, branch=branch, n_verify=n_verify, tol=tol)
