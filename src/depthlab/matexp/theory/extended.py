@@ -77,9 +77,10 @@ class ExtendedSolution:
 
     def weights_text(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The weights as arrays of decimal strings with ``digits`` significant digits (``"(re+imj)"``), for an
-        ``.npz`` that needs no pickle; read back with ``mpmath.mpmathify``."""
-        w1, w2, w3 = (np.array([[_text(w[i, j], self.digits) for j in range(w.cols)] for i in range(w.rows)])
-                      for w in self.weights)
+        ``.npz`` that needs no pickle; read back with ``mpmath.mpmathify(str(s))``."""
+        with mpmath.workdps(self.digits):
+            w1, w2, w3 = (np.array([[_text(w[i, j], self.digits) for j in range(w.cols)] for i in range(w.rows)])
+                          for w in self.weights)
         return w1, w2, w3
 
 
@@ -88,6 +89,8 @@ def _to_numpy(m: mpmath.matrix) -> np.ndarray:
 
 
 def _text(z: mpmath.mpc, digits: int) -> str:
+    """``"(re+imj)"`` with ``digits`` significant digits (call inside ``workdps(digits)``: converting at the
+    default 15 digits would round to float64)."""
     z = mpmath.mpc(z)
     re, im = mpmath.nstr(z.real, digits), mpmath.nstr(abs(z.imag), digits)
     return f"({re}{'-' if z.imag < 0 else '+'}{im}j)"
