@@ -147,17 +147,16 @@ def _file_kind(path: Path) -> str:
         return ""
 
 
-def load_npz(path: str | Path, required: Sequence[str], what: str) -> dict[str, np.ndarray]:
-    """The arrays ``required`` from an ``.npz`` file, with a clear error for anything that is not one.
+def read_npz(path: str | Path, what: str) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` file, with a clear error for anything that is not one.
 
     Args:
         path: the file.
-        required: array names that must be present.
         what: what the file must hold, for the messages (e.g. ``"it must hold arrays X (N × d) and Y"``).
 
     Raises:
-        InputError: the file is missing, is not an NPZ archive (text, a single ``.npy``, empty), lacks an
-            array, or holds pickled objects (never loaded).
+        InputError: the file is missing, is not an NPZ archive (text, a single ``.npy``, empty), or holds pickled
+            objects (never loaded).
     """
     path = Path(path)
     if not path.exists():
@@ -169,13 +168,7 @@ def load_npz(path: str | Path, required: Sequence[str], what: str) -> dict[str, 
                          f"{_file_kind(path)}; {what}")
     try:
         with np.load(path, allow_pickle=False) as data:
-            missing = [k for k in required if k not in data.files]
-            if missing:
-                raise InputError(f"{path} lacks array(s) {', '.join(missing)}; {what} (found: "
-                                 f"{', '.join(data.files) or 'none'})")
-            return {k: np.asarray(data[k]) for k in required}
-    except InputError:
-        raise
+            return {k: np.asarray(data[k]) for k in data.files}
     except ValueError as exc:
         if "pickle" in str(exc):
             raise InputError(f"{path} holds object arrays (pickled Python objects), which depthlab does not "
@@ -183,3 +176,12 @@ def load_npz(path: str | Path, required: Sequence[str], what: str) -> dict[str, 
         raise InputError(f"cannot read {path} as an NPZ file: {exc}") from None
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
         raise InputError(f"cannot read {path} as an NPZ file ({type(exc).__name__}: {exc}); {what}") from None
+
+
+def load_npz(path: str | Path, required: Sequence[str], what: str) -> dict[str, np.ndarray]:
+    """The arrays ``required`` from an ``.npz`` file (:func:`read_npz`); an error names any that are missing."""
+    data = read_npz(path, what)
+    missing = [k for k in required if k not in data]
+    if missing:
+        raise InputError(f"{path} lacks array(s) {', '.join(missing)}; {what} (found: {', '.join(data) or 'none'})")
+    return {k: data[k] for k in required}

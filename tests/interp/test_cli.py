@@ -27,7 +27,8 @@ def test_construct_json_from_file_and_analyse(tmp_path) -> None:
                             "--save", str(tmp_path / "net.npz")])
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
-    assert out["residual"] <= 1e-10 and out["depth"] == 2 and out["hidden_neurons"] == sum(out["widths"])
+    assert out["residual"] <= 1e-10 and out["depth"] == 3 and out["hidden_layers"] == 2
+    assert out["hidden_neurons"] == sum(out["widths"])
     assert "NaN" not in r.stdout and out["cond"] is None  # strict JSON: not computed → null
     r = runner.invoke(app, ["analyse", "--network", str(tmp_path / "net.npz"), "-i", str(tmp_path / "d.npz"),
                             "--json"])

@@ -52,7 +52,8 @@ class Construction:
 
     def summary(self) -> dict:
         """JSON-ready summary (no arrays; a condition number that is not computed or infinite, or a rank
-        that is not computed, is ``None``, so the JSON is strict)."""
+        that is not computed, is ``None``, so the JSON is strict). ``depth`` counts weight layers (the CLI's
+        vocabulary, docs/cli.md): ``hidden_layers`` + 1."""
         return {
             "construction": self.name,
             "residual": self.residual,
@@ -60,7 +61,8 @@ class Construction:
             "stated_neurons": self.stated_neurons,
             "cond": self.cond if np.isfinite(self.cond) else None,
             "rank": self.rank if self.rank >= 0 else None,
-            "depth": self.net.depth,
+            "depth": self.net.depth + 1,
+            "hidden_layers": self.net.depth,
             "widths": self.net.widths,
             "parameters": self.net.parameters,
             **{k: v for k, v in self.info.items() if np.isscalar(v)},
