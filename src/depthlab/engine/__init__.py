@@ -1,4 +1,4 @@
-"""Shared batched exact-fit engine (issue #3): train thousands of small networks as one stacked tensor
+"""Shared batched exact-fit engine: train thousands of small networks as one stacked tensor
 program.
 
 Public API (stable)::
