@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import click
 import typer
 from typer.core import TyperCommand
 
@@ -174,7 +173,7 @@ class _AliasCommand(TyperCommand):
 
     aliases: Mapping[str, str] = {}
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, rewrite_aliases(list(args), self.aliases))
 
 

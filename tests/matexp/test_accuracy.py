@@ -11,7 +11,14 @@ from typer.testing import CliRunner
 
 from depthlab.cli import app
 from depthlab.clikit import EXIT_INACCURATE
-from depthlab.matexp import InaccurateSolutionError, make_problem, random_problem, solve_extended, solve_problem
+from depthlab.matexp import (
+    InaccurateSolutionError,
+    hard_instance,
+    make_problem,
+    random_problem,
+    solve_extended,
+    solve_problem,
+)
 
 runner = CliRunner()
 
@@ -32,7 +39,8 @@ def near_singular(d: int, seed: int, deltas: tuple[float, ...]):
 def hard(tmp_path_factory):
     """A 3×3 instance with two directions of X2 − X1 at 2e-4: float64 weights of the construction reach a
     residual of ~5e13 (rounding amplified beyond 1/eps), while 98-digit weights reach ~3e-25."""
-    p = near_singular(3, 3, (2e-4, 2e-4))
+    p = hard_instance()
+    assert np.array_equal(p.X2, near_singular(3, 3, (2e-4, 2e-4)).X2)
     path = tmp_path_factory.mktemp("hard") / "hard.npz"
     np.savez(path, X1=p.X1, X2=p.X2, Y1=p.Y1, Y2=p.Y2)
     return p, path

@@ -9,14 +9,16 @@ study's grid locally, on Ray or on Slurm.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from depthlab.clikit import DeviceOption, SeedOption, handle_errors
 from depthlab.errors import DepthlabError
+
+if TYPE_CHECKING:  # the vendored click of typer at run time; type hints only
+    import click
 
 _SWEEP = ("sweep", "depthlab.sweep.cli:app", "Run a study's grid locally, on Ray or on Slurm; resumable.")
 
@@ -108,8 +110,8 @@ def reproduce(
     = Path("report"),
     quick: Annotated[bool, typer.Option("--quick/--full", help="Quick scale (minutes on a laptop CPU) or the "
                                         "full, published-scale run.")] = True,
-    study: Annotated[list[str] | None, typer.Option("--study", "-s", help="Run only this study (repeatable).")]
-    = None,
+    study: Annotated[list[str] | None, typer.Option("--study", "-s", help="Run only these studies: a list "
+                                                    "(matexp,interp) or repeated.")] = None,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
     budget: Annotated[float | None, typer.Option(
@@ -127,12 +129,16 @@ def reproduce(
 
         depthlab reproduce --quick --out report
 
+        depthlab reproduce --study matexp,interp --budget 120
+
         depthlab reproduce --full --study matexp --device cuda
     """
     from depthlab import registry
+    from depthlab.clikit import parse_str_list
     from depthlab.errors import ConfigError
 
     scale = "quick" if quick else "full"
+    study = list(parse_str_list(study, "--study", registry.studies())) if study else None
     chosen = [registry.get_study(n) for n in study] if study else list(registry.studies().values())
     total, per = registry.estimate(chosen, scale)
     parts = ", ".join(f"{k} {'?' if v is None else f'{v:.0f} s'}" for k, v in per.items())

@@ -33,7 +33,8 @@ class FitConfig:
             where the previous one ended; skipped for families without a homotopy). ``"auto"`` picks
             ``("lm",)`` for smooth families, ``("continuation", "lm")`` for families with a homotopy (ReLU)
             and ``("adam", "lm")`` otherwise.
-        tol: regression success threshold on the float64 relative residual (1e-8: the capacity study's definition of an exact fit).
+        tol: regression success threshold on the float64 relative residual (1e-8: the capacity study's exact
+            fit).
         margin: hinge target margin used for training in classification mode (success only needs > 0).
         adam_steps: maximum Adam steps per model.
         adam_lr: initial Adam learning rate (the loss is the relative squared residual, so lr is scale-free).

@@ -115,7 +115,7 @@ def solve(
         depthlab matexp solve --input hard.npz --digits 60 --out weights.npz
     """
     from depthlab.budget import check_memory
-    from depthlab.matexp.theory.extended import MAX_EXTENDED_D, MIN_DIGITS
+    from depthlab.matexp.limits import MAX_EXTENDED_D, MIN_DIGITS
 
     if digits is not None and digits < MIN_DIGITS:
         raise InputError(f"--digits must be ≥ {MIN_DIGITS} (float64 already has 16), got {digits}")
@@ -169,7 +169,7 @@ def solve(
 
 
 def _check_small(d: int, certify: bool, digits: int | None, max_ext: int) -> None:
-    from depthlab.matexp.theory.certify import MAX_CERTIFY_D
+    from depthlab.matexp.limits import MAX_CERTIFY_D
 
     if certify and d > MAX_CERTIFY_D:
         raise InputError(f"--certify supports d ≤ {MAX_CERTIFY_D} (got d = {d}); drop --certify")
@@ -203,13 +203,16 @@ def _solve(problem: Any, lam: Any, branch: int, tol: float, digits: int | None) 
 
 
 def _hint(problem: Any, branch: int, tol: float, digits: int | None) -> str:
-    """What to try after a float64 failure: ``--digits N`` with N from the conditioning proxy (small d)."""
-    from depthlab.matexp.theory.extended import MAX_EXTENDED_D, choose_lambda, digits_needed
+    """What to try after a float64 failure: ``--digits N`` with N from the conditioning proxy (small d), a larger
+    ``--tol`` if that accuracy suffices, or ``--allow-inaccurate``."""
+    from depthlab.matexp.limits import MAX_EXTENDED_D
+    from depthlab.matexp.theory.extended import choose_lambda, digits_needed
 
+    keep = "accept a larger residual with --tol, or keep these weights anyway with --allow-inaccurate."
     if digits is not None or problem.d > MAX_EXTENDED_D:
-        return "Keep these weights anyway with --allow-inaccurate."
+        return keep[0].upper() + keep[1:]
     need = digits_needed(choose_lambda(problem, branch)[1], min(tol, 1e-10))
-    return f"Try --digits {need} (mpmath) for weights in extended precision, or keep these with --allow-inaccurate."
+    return f"Try --digits {need} (mpmath) for weights in extended precision, {keep}"
 
 
 def _extended_dict(ext: Any, tol: float) -> dict:

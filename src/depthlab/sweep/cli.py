@@ -67,8 +67,8 @@ def run(
     workers: Annotated[int | None, typer.Option(help="local: worker processes (default 1 = in this process; "
                                                 "one per GPU when the device is CUDA and there are several). "
                                                 "ray: CPUs of the local cluster started here.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Sweep folder (default sweeps/<name>-<spec "
-                                             "hash>). Re-running into it skips finished jobs.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Sweep folder (default results/sweep-<name>-"
+                                             "<spec hash>). Re-running into it skips finished jobs.")] = None,
     study: Annotated[str | None, typer.Option(help="Study to sweep, instead of (or overriding) the spec's.")]
     = None,
     grid: Annotated[list[str] | None, typer.Option("--grid", "-g", help="Grid axis NAME=V1,V2,... "
@@ -78,8 +78,8 @@ def run(
     slurm: Annotated[list[str] | None, typer.Option("--slurm", help="submitit/Slurm parameter KEY=VALUE "
                                                     "(repeatable), e.g. partition=gpu, timeout_min=120, "
                                                     "cluster=local.")] = None,
-    device: Annotated[str | None, typer.Option(help="Device for each job: auto, cpu, cuda (default: the "
-                                               "spec's, else auto).")] = None,
+    device: Annotated[str | None, typer.Option(help="Device for each job: auto (CUDA if available), cpu, cuda, "
+                                               "cuda:N (default: the spec's device, else auto).")] = None,
     retries: Annotated[int, typer.Option(help="Re-submit a failed job this many times within the run.")] = 1,
     json_: JsonOption = False,
 ) -> None:
@@ -90,7 +90,7 @@ def run(
 
     Examples:
 
-      depthlab sweep run examples/sweep-toy.toml
+      depthlab sweep run examples/sweep-toy.toml --out results/sweep1
 
       depthlab sweep run --study toy --grid width=8,16 --grid seed=0,1,2,3 --executor ray --workers 2
 
@@ -124,7 +124,14 @@ def run(
 @app.command()
 @handle_errors
 def status(out: OutArg, json_: JsonOption = False) -> None:
-    """Show how many jobs are done, running, interrupted (their process is gone), failed or pending."""
+    """Show how many jobs are done, running, interrupted (their process is gone), failed or pending.
+
+    Examples:
+
+      depthlab sweep status results/sweep1
+
+      depthlab sweep status results/sweep1 --json
+    """
     from depthlab.sweep.runner import sweep_status
 
     st = sweep_status(out)
@@ -148,7 +155,14 @@ def collect(
     partial: Annotated[bool, typer.Option(help="Collect even if some jobs are unfinished.")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Merge the finished shards into OUT/results.parquet (one row set per trial) with OUT/manifest.json."""
+    """Merge the finished shards into OUT/results.parquet (one row set per trial) with OUT/manifest.json.
+
+    Examples:
+
+      depthlab sweep collect results/sweep1
+
+      depthlab sweep collect results/sweep1 --partial --json
+    """
     from depthlab.sweep.runner import collect as run_collect
 
     path, table = run_collect(out, partial=partial)
@@ -161,7 +175,12 @@ def collect(
 
 @app.command()
 def studies() -> None:
-    """List the studies a sweep can run and their parameters (with defaults)."""
+    """List the studies a sweep can run and their parameters (with defaults).
+
+    Example:
+
+      depthlab sweep studies
+    """
     from depthlab.sweep.registry import get_sweepable, sweepable_names
 
     for name in sweepable_names():

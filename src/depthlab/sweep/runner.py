@@ -59,8 +59,8 @@ class SweepReport:
 
 
 def default_out(spec: SweepSpec) -> Path:
-    """``sweeps/<name or study>-<spec hash>``: a different grid never lands in the same folder."""
-    return Path("sweeps") / f"{spec.name or spec.study}-{spec.key[:8]}"
+    """``results/sweep-<name or study>-<spec hash>``: a different grid never lands in the same folder."""
+    return Path("results") / f"sweep-{spec.name or spec.study}-{spec.key[:8]}"
 
 
 def plan_record(spec: SweepSpec, jobs: list[Job]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from depthlab.clikit import parse_int_list
 from depthlab.errors import ConfigError
 from depthlab.seeding import config_hash, to_jsonable
 from depthlab.sweep.registry import Sweepable, get_sweepable
@@ -187,13 +188,16 @@ def parse_assignment(item: str, option: str) -> tuple[str, Any]:
 
 
 def parse_grid_option(item: str) -> tuple[str, list[Any]]:
-    """Parse ``--grid NAME=V1,V2,...`` (or ``NAME=[V1, V2]``) into a name and its values."""
+    """Parse ``--grid NAME=V1,V2,...`` (or ``NAME=[V1, V2]``, or integer ranges ``NAME=0-3,8`` as everywhere in
+    the CLI, :func:`depthlab.clikit.parse_int_list`) into a name and its values."""
     name, sep, value = item.partition("=")
     if not sep or not name.strip():
         raise ConfigError(f"--grid {item!r}: expected NAME=V1,V2,... (e.g. --grid width=8,16)")
     value = value.strip()
     if not value:
         raise ConfigError(f"--grid {item!r}: no values given")
+    if re.fullmatch(r"[\d\s,]*\d\s*-\s*\d[\d\s,-]*", value):
+        return name.strip(), list(parse_int_list(value, f"--grid {name.strip()}", minimum=-(2**62)))
     if not value.startswith("["):
         value = "[" + value + "]"
     try:

@@ -27,7 +27,7 @@ from depthlab.matexp.theory.closed_form import (
     solve_problem,
     solve_two,
 )
-from depthlab.matexp.theory.extended import MAX_EXTENDED_D, ExtendedSolution, solve_extended
+from depthlab.matexp.theory.extended import MAX_EXTENDED_D, ExtendedSolution, hard_instance, solve_extended
 from depthlab.matexp.theory.network import forward, forward_torch
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "diagnose",
     "forward",
     "forward_torch",
+    "hard_instance",
     "make_problem",
     "one_equation_exact",
     "one_layer_fit",

@@ -15,9 +15,7 @@ import mpmath
 import numpy as np
 
 from depthlab.errors import InputError
-
-#: Largest d certified by default (mpmath expm costs about 0.1 s at d = 8 and grows like d³).
-MAX_CERTIFY_D = 8
+from depthlab.matexp.limits import MAX_CERTIFY_D
 
 
 @dataclass(frozen=True)

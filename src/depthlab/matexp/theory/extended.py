@@ -27,16 +27,10 @@ import numpy as np
 import torch
 
 from depthlab.errors import InputError, NumericalError
+from depthlab.matexp.limits import MAX_DIGITS, MAX_EXTENDED_D, MIN_DIGITS
 from depthlab.matexp.theory.certify import forward_mp, frobenius_mp, to_mp
 from depthlab.matexp.theory.closed_form import MatexpProblem, check_lambda
 from depthlab.matexp.theory.lam import lambda_candidates, lambda_proxy
-
-#: Largest d of the extended-precision path (mpmath's logm/expm cost grows like d³ in slow arithmetic).
-MAX_EXTENDED_D = 16
-#: Fewest working digits accepted (fewer would not beat float64's 16).
-MIN_DIGITS = 20
-#: Most working digits accepted.
-MAX_DIGITS = 2000
 
 
 @dataclass(frozen=True)
@@ -94,6 +88,24 @@ def _text(z: mpmath.mpc, digits: int) -> str:
     z = mpmath.mpc(z)
     re, im = mpmath.nstr(z.real, digits), mpmath.nstr(abs(z.imag), digits)
     return f"({re}{'-' if z.imag < 0 else '+'}{im}j)"
+
+
+def hard_instance(d: int = 3, seed: int = 3, deltas: tuple[float, ...] = (2e-4, 2e-4)) -> MatexpProblem:
+    """An instance float64 weights of the construction cannot solve: X2 = X1 + U·diag(1, …, 1, deltas)·Vᴴ/√d.
+
+    X1 and X2 nearly agree along ``len(deltas)`` directions (cond₂(X2 − X1) = 1/min(deltas)); with two such
+    directions no λ makes expm(A1) well conditioned. The default (d = 3, seed 3) gives a float64 residual of
+    about 5e13 and 98-digit weights with residual about 3e-25 (docs/matexp.md, "Extended precision").
+    """
+    from depthlab.matexp.theory.closed_form import make_problem, random_problem
+
+    p = random_problem(d, seed)
+    rng = np.random.default_rng(100 + seed)
+    u, _ = np.linalg.qr(rng.standard_normal((d, d)) + 1j * rng.standard_normal((d, d)))
+    v, _ = np.linalg.qr(rng.standard_normal((d, d)) + 1j * rng.standard_normal((d, d)))
+    s = np.ones(d)
+    s[d - len(deltas):] = deltas
+    return make_problem(p.X1, p.X1 + (u * s) @ v.conj().T / math.sqrt(d), p.Y1, p.Y2)
 
 
 def choose_lambda(p: MatexpProblem, branch: int = 0) -> tuple[complex, float]:
