@@ -21,12 +21,20 @@ from typing import Annotated
 
 import typer
 
-from depthlab.capacity.app import app
 from depthlab.capacity.config import EXACT_TOL, SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS, CellConfig
-from depthlab.capacity.theory import ACTIVATIONS, bound_table
+from depthlab.capacity.theory import bound_table
 from depthlab.clikit import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
-from depthlab.engine.families import SMOOTH_ACTIVATIONS
+from depthlab.engine.families import ACTIVATIONS, SMOOTH_ACTIVATIONS
 from depthlab.errors import ConfigError
+
+app = typer.Typer(
+    name="capacity",
+    help="Capacity vs depth: how many random points (x_i, y_i) in R^d a depth-L square network fits exactly "
+    "(relative residual ≤ 1e-8 in float64), and the ratio N*(2)/N*(1) behind Gai & Zhang's 'two layers fit "
+    "about twice as many points'. The protocol is depthlab's (the paper's is not published).",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 
 ActivationOpt = Annotated[
     str,
@@ -106,7 +114,7 @@ def run(
 
     Example: depthlab capacity run -a tanh -L 2 -d 16 --trials 32 --restarts 4 --json
     """
-    from depthlab.capacity.experiment import curve_result, open_store, run_curve
+    from depthlab.capacity.success import curve_result, open_store, run_curve
     from depthlab.progress import make_progress
 
     cell = CellConfig(
@@ -140,7 +148,11 @@ def run(
     if json:
         emit_json(res)
         return
-    typer.echo(f"{cell.label}: trials={trials} restarts={restarts} (exact: rel. residual ≤ {cell.tol:g})")
+    _print_curve(cell, res)
+
+
+def _print_curve(cell: CellConfig, res: dict) -> None:
+    typer.echo(f"{cell.label}: trials={cell.trials} restarts={cell.restarts} (exact: rel. residual ≤ {cell.tol:g})")
     typer.echo(f"{'N':>4} {'fitted':>9} {'P':>6} {'95% Wilson':>16} {'P/attempt':>9} {'median best res':>16}")
     for r in res["curve"]:
         typer.echo(
@@ -155,9 +167,9 @@ def run(
     )
 
 
-def _split(values: list[str], name: str, cast):
+def _split(values: list[str] | None, name: str, cast):
     out = []
-    for v in values:
+    for v in values or []:
         for part in str(v).split(","):
             part = part.strip()
             if part:
@@ -265,3 +277,4 @@ def bound(
             f"L={r['depth']} d={r['width']} {r['activation']:8s} P={r['parameters']:>6} "
             f"S={r['symmetries']:>5}  bound={r['bound']:.2f}"
         )
+

@@ -15,12 +15,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from depthlab.capacity.theory import ACTIVATIONS
+from depthlab.engine.families import ACTIVATIONS
 from depthlab.errors import ConfigError
 from depthlab.seeding import config_hash
 from depthlab.validate import choice, finite_float, positive_int
 
-#: A fit is exact when ‖F(X) − Y‖_F / ‖Y‖_F ≤ this, in float64 (issue #3 protocol).
+#: A fit is exact when ‖F(X) − Y‖_F / ‖Y‖_F ≤ this, in float64 (the study's protocol, docs/capacity.md).
 EXACT_TOL = 1e-8
 
 #: The study's LM budget for smooth σ at full scale (``depthlab capacity grid`` default): iteration cap and
@@ -42,7 +42,7 @@ class CellConfig:
         depth: number of weight layers L ≥ 1 (L = 1 is y = W x; the activation is then irrelevant and
             normalised to ``"linear"``).
         width: d ≥ 1, the input, hidden and output width.
-        activation: σ, one of :data:`depthlab.capacity.theory.ACTIVATIONS`.
+        activation: σ, one of the engine's MLP activations (:data:`depthlab.engine.families.ACTIVATIONS`).
         bias: biases on every layer.
         trials: independent data sets (x_i, y_i iid N(0, 1) entries) per N.
         restarts: random initialisations per data set; a data set counts as fitted when any restart fits it.

@@ -22,7 +22,7 @@ import torch
 from scipy import stats
 
 from depthlab.capacity.config import CellConfig
-from depthlab.capacity.experiment import run_point
+from depthlab.capacity.success import run_point
 from depthlab.capacity.fitting import fit_perceptron
 from depthlab.capacity.theory import cover_probability
 from depthlab.engine import linearly_separable

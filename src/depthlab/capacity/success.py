@@ -1,6 +1,6 @@
-"""The capacity experiment: success-probability curves N ↦ P(exact fit) and the capacity N*(L, d, σ).
+"""Success curves N ↦ P(exact fit) and the capacity N*(L, d, σ): data, one (cell, N) point, the N ramp, N*.
 
-Protocol (issue #3; **ours, not the paper's** — Gai & Zhang, arXiv 2407.02540, do not publish theirs):
+Protocol (**ours, not the paper's** — Gai & Zhang, arXiv 2407.02540, do not publish theirs):
 
 * points x_i, y_i ∈ R^d with iid N(0, 1) entries, i = 1..N (data set t at N is shared by all architectures of
   width d, see :mod:`depthlab.capacity.config`);
@@ -252,6 +252,20 @@ def curve_result(cell: CellConfig, rows: pd.DataFrame) -> dict[str, Any]:
         "seconds": float(rows["seconds"].sum()),
         "curve": summary.to_dict(orient="records"),
     }
+
+
+def curve_table(results: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per (cell, N) of :func:`curve_result` outputs: the cell's axes and the per-N summary."""
+    frames = []
+    for r in results:
+        cfg = r["config"]
+        cell = {k: cfg[k] for k in ("depth", "width", "activation", "bias")}
+        frames.append(pd.DataFrame(r["curve"]).assign(**cell))
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    first = ["depth", "width", "activation", "bias"]
+    return out[first + [c for c in out.columns if c not in first]]
 
 
 def cells_for_grid(
