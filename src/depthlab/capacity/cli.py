@@ -21,7 +21,7 @@ from typing import Annotated
 
 import typer
 
-from depthlab.capacity.config import EXACT_TOL, SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS, CellConfig
+from depthlab.capacity.config import EXACT_TOL, SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS, CellConfig, SeedSplit
 from depthlab.capacity.theory import bound_table
 from depthlab.clikit import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
 from depthlab.engine.families import ACTIVATIONS, SMOOTH_ACTIVATIONS
@@ -66,6 +66,13 @@ LmPatienceOpt = Annotated[
 ]
 
 
+TuningSeedsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tuning-seeds", help="Data-set seeds the --init-gain was chosen on (repeat or comma-separate); "
+                 "--seed, the seed evaluated here, must not be one of them. Recorded in the output."),
+]
+
+
 def _device(device: str):
     from depthlab.device import resolve_device
 
@@ -101,8 +108,9 @@ def run(
     init_gain: Annotated[
         float,
         typer.Option(help="Initial weight gain, W ~ N(0, gain²/fan_in) (0: engine default, 1 for tanh/sigmoid, "
-                          "√2 for ReLU). 0.5 helps deep tanh nets near capacity (docs/capacity.md)."),
+                          "√2 for ReLU). Choose it on tuning seeds (--tuning-seeds)."),
     ] = 0.0,
+    tuning_seeds: TuningSeedsOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Keep shards here; a re-run resumes.")
     ] = None,
@@ -130,6 +138,7 @@ def run(
     )
     if cell.activation in SMOOTH_ACTIVATIONS:
         cell = dataclasses.replace(cell, lm_steps=lm_steps, lm_patience=lm_patience)
+    split = SeedSplit(_split(tuning_seeds, "--tuning-seeds", int), (seed,)) if tuning_seeds else None
     dev = _device(device)
     with tempfile.TemporaryDirectory(prefix="depthlab-capacity-") as tmp:
         store = open_store(out if out is not None else tmp)
@@ -145,6 +154,8 @@ def run(
         res = curve_result(cell, rows)
     res["tol"] = EXACT_TOL
     res["device"] = str(dev)
+    if split is not None:
+        res["seeds"] = split.as_dict()
     if json:
         emit_json(res)
         return
@@ -200,6 +211,10 @@ def grid(
     max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).")] = 0,
     lm_steps: LmStepsOpt = SMOOTH_LM_STEPS,
     lm_patience: LmPatienceOpt = SMOOTH_LM_PATIENCE,
+    init_gain: Annotated[
+        float, typer.Option(help="Initial weight gain of the smooth-σ cells (0: engine default).")
+    ] = 0.0,
+    tuning_seeds: TuningSeedsOpt = None,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
     json: JsonOption = False,
@@ -228,6 +243,8 @@ def grid(
         max_steps=max_steps,
         lm_steps=lm_steps,
         lm_patience=lm_patience,
+        init_gain=init_gain,
+        tuning_seeds=tuple(_split(tuning_seeds, "--tuning-seeds", int)) if tuning_seeds else (),
     )
     result = run_grid(spec, out, device=_device(device))
     if json:

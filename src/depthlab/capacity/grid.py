@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from depthlab.capacity.config import CellConfig
+from depthlab.capacity.config import CellConfig, SeedSplit
 from depthlab.capacity.figures import figure_drawers
 from depthlab.capacity.success import (
     cells_for_grid,
@@ -52,6 +52,9 @@ class GridSpec:
             so a long LM budget would multiply their cost without the smooth cells' slow steady progress.
         init_gain: initialisation gain of the smooth cells (0: engine default; see :class:`CellConfig`).
         n_ranges: optional explicit ``{(depth, width): (n_min, n_max, step)}`` overriding the default ramp.
+        tuning_seeds: the data-set seeds the grid's tuned knobs (``init_gain``) were chosen on. ``seed`` is the
+            seed the grid evaluates on, so it must not be one of them (:meth:`seed_split`; :func:`run_grid`
+            refuses the grid otherwise). Recorded in the grid's manifest.
     """
 
     widths: Sequence[int] = (8, 16, 32)
@@ -66,6 +69,17 @@ class GridSpec:
     lm_patience: int = 0
     init_gain: float = 0.0
     n_ranges: dict[tuple[int, int], tuple[int, int, int]] = field(default_factory=dict)
+    tuning_seeds: tuple[int, ...] = ()
+
+    def seed_split(self) -> SeedSplit | None:
+        """Tuning seeds vs the evaluation seed ``seed`` (``None`` when no knob was tuned).
+
+        Raises:
+            ConfigError: ``seed`` is one of the tuning seeds.
+        """
+        if not self.tuning_seeds:
+            return None
+        return SeedSplit(tuning=tuple(self.tuning_seeds), evaluation=(self.seed,))
 
     def cells(self) -> list[CellConfig]:
         if not (self.widths and self.depths and self.activations and self.biases):
@@ -103,6 +117,7 @@ class GridSpec:
             "lm_patience": self.lm_patience,
             "n_ranges": {f"L{k[0]}_d{k[1]}": list(v) for k, v in self.n_ranges.items()},
             **({"init_gain": self.init_gain} if self.init_gain > 0 else {}),
+            **({"tuning_seeds": list(self.tuning_seeds)} if self.tuning_seeds else {}),
         }
 
 
@@ -141,6 +156,7 @@ def run_grid(
         :class:`GridResult`; tables are also written to ``out``.
     """
     out = Path(out)
+    spec.seed_split()  # a grid never evaluates on the seeds its knobs were tuned on
     store = open_store(out)
     cells = spec.cells()
     results: list[dict[str, Any]] = []
