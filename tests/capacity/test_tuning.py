@@ -1,5 +1,5 @@
 """Tuning vs evaluation seeds: the split refuses overlaps, the gain probe fits only tuning seeds, the choice rule,
-and the seed options of the CLI."""
+and the tune-gain command."""
 
 from __future__ import annotations
 
@@ -70,6 +70,16 @@ def test_probe_fits_tuning_seeds_only_and_chooses(gain_fitter, tmp_path) -> None
     assert choose_gain(tie) == 1.0 and choose_gain(tie.iloc[::-1]) == 2.0
     with pytest.raises(ConfigError, match="distinct"):
         gain_probe(cell, 6, [1.0, 1.0], SeedSplit((1,), (0,)))
+
+
+def test_tune_gain_cli(gain_fitter) -> None:
+    args = ["tune-gain", "-L", "2", "-d", "4", "-n", "6", "--trials", "4", "--gains", "1,0.5", "--device", "cpu"]
+    r = CliRunner().invoke(app, [*args, "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["chosen_gain"] == 0.5 and out["seeds"] == {"tuning": [1], "evaluation": [0]}
+    r = CliRunner().invoke(app, [*args, "--tuning-seeds", "0"])
+    assert r.exit_code == 2 and "both tuning and evaluation" in r.output
 
 
 def test_run_cli_records_and_checks_tuning_seeds(fake_fitter) -> None:

@@ -9,6 +9,8 @@ Commands:
 * ``depthlab capacity grid`` — the whole study (widths × depths × activations × biases) into ``--out DIR``,
   resumable, with progress bars, tables (Parquet) and figures.
 * ``depthlab capacity bound`` — the parameter-count bounds (P − S)/d, no fitting.
+* ``depthlab capacity tune-gain`` — choose an initialisation gain on tuning seeds only (the probe behind the
+  full-scale L = 3 reference cell's gain), refusing any seed the evaluation uses.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Annotated
 import typer
 
 from depthlab.capacity.config import EXACT_TOL, SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS, CellConfig, SeedSplit
+from depthlab.capacity.experiment import REFERENCE_GAIN_PROBE as PROBE
+from depthlab.capacity.experiment import TUNING_SEEDS
 from depthlab.capacity.theory import bound_table
 from depthlab.clikit import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
 from depthlab.engine.families import ACTIVATIONS, SMOOTH_ACTIVATIONS
@@ -108,7 +112,7 @@ def run(
     init_gain: Annotated[
         float,
         typer.Option(help="Initial weight gain, W ~ N(0, gain²/fan_in) (0: engine default, 1 for tanh/sigmoid, "
-                          "√2 for ReLU). Choose it on tuning seeds (--tuning-seeds)."),
+                          "√2 for ReLU). Choose it on tuning seeds: `depthlab capacity tune-gain`."),
     ] = 0.0,
     tuning_seeds: TuningSeedsOpt = None,
     out: Annotated[
@@ -295,3 +299,56 @@ def bound(
             f"S={r['symmetries']:>5}  bound={r['bound']:.2f}"
         )
 
+
+@app.command("tune-gain")
+@handle_errors
+def tune_gain(
+    activation: ActivationOpt = PROBE["activation"],
+    depth: DepthOpt = PROBE["depth"],
+    width: WidthOpt = PROBE["width"],
+    bias: BiasOpt = False,
+    n_points: Annotated[int, typer.Option("--n-points", "-n", help="N at which the candidate gains compete.")]
+    = PROBE["n_points"],
+    gains: Annotated[list[str] | None, typer.Option("--gains", help="Candidate gains in order of preference for "
+                     "ties (repeat or comma-separate; 0: engine default). Default: "
+                     f"{','.join(f'{g:g}' for g in PROBE['gains'])}.")] = None,
+    trials: Annotated[int, typer.Option(help="Data sets per (gain, tuning seed).")] = PROBE["trials"],
+    restarts: Annotated[int, typer.Option(help="Restarts per data set.")] = PROBE["restarts"],
+    lm_steps: LmStepsOpt = SMOOTH_LM_STEPS,
+    lm_patience: LmPatienceOpt = SMOOTH_LM_PATIENCE,
+    tuning: Annotated[list[str] | None, typer.Option("--tuning-seeds", help="Seeds the probe fits (default: the "
+                      f"study's tuning seeds {','.join(map(str, TUNING_SEEDS))}).")] = None,
+    evaluation: Annotated[list[str] | None, typer.Option("--evaluation-seeds", help="Seeds the chosen gain will be "
+                          "judged on; refused as tuning seeds (default 0, the report's seed).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Keep the probe's shards here; a re-run "
+                                             "resumes.")] = None,
+    device: DeviceOption = "auto",
+    json: JsonOption = False,
+) -> None:
+    """Choose an initialisation gain on tuning seeds only: fit the cell at one N with each candidate gain.
+
+    Rule (fixed before the data): the gain with the highest per-attempt success rate pooled over the tuning
+    seeds wins; ties go to the earlier candidate. The defaults are the probe of the full-scale tanh d = 16, L = 3
+    reference cell: put the printed gain in depthlab.capacity.experiment.REFERENCE_GAIN_L3 and the tuning seeds
+    in REFERENCE_GAIN_L3_TUNED_ON, then evaluate (`depthlab reproduce --full --study capacity`).
+    """
+    from depthlab.capacity.success import open_store
+    from depthlab.capacity.tuning import choose_gain, gain_probe
+
+    seeds = SeedSplit(tuple(_split(tuning, "--tuning-seeds", int)) if tuning else TUNING_SEEDS,
+                      tuple(_split(evaluation, "--evaluation-seeds", int)) if evaluation else (0,))
+    cell = CellConfig(depth=depth, width=width, activation=activation, bias=bias, trials=trials, restarts=restarts)
+    if cell.activation in SMOOTH_ACTIVATIONS:
+        cell = dataclasses.replace(cell, lm_steps=lm_steps, lm_patience=lm_patience)
+    candidates = [float(g) for g in _split(gains, "--gains", float)] if gains else list(PROBE["gains"])
+    probe = gain_probe(cell, n_points, candidates, seeds, device=_device(device),
+                       store=open_store(out) if out is not None else None)
+    chosen = choose_gain(probe)
+    if json:
+        emit_json({"chosen_gain": chosen, "seeds": seeds.as_dict(), "cell": cell.label, "n_points": n_points,
+                   "probe": probe.to_dict(orient="records")})
+        return
+    typer.echo(f"{cell.label} at N = {n_points}, tuning seeds {list(seeds.tuning)} "
+               f"(evaluation seeds {list(seeds.evaluation)} not used)")
+    typer.echo(probe.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    typer.echo(f"chosen gain: {chosen:g} (highest pooled per-attempt success; ties to the earlier candidate)")

@@ -1,0 +1,175 @@
+"""The capacity study's experiment for ``depthlab reproduce``: (scale, seed, device) → tables, no verdicts.
+
+Claim under test: Gai & Zhang (arXiv 2407.02540, §4 "Experimental Results") report that with elementwise ReLU or
+sigmoid a two-layer network fits about twice as many data points as a one-layer network of the same width. The
+section text was not available to us (the claim is known from secondary summaries; the architectures, data,
+optimiser and success threshold are unknown), so the protocol is depthlab's own (:mod:`depthlab.capacity.success`).
+
+Quick scale (well under a minute on a 2-core CPU): d = 8, L = 1, 2, σ ∈ {relu, sigmoid, tanh}, no biases, few data
+sets and restarts; the linear-capacity and Cover sanity checks. Full scale: d ∈ {8, 16, 32}, L = 1..4, biases on
+and off, more data sets and restarts, and the reference-difficulty cells (tanh, d = 16, L = 2, 3).
+
+:func:`run` returns the tables ``cells`` (N* per cell), ``curves`` (one row per (cell, N)), ``ratios``
+(N*(L)/N*(1)), ``linear`` and ``cover`` (sanity checks) and, at full scale, ``reference``. The claims judged on
+them are declared in :mod:`depthlab.capacity.claims`, the figures in :mod:`depthlab.capacity.figures`.
+
+Seeds: the report's root seed is the *evaluation* seed. A knob chosen on data is chosen on :data:`TUNING_SEEDS`
+(:class:`~depthlab.capacity.config.SeedSplit`, :mod:`depthlab.capacity.tuning`); a cell whose knob was chosen on
+the evaluation seed is not run, and its row says why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pandas as pd
+
+from depthlab.capacity.config import SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS
+from depthlab.capacity.grid import GridSpec, run_grid
+from depthlab.capacity.sanity import cover_check, linear_capacity_check
+from depthlab.report.types import StudyContext, StudyResult
+
+PROTOCOL_NOTE = (
+    "Protocol is depthlab's, not the paper's: x_i, y_i ~ N(0, I_d), square d×d weights, no biases, "
+    "exact = ‖F(X)−Y‖/‖Y‖ ≤ 1e-8 in float64; N* = where P(some restart fits) crosses 1/2."
+)
+
+#: Quick scale: one-layer and two-layer cells at d = 8 (6 data sets × 1 restart per N, Adam ≤ 500 steps for
+#: ReLU, LM ≤ 300 iterations). Depth 3 and d = 16 are measured at full scale (docs/capacity.md).
+QUICK = GridSpec(
+    widths=(8,),
+    depths=(1, 2),
+    activations=("relu", "sigmoid", "tanh"),
+    biases=(False,),
+    trials=6,
+    restarts=1,
+    max_steps=500,
+    n_ranges={(1, 8): (7, 10, 1), (2, 8): (7, 14, 1)},
+)
+FULL = GridSpec(
+    widths=(8, 16, 32),
+    depths=(1, 2, 3, 4),
+    activations=("relu", "sigmoid", "tanh"),
+    biases=(False, True),
+    trials=16,
+    restarts=4,
+    lm_steps=SMOOTH_LM_STEPS,
+    lm_patience=SMOOTH_LM_PATIENCE,
+)
+SCALES = {"quick": QUICK, "full": FULL}
+
+#: Data-set seeds reserved for choosing tuned knobs. The report evaluates on its root seed (0 unless
+#: ``--seed``), which must not be one of these.
+TUNING_SEEDS: tuple[int, ...] = (1,)
+
+#: Initialisation gain of the full-scale L = 3 reference cell (tanh, d = 16). It must come from the tuning seeds:
+#: ``depthlab capacity tune-gain`` runs :data:`REFERENCE_GAIN_PROBE` on :data:`TUNING_SEEDS` and prints the gain to
+#: write here; :data:`REFERENCE_GAIN_L3_TUNED_ON` records the seeds it was chosen on. The present 0.5 was picked
+#: from a 16-model probe at N = 34 on seed 0 — the evaluation seed itself (docs/capacity.md) — so the full-scale
+#: run at seed 0 does not judge the L = 3 row with it until it is re-decided.
+REFERENCE_GAIN_L3 = 0.5
+REFERENCE_GAIN_L3_TUNED_ON: tuple[int, ...] = (0,)
+#: The probe that chooses it: the reference cell's plan at N = 34 (the reference script's 50 % point), 16 data
+#: sets × 1 restart per (gain, tuning seed); candidates in order of preference for ties (engine default first).
+REFERENCE_GAIN_PROBE: dict[str, Any] = {"activation": "tanh", "depth": 3, "width": 16, "n_points": 34,
+                                        "gains": (1.0, 0.5, 2.0), "trials": 16, "restarts": 1}
+
+#: The reference cells at full scale: 32 data sets × 2 restarts = 64 attempts per N, like the reference script,
+#: with the study's LM budget for smooth σ; L = 3 starts from :data:`REFERENCE_GAIN_L3`.
+_REFERENCE_PLAN: dict[str, Any] = {"widths": (16,), "activations": ("tanh",), "biases": (False,), "trials": 32,
+                                   "restarts": 2, "lm_steps": SMOOTH_LM_STEPS, "lm_patience": SMOOTH_LM_PATIENCE}
+REFERENCE_SPECS = (
+    GridSpec(depths=(2,), **_REFERENCE_PLAN),
+    GridSpec(depths=(3,), init_gain=REFERENCE_GAIN_L3, tuning_seeds=REFERENCE_GAIN_L3_TUNED_ON, **_REFERENCE_PLAN),
+)
+
+#: Sanity checks: (N, d) cases and labelled data sets per case of the Cover check; width and data sets of the
+#: one-layer linear check.
+COVER_CASES = {
+    "quick": [(6, 3), (8, 4), (10, 4), (12, 4)],
+    "full": [(6, 3), (8, 4), (10, 4), (12, 4), (16, 8), (20, 8), (24, 8)],
+}
+COVER_TRIALS = {"quick": 200, "full": 1000}
+LINEAR_WIDTH = 8
+LINEAR_TRIALS = 12
+
+
+def _tuned_on_evaluation(spec: GridSpec) -> str | None:
+    """Why ``spec`` must not run on its seed (its knob was chosen on that seed), or ``None``."""
+    if spec.seed not in spec.tuning_seeds:
+        return None
+    return (f"its init gain {spec.init_gain:g} was chosen on seed(s) {', '.join(map(str, spec.tuning_seeds))}, "
+            f"which include this evaluation seed {spec.seed}; re-decide it on the tuning seeds "
+            f"{', '.join(map(str, TUNING_SEEDS))} with `depthlab capacity tune-gain`")
+
+
+def _reference(ctx: StudyContext) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The reference-difficulty cells (full scale), and the ones not run with the reason."""
+    frames, not_run = [], {}
+    for rs in REFERENCE_SPECS:
+        spec = dataclasses.replace(rs, seed=ctx.seed)
+        L = spec.depths[0]
+        reason = _tuned_on_evaluation(spec)
+        if reason is not None:
+            not_run[f"L{L}"] = reason
+            continue
+        ctx.report(f"reference cell tanh d=16 L={L}")
+        frames.append(run_grid(spec, ctx.out_dir / f"reference-L{L}", device=ctx.device, figures=False).cells)
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), not_run
+
+
+def _methods(scale: str, seed: int) -> str:
+    """The report's methods paragraph: evaluation vs tuning seeds and where each knob came from."""
+    probe = REFERENCE_GAIN_PROBE
+    tuned = ", ".join(map(str, REFERENCE_GAIN_L3_TUNED_ON))
+    status = ("that is the evaluation seed, so the full-scale run does not judge that row until the gain is "
+              "re-decided on the tuning seeds" if seed in REFERENCE_GAIN_L3_TUNED_ON
+              else "disjoint from the evaluation seed")
+    knobs = ("No knob of this scale was tuned on data: engine-default initialisation gains and budgets (LM ≤ 300 "
+             "iterations, Adam ≤ 500 steps for ReLU), fixed in the scale's plan. " if scale == "quick" else
+             "The grid's cells start from the engine-default initialisation gains. ")
+    return (
+        f"Seeds: every table is measured on the evaluation seed {seed} (data sets and initialisations derive from "
+        f"it); seed(s) {', '.join(map(str, TUNING_SEEDS))} are reserved for tuning knobs and never evaluated on. "
+        + knobs +
+        f"The full-scale tanh d = 16, L = 3 reference cell starts from init gain {REFERENCE_GAIN_L3:g}, chosen on "
+        f"seed(s) {tuned}: {status} (`depthlab capacity tune-gain`: gains "
+        f"{', '.join(f'{g:g}' for g in probe['gains'])} at N = {probe['n_points']}, {probe['trials']} data sets × "
+        f"{probe['restarts']} restart per tuning seed; the highest pooled per-attempt success wins, ties go to the "
+        "earlier gain). The full scale's smooth-σ LM budget (≤ 1500 iterations, patience 100) was set from seed-0 "
+        "measurements on the tanh d = 16 cells; a longer budget lets LM run on along the same trajectories rather "
+        "than choosing among them, but it has not been re-decided on the tuning seeds."
+    )
+
+
+def run(ctx: StudyContext) -> StudyResult:
+    """The study at ``ctx.scale``: the grid of cells, the reference cells (full scale) and the sanity checks."""
+    spec = dataclasses.replace(SCALES[ctx.scale], seed=ctx.seed)
+    ctx.report("grid of cells")
+    grid = run_grid(spec, ctx.out_dir / "grid", device=ctx.device, figures=False)
+    tables = {"cells": grid.cells, "curves": grid.curves, "ratios": grid.ratios}
+    not_run: dict[str, str] = {}
+    if ctx.scale == "full":
+        tables["reference"], not_run = _reference(ctx)
+    ctx.report("sanity: one-layer linear capacity")
+    tables["linear"] = pd.DataFrame([linear_capacity_check(LINEAR_WIDTH, trials=LINEAR_TRIALS, seed=ctx.seed,
+                                                           device=ctx.device)])
+    ctx.report("sanity: Cover's theorem")
+    tables["cover"] = cover_check(COVER_CASES[ctx.scale], trials=COVER_TRIALS[ctx.scale], seed=ctx.seed,
+                                  device=ctx.device)
+    two = grid.ratios[grid.ratios["depth_num"] == 2] if not grid.ratios.empty else grid.ratios
+    summary = ("N*(2)/N*(1): " + ", ".join(f"{r.activation} d={r.width}: {r.ratio:.2f}" for r in two.itertuples())
+               + ". " + PROTOCOL_NOTE)
+    config = {
+        "grid": spec.as_dict(), "scale": ctx.scale,
+        "seeds": {"evaluation": [ctx.seed], "tuning": list(TUNING_SEEDS)},
+        "reference_gain_l3": {"gain": REFERENCE_GAIN_L3, "tuned_on": list(REFERENCE_GAIN_L3_TUNED_ON),
+                              "probe": {**REFERENCE_GAIN_PROBE, "gains": list(REFERENCE_GAIN_PROBE["gains"])}},
+        "linear": {"width": LINEAR_WIDTH, "trials": LINEAR_TRIALS},
+        "cover": {"cases": COVER_CASES[ctx.scale], "trials": COVER_TRIALS[ctx.scale]},
+    }
+    if ctx.scale == "full":
+        config["reference"] = [dataclasses.replace(rs, seed=ctx.seed).as_dict() for rs in REFERENCE_SPECS]
+    return StudyResult(tables=tables, values={"reference_not_run": not_run}, summary=summary, config=config,
+                       methods=_methods(ctx.scale, ctx.seed))
