@@ -27,6 +27,7 @@ from depthlab.capacity.experiment import (
     REFERENCE_GAIN_L3,
     REFERENCE_SPECS,
     SCALES,
+    TUNING_SEEDS,
 )
 from depthlab.report.claims import (
     AtLeast,
@@ -200,9 +201,16 @@ def _bound(r: StudyResult):
 
 
 def _reference_command(depth: int) -> str:
+    """How to measure the reference cell alone (at the report's default seed 0)."""
     spec = next(s for s in REFERENCE_SPECS if s.depths[0] == depth)
-    gain = f" --init-gain {spec.init_gain:g}" if spec.init_gain > 0 else ""
-    return f"depthlab capacity run -a tanh -L {depth} -d 16 --trials {spec.trials} --restarts {spec.restarts}{gain}"
+    cmd = f"depthlab capacity run -a tanh -L {depth} -d 16 --trials {spec.trials} --restarts {spec.restarts}"
+    if spec.init_gain <= 0:
+        return f"one cell: `{cmd}`"
+    if 0 in spec.tuning_seeds:
+        return (f"its init gain {spec.init_gain:g} was chosen on the evaluation seed 0 and must first be re-decided "
+                f"on the tuning seeds (`depthlab capacity tune-gain`); then one cell: `{cmd} --init-gain G "
+                f"--tuning-seeds {','.join(map(str, TUNING_SEEDS))}`")
+    return f"one cell: `{cmd} --init-gain {spec.init_gain:g} --tuning-seeds {','.join(map(str, spec.tuning_seeds))}`"
 
 
 def _reference(depth: int):
@@ -212,8 +220,8 @@ def _reference(depth: int):
             raise NotMeasured(not_run)
         ref = r.tables.get("reference")
         if ref is None:
-            raise NotMeasured(f"quick scale; `depthlab reproduce --full` measures it (one cell: "
-                              f"`{_reference_command(depth)}`); full-scale numbers: docs/capacity.md")
+            raise NotMeasured(f"quick scale; `depthlab reproduce --full` measures it ({_reference_command(depth)}); "
+                              "full-scale numbers: docs/capacity.md")
         row = _cell(ref, depth, 16, "tanh")
         text = (f"N* per attempt = {row['n_star_attempt']:.1f} "
                 f"{_ci(row['n_star_attempt_low'], row['n_star_attempt_high'])}; best of {int(row['restarts'])} "
