@@ -2,7 +2,7 @@
 
 A trial is one unit of work of :mod:`depthlab.capacity`: an architecture and sampling plan
 (:class:`depthlab.capacity.config.CellConfig`) at N points, i.e. T data sets × R restarts fitted in one stacked
-engine call by :func:`depthlab.capacity.experiment.run_point`. Its data and initialisations derive from (cell,
+engine call by :func:`depthlab.capacity.success.run_point`. Its data and initialisations derive from (cell,
 N, data set, restart) only (see :mod:`depthlab.capacity.config`), so a trial's rows are the same in any job and
 on any executor. Trials of one shape (architecture, N, T, R, budget) differing in ``seed`` or ``tol`` share a
 job; each is still its own engine call (the engine keys a call's initialisations by one cell key).
@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 
 from depthlab.capacity.config import EXACT_TOL, CellConfig, check_n_points
-from depthlab.capacity.experiment import run_point
+from depthlab.capacity.success import run_point
 from depthlab.sweep.registry import Sweepable
 
 DEFAULTS: dict[str, Any] = {"depth": 2, "width": 8, "activation": "tanh", "bias": False, "n_points": 8,
