@@ -11,9 +11,9 @@ from scipy.integrate import quad
 from scipy.special import ndtri
 from scipy.stats import beta as beta_dist
 
-from depthlab.committee.theory_growth import alpha_sign_growth, alpha_sign_rs_asymptote
-from depthlab.committee.theory_rs import mean_sq_distance_qmc, sq_distance_sign
-from depthlab.committee.theory_sign_rs import alpha_rs_sign_exact, conditional_mean_d2, mean_sq_distance_sign
+from depthlab.committee.theory.rs_sign_exact import alpha_rs_sign_exact, conditional_mean_d2, mean_sq_distance_sign
+from depthlab.committee.theory.rs_spherical import mean_sq_distance_qmc, sq_distance_sign
+from depthlab.committee.theory.sign_growth import alpha_sign_growth, alpha_sign_rs_asymptote
 from depthlab.errors import InputError
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from depthlab.committee.theory_rs import (
+from depthlab.committee.theory.rs_spherical import (
     alpha_rs_finite_k,
     alpha_rs_infinite_k,
     alpha_rs_relu_k2_exact,

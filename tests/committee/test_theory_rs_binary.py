@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from depthlab.committee.theory_binary import _entropic, energetic, rs_saddle, solve_binary_rs
+from depthlab.committee.theory.rs_binary import energetic, entropic, rs_saddle, solve_binary_rs
 
 
 def test_binary_perceptron_krauth_mezard() -> None:
@@ -23,7 +23,7 @@ def test_binary_perceptron_krauth_mezard() -> None:
 def test_saddle_is_a_fixed_point_and_quadrature_converged(activation: str) -> None:
     """At the returned α: q = E tanh²(√q̂ z), q̂ = −2α G_E′(q) to 1e-10; 301 vs 601 nodes agree to 1e-9."""
     r = solve_binary_rs(activation)
-    _, t2 = _entropic(r.qhat, 301)
+    _, t2 = entropic(r.qhat, 301)
     assert abs(t2 - r.q) < 1e-10
     assert abs(-2 * r.alpha * energetic(r.q, activation)[1] - r.qhat) < 1e-10
     assert abs(solve_binary_rs(activation, nodes=601).alpha - r.alpha) < 1e-9

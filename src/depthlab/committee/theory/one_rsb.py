@@ -1,10 +1,9 @@
 """One-step replica-symmetry-breaking (1RSB) capacity at K → ∞ for spherical weights.
 
 Derivation (standard 1RSB Gardner volume, Gardner 1988 / Krauth & Mézard 1989 style, with the K → ∞ kernel κ
-of :mod:`depthlab.committee.theory_common`; written out in ``/work/shared/notes/baldassi-relu-capacity.md``
-§3.2 and re-derived here). Parameters: q0 (inter-state overlap), q1 (intra-state overlap), Parisi block size
-m. At the SAT/UNSAT transition q1 → 1 with y = m/(1 − q1) fixed; both the entropic and the energetic term
-grow like 1/(1 − q1)::
+of :mod:`depthlab.committee.theory.kernels`; derived here). Parameters: q0 (inter-state overlap), q1
+(intra-state overlap), Parisi block size m. At the SAT/UNSAT transition q1 → 1 with y = m/(1 − q1) fixed;
+both the entropic and the energetic term grow like 1/(1 − q1)::
 
     φ ≈ [A(q0, y) + α B(q0, y)/y] / (1 − q1)
     A(q0, y) = ½ [ q0/(1 + y(1 − q0)) + ln(1 + y(1 − q0))/y ]
@@ -17,7 +16,7 @@ grow like 1/(1 − q1)::
 
 The capacity is where the coefficient vanishes at its stationary point in (q0, y), i.e. a stationary point of
 α(q0, y) = −A y / B. At the corner q0 → 1 (any y) α → 2c, the RS value; for ReLU the stationary point is an
-interior minimum below it (note §3.2: 2.66428 at q0 = 0.7571, y = 16.63). For the linear kernel (perceptron)
+interior minimum below it (2.66428 at q0 = 0.7571, y = 16.63). For the linear kernel (perceptron)
 there is no interior minimum and the corner gives 2 (RS is exact for the spherical perceptron). For sign
 units c = ∞ and the capacity at K = ∞ is infinite.
 """
@@ -32,13 +31,8 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_ndtr
 
-from depthlab.committee.theory_common import (
-    INF,
-    check_activation,
-    gauss_hermite,
-    kernel,
-    kernel_slope_at_one,
-)
+from depthlab.committee.theory.kernels import gauss_hermite, kernel, kernel_slope_at_one
+from depthlab.committee.theory.machine import INF, check_activation
 
 #: Gauss–Hermite nodes for the z0 average (the answer changes by < 1e-9 between 201 and 401 nodes for ReLU).
 NODES_1RSB = 201

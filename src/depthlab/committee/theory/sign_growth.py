@@ -1,7 +1,7 @@
 """Large-K growth law of the capacity of tree committee machines with sign hidden units.
 
 Monasson & Zecchina, "Weight space structure and internal representations: a direct approach to learning and
-generalization in multilayer neural networks", PRL 75, 2432 (1995) (reference from the note, not re-checked),
+generalization in multilayer neural networks", PRL 75, 2432 (1995) (journal reference not re-checked),
 and "Learning and generalization theories of large committee machines", cond-mat/9601122 (abstract checked):
 for continuous weights the capacity of the sign tree committee machine grows as α_c ≃ (16/π) √(ln K) at large
 K (the RS value grows like √K instead, an overestimate; our RS recipe gives α_RS(K) ≈ (12/√(2π)) √K at large

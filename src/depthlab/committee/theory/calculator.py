@@ -2,14 +2,14 @@
 
 Which combinations are computed, and how (spherical = continuous weights):
 
-* spherical, any activation, K = ∞: RS closed form 2κ′(1) (:mod:`theory_rs`); 1RSB saddle
-  (:mod:`theory_1rsb`).
-* spherical, sign, finite odd K: RS = 1/E[d(z,S)²] by exact 1-D quadrature (:mod:`theory_sign_rs`).
+* spherical, any activation, K = ∞: RS closed form 2κ′(1) (:mod:`.rs_spherical`); 1RSB saddle
+  (:mod:`.one_rsb`).
+* spherical, sign, finite odd K: RS = 1/E[d(z,S)²] by exact 1-D quadrature (:mod:`.rs_sign_exact`).
 * spherical, ReLU, finite even K: RS = 1/E[d(z,S)²], exact at K = 2, quasi-Monte Carlo otherwise.
 * spherical, linear (any K) or sign with K = 1: the perceptron, 2 (RS and 1RSB; Gardner 1988).
-* binary, K = ∞ or the perceptron: RS zero-entropy point (:mod:`theory_binary`); 1RSB = frozen 1RSB = same α.
+* binary, K = ∞ or the perceptron: RS zero-entropy point (:mod:`.rs_binary`); 1RSB = frozen 1RSB = same α.
 * binary, sign with odd K ≤ 15 or ReLU with K = 2: RS zero-entropy point at finite K
-  (:mod:`theory_binary_finite`).
+  (:mod:`.rs_binary_finite_k`).
 * not available (InputError): spherical 1RSB at finite K > 1; binary ReLU at finite K ≥ 4; binary sign at
   K > 15.
 """
@@ -21,13 +21,12 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from depthlab.committee.theory_1rsb import solve_1rsb
-from depthlab.committee.theory_binary import solve_binary_rs
-from depthlab.committee.theory_binary_finite import alpha_binary_rs_finite_k
-from depthlab.committee.theory_common import INF, check_activation, check_k, check_weights
-from depthlab.committee.theory_growth import alpha_sign_growth
-from depthlab.committee.theory_references import reference_for
-from depthlab.committee.theory_rs import (
+from depthlab.committee.theory.machine import INF, check_activation, check_k, check_weights
+from depthlab.committee.theory.one_rsb import solve_1rsb
+from depthlab.committee.theory.rs_binary import solve_binary_rs
+from depthlab.committee.theory.rs_binary_finite_k import alpha_binary_rs_finite_k
+from depthlab.committee.theory.rs_sign_exact import alpha_rs_sign_exact
+from depthlab.committee.theory.rs_spherical import (
     QMC_POINTS,
     QMC_REPLICAS,
     TIES,
@@ -36,7 +35,7 @@ from depthlab.committee.theory_rs import (
     alpha_rs_relu_k2_exact,
     check_ties,
 )
-from depthlab.committee.theory_sign_rs import alpha_rs_sign_exact
+from depthlab.committee.theory.sign_growth import alpha_sign_growth
 from depthlab.errors import InputError
 
 
@@ -54,8 +53,9 @@ def alpha_rs(activation: str, weights: str = "spherical", K: float | int = INF, 
         weights: "spherical" (continuous, each branch on its sphere) or "binary" (±1).
         K: number of hidden units, or ``float('inf')``.
         ties: "error" (default: an output of exactly 0 is a mistake, as in the authors' code and in a
-            margin > 0 criterion) or "correct" (the note's §3.3 recipe). It matters only for ReLU at finite
-            K, where all units are inactive with probability 2^{-K}: spherical K = 2 gives 4/3 vs 3.8101.
+            margin > 0 criterion) or "correct" (S = {Σ c_l relu(z_l) ≥ 0}: an output of 0 matches both
+            labels). It matters only for ReLU at finite K, where all units are inactive with probability
+            2^{-K}: spherical K = 2 gives 4/3 vs 3.8101.
 
     Returns:
         Spherical: α_RS (2π/(π−1) ≈ 2.93388 for ReLU at K = ∞, ∞ for sign at K = ∞, 2 for the
@@ -128,10 +128,8 @@ def alpha_1rsb(activation: str, weights: str = "spherical", K: float | int = INF
 
 def _row(quantity: str, activation: str, weights: str, K: float | int, method: str, alpha: float,
          stderr: float, source: str, ties: str = "error") -> dict[str, object]:
-    ref_value, ref_source = reference_for(quantity, activation, weights, K, ties)
     return {"quantity": quantity, "activation": activation, "weights": weights, "K": float(K),
-            "ties": ties, "method": method, "alpha": float(alpha), "stderr": float(stderr),
-            "source": source, "reference_value": ref_value, "reference_source": ref_source}
+            "ties": ties, "method": method, "alpha": float(alpha), "stderr": float(stderr), "source": source}
 
 
 def theory_table(relu_ks: Iterable[int] = (2, 4, 6, 8, 16, 32), sign_ks: Iterable[int] = (3, 5, 7, 9, 15, 33),
@@ -147,14 +145,13 @@ def theory_table(relu_ks: Iterable[int] = (2, 4, 6, 8, 16, 32), sign_ks: Iterabl
         DataFrame with columns ``quantity`` (alpha_rs / alpha_1rsb / alpha_growth), ``activation``,
         ``weights``, ``K`` (float, inf for K → ∞), ``ties`` ("error" or "correct"; the two only differ for
         ReLU at finite K), ``method``, ``alpha``, ``stderr`` (0 for deterministic values; their
-        quadrature/solver error is < 1e-9), ``source`` (how we computed it), ``reference_value`` and
-        ``reference_source`` (the number to compare with and where it comes from: a paper, or "note's
-        computation"; NaN/"" where there is none).
+        quadrature/solver error is < 1e-9) and ``source`` (how we computed it). The values they are compared
+        with, and where those come from, are the study's declarations (:mod:`depthlab.committee.claims`).
     """
     relu_ks = [check_k(k, "relu") for k in relu_ks]
     sign_ks = [check_k(k, "sign") for k in sign_ks]
     rows: list[dict[str, object]] = []
-    src_rs_inf = "RS closed form 2κ′(1) = 2E[g′²]/Var g (theory_rs.alpha_rs_infinite_k)"
+    src_rs_inf = "RS closed form 2κ′(1) = 2E[g′²]/Var g (rs_spherical.alpha_rs_infinite_k)"
     for act in ("relu", "sign", "linear"):
         rows.append(_row("alpha_rs", act, "spherical", INF, "RS", alpha_rs_infinite_k(act), 0.0, src_rs_inf))
     for act in ("relu", "sign", "linear"):
@@ -165,7 +162,7 @@ def theory_table(relu_ks: Iterable[int] = (2, 4, 6, 8, 16, 32), sign_ks: Iterabl
     for act in ("relu", "sign", "linear"):
         b = solve_binary_rs(act)
         rows.append(_row("alpha_rs", act, "binary", INF if act != "linear" else 1, "RS zero-entropy", b.alpha,
-                         0.0, f"RS entropy = 0 at q={b.q:.6f}, q̂={b.qhat:.6f} (theory_binary)"))
+                         0.0, f"RS entropy = 0 at q={b.q:.6f}, q̂={b.qhat:.6f} (rs_binary)"))
     for ties in TIES:
         for k in relu_ks:
             if k == 2:
@@ -178,12 +175,11 @@ def theory_table(relu_ks: Iterable[int] = (2, 4, 6, 8, 16, 32), sign_ks: Iterabl
                              f"RS 1/E[d²], QMC {e.replicas}×{e.points} scrambled Sobol points", ties))
     for k in sign_ks:
         rows.append(_row("alpha_rs", "sign", "spherical", k, "RS", alpha_rs_sign_exact(int(k)), 0.0,
-                         "RS 1/E[d²], exact 1-D quadrature over order statistics (theory_sign_rs)"))
+                         "RS 1/E[d²], exact 1-D quadrature over order statistics (rs_sign_exact)"))
     for k in sign_ks:
         rows.append(_row("alpha_growth", "sign", "spherical", k, "large-K law (16/π)√(ln K)",
                          alpha_sign_growth(k), 0.0,
-                         "Monasson & Zecchina, cond-mat/9601122 (abstract); PRL 75, 2432 (1995) "
-                         "per the note"))
+                         "Monasson & Zecchina, cond-mat/9601122 (abstract); PRL 75, 2432 (1995)"))
     df = pd.DataFrame(rows)
     df["K"] = df["K"].astype(float)
     return df

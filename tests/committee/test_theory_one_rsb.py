@@ -9,8 +9,8 @@ import pytest
 from scipy.integrate import quad
 from scipy.special import log_ndtr
 
-from depthlab.committee.theory_1rsb import alpha_of, coef_a, coef_b, solve_1rsb
-from depthlab.committee.theory_common import gauss_hermite, kernel, kernel_slope_at_one
+from depthlab.committee.theory.kernels import gauss_hermite, kernel, kernel_slope_at_one
+from depthlab.committee.theory.one_rsb import alpha_of, coef_a, coef_b, solve_1rsb
 
 
 @pytest.mark.parametrize(("q0", "y"), [(0.3, 2.0), (0.757, 16.6), (0.95, 80.0)])

@@ -2,10 +2,10 @@
 
 Two routes, both from the RS Gardner volume in the limit where the overlap q between two solutions goes to 1
 (Gardner, J. Phys. A 21, 257 (1988); for committee machines Barkai, Hansel & Sompolinsky, PRA 45, 4146 (1992)
-and Engel et al., PRA 45, 7590 (1992); recipe written out in ``/work/shared/notes/baldassi-relu-capacity.md`` §3.2–3.3):
+and Engel et al., PRA 45, 7590 (1992); the q → 1 limits are derived in ``docs/committee-theory.md``):
 
 * **K → ∞ (closed form).** The output field becomes Gaussian with replica covariance κ(q) (see
-  :func:`~depthlab.committee.theory_common.kernel`); as q → 1, 1 − κ(q) ≈ κ′(1)(1 − q), hence::
+  :func:`~depthlab.committee.theory.kernels.kernel`); as q → 1, 1 − κ(q) ≈ κ′(1)(1 − q), hence::
 
       α_RS(K → ∞) = 2 κ′(1) = 2 E[g′(z)²] / Var g(z)
 
@@ -23,9 +23,9 @@ and Engel et al., PRA 45, 7590 (1992); recipe written out in ``/work/shared/note
 * **Ties.** A ReLU machine outputs exactly 0 when every unit is inactive (probability 2^{-K} at random
   weights). ``ties="error"`` (default; the model's convention, sign(0) matches no label, as in the authors'
   ``GraphCommReLU`` code where Δ ≤ 0 is an error) uses the closure of {Σ c relu > 0}; ``ties="correct"`` uses
-  S = {Σ c relu ≥ 0}, the note's §3.3 recipe. For ReLU at K = 2 both are done in closed form by integrating
-  over the angle (derived here): E[d²] = 3/4, α = 4/3 (ties="error"); E[d²] = 3/8 − √2/(4π),
-  α = 8π/(3π − 2√2) ≈ 3.81010 (ties="correct"; the note's Monte Carlo gives 3.812 ± 0.007).
+  S = {Σ c relu ≥ 0} (an output of 0 then matches both labels). For ReLU at K = 2 both are done in closed
+  form by integrating over the angle (derived here): E[d²] = 3/4, α = 4/3 (ties="error"); E[d²] = 3/8 − √2/(4π),
+  α = 8π/(3π − 2√2) ≈ 3.81010 (ties="correct"; an independent plain Monte Carlo gives 3.812 ± 0.007).
 """
 
 from __future__ import annotations
@@ -38,13 +38,8 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import qmc
 
-from depthlab.committee.theory_common import (
-    INF,
-    check_activation,
-    check_k,
-    kernel_slope_at_one,
-    output_weights,
-)
+from depthlab.committee.theory.kernels import kernel_slope_at_one
+from depthlab.committee.theory.machine import INF, check_activation, check_k, output_weights
 from depthlab.errors import InputError
 
 #: Default quasi-Monte Carlo budget for finite-K values: ``QMC_POINTS`` Sobol points × ``QMC_REPLICAS``
@@ -84,7 +79,7 @@ def check_ties(ties: str) -> bool:
     """Return ``strict`` (True for ties="error"); raise :class:`InputError` for anything else."""
     if ties not in TIES:
         raise InputError(f"unknown ties convention {ties!r}; choose 'error' (an output of exactly 0 is a "
-                         f"mistake, the model's convention) or 'correct' (the note's §3.3 recipe)")
+                         f"mistake, the model's convention) or 'correct' (an output of 0 matches both labels)")
     return ties == "error"
 
 
@@ -92,7 +87,7 @@ def alpha_rs_relu_k2_exact(ties: str = "error") -> float:
     """Closed-form RS capacity of the K = 2 ReLU tree (c = (+1, −1)), derived here by angular integration.
 
     * ties="error" (output 0 is a mistake): E[d²] = 3/4, α = 4/3.
-    * ties="correct" (the note's recipe, S = {relu(w1) ≥ relu(w2)}): E[d²] = 3/8 − √2/(4π),
+    * ties="correct" (S = {relu(w1) ≥ relu(w2)}): E[d²] = 3/8 − √2/(4π),
       α = 8π/(3π − 2√2) ≈ 3.81010.
     """
     if check_ties(ties):
@@ -115,7 +110,7 @@ def sq_distance_relu(z: np.ndarray, strict: bool = True) -> np.ndarray:
 
     Args:
         z: shape [n, K], K even; the first K/2 columns have output weight +1, the rest −1.
-        strict: ties are errors (default) or count as correct (the note's §3.3 recipe).
+        strict: ties are errors (default) or count as correct.
 
     Returns:
         d², shape [n] (0 where z ∈ S).

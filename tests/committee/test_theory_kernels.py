@@ -8,16 +8,14 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from depthlab.committee.theory_common import (
+from depthlab.committee.theory.kernels import (
     activation_moments,
-    check_activation,
-    check_k,
-    check_weights,
     gauss_hermite,
     kernel,
     kernel_derivative,
     kernel_slope_at_one,
 )
+from depthlab.committee.theory.machine import check_activation, check_k, check_weights
 from depthlab.errors import InputError
 
 G = {"relu": lambda x: np.maximum(x, 0.0), "sign": np.sign, "linear": lambda x: x}

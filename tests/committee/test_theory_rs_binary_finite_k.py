@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from depthlab.committee.theory_binary import solve_binary_rs
-from depthlab.committee.theory_binary_finite import (
+from depthlab.committee.theory.rs_binary import solve_binary_rs
+from depthlab.committee.theory.rs_binary_finite_k import (
     _log_p_relu2,
     _log_p_sign,
     alpha_binary_rs_finite_k,

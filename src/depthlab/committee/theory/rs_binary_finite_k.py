@@ -1,7 +1,7 @@
 """RS zero-entropy capacity for binary weights at finite K (sign units, any small odd K; ReLU at K = 2).
 
-Same RS free entropy as :mod:`theory_binary` (Gardner & Derrida 1988), with the finite-K energetic term of the
-note (``shared/notes/baldassi-relu-capacity.md`` §3.1), symmetric ansatz q_l = q::
+Same RS free entropy as :mod:`.rs_binary` (Gardner & Derrida 1988), with the finite-K energetic term of the tree
+committee machine (Barkai, Hansel & Sompolinsky, PRA 45, 4146 (1992)), symmetric ansatz q_l = q::
 
     G_E(q) = E_{z ∈ R^K} ln P_x[ Σ_l c_l g(√q z_l + √(1−q) x_l) ≥ 0 ]
 
@@ -28,9 +28,10 @@ from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 from scipy.stats import qmc
 
-from depthlab.committee.theory_binary import NODES_BINARY, _entropic
-from depthlab.committee.theory_common import INF, check_activation, check_k, gauss_hermite
-from depthlab.committee.theory_rs import check_ties
+from depthlab.committee.theory.kernels import gauss_hermite
+from depthlab.committee.theory.machine import INF, check_activation, check_k
+from depthlab.committee.theory.rs_binary import NODES_BINARY, entropic
+from depthlab.committee.theory.rs_spherical import check_ties
 from depthlab.errors import InputError
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(32)
@@ -103,7 +104,7 @@ def _saddle(alpha: float, activation: str, K: int, seed: int, strict: bool = Tru
             ) -> tuple[float, float, float]:
     def F(q: float) -> float:
         qh = -2.0 * alpha * energetic_finite(q, activation, K, seed, strict)[1]
-        return _entropic(qh, NODES_BINARY)[1] - q
+        return entropic(qh, NODES_BINARY)[1] - q
 
     grid = np.linspace(1e-4, 0.98, 10)
     vals = np.array([F(q) for q in grid])
@@ -114,7 +115,7 @@ def _saddle(alpha: float, activation: str, K: int, seed: int, strict: bool = Tru
     q = brentq(F, grid[i], grid[i + 1], xtol=1e-12)
     ge, dge = energetic_finite(q, activation, K, seed, strict)
     qh = -2.0 * alpha * dge
-    lc, _ = _entropic(qh, NODES_BINARY)
+    lc, _ = entropic(qh, NODES_BINARY)
     return q, qh, -qh * (1.0 - q) / 2.0 + lc + alpha * ge
 
 

@@ -1,7 +1,7 @@
 """RS zero-entropy capacity for binary (±1) weights: the perceptron and the committee machine at K → ∞.
 
 RS free entropy (Gardner & Derrida, J. Phys. A 21, 271 (1988) for the perceptron; at K → ∞ the overlap in the
-energetic term is replaced by the kernel κ(q), ``/work/shared/notes/baldassi-relu-capacity.md`` §3.1–3.2)::
+energetic term is replaced by the kernel κ(q) of :mod:`depthlab.committee.theory.kernels`)::
 
     φ_RS(q, q̂; α) = −q̂ (1 − q)/2 + E_z ln 2cosh(√q̂ z) + α G_E(q)
     G_E(q)        = E_z ln Φ( z √(κ(q) / (1 − κ(q))) )                (Φ = standard normal CDF)
@@ -25,7 +25,8 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import log_ndtr
 
-from depthlab.committee.theory_common import check_activation, gauss_hermite, kernel, kernel_derivative
+from depthlab.committee.theory.kernels import gauss_hermite, kernel, kernel_derivative
+from depthlab.committee.theory.machine import check_activation
 
 #: Gauss–Hermite nodes for the one-dimensional Gaussian averages.
 NODES_BINARY = 301
@@ -62,7 +63,7 @@ def energetic(q: float, activation: str, nodes: int = NODES_BINARY) -> tuple[flo
     return ge, dge
 
 
-def _entropic(qhat: float, nodes: int) -> tuple[float, float]:
+def entropic(qhat: float, nodes: int) -> tuple[float, float]:
     """E ln 2cosh(√q̂ z) and E tanh²(√q̂ z)."""
     x, w = gauss_hermite(nodes)
     u = math.sqrt(qhat) * x
@@ -78,7 +79,7 @@ def rs_saddle(alpha: float, activation: str, nodes: int = NODES_BINARY) -> tuple
     """
     def F(q: float) -> float:
         qh = -2.0 * alpha * energetic(q, activation, nodes)[1]
-        return _entropic(qh, nodes)[1] - q
+        return entropic(qh, nodes)[1] - q
 
     grid = np.linspace(1e-6, 0.99, 100)
     vals = np.array([F(q) for q in grid])
@@ -89,7 +90,7 @@ def rs_saddle(alpha: float, activation: str, nodes: int = NODES_BINARY) -> tuple
     q = brentq(F, grid[i], grid[i + 1], xtol=1e-14, rtol=1e-14)
     ge, dge = energetic(q, activation, nodes)
     qh = -2.0 * alpha * dge
-    lc, _ = _entropic(qh, nodes)
+    lc, _ = entropic(qh, nodes)
     phi = -qh * (1.0 - q) / 2.0 + lc + alpha * ge
     return q, qh, phi
 

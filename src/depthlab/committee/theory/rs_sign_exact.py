@@ -1,6 +1,6 @@
 """Deterministic finite-K RS capacity of the sign (majority-vote) tree committee machine, spherical weights.
 
-α_RS(K) = 1/E[d(z, S)²] with S = {#(z_l > 0) ≥ (K+1)/2} (``theory_rs`` explains the recipe). For sign units
+α_RS(K) = 1/E[d(z, S)²] with S = {#(z_l > 0) ≥ (K+1)/2} (:mod:`.rs_spherical` explains the recipe). For sign units
 the expectation reduces to one-dimensional integrals (derived here, not from a paper): with j = #(z_l < 0) ~
 Binomial(K, 1/2) and m = max(0, j − (K−1)/2) coordinates to flip, the |z_l| of the negatives are i.i.d.
 half-normal and d² is the sum of the m smallest squares. With u = F(|z|) (the half-normal CDF), x(u) =
@@ -22,7 +22,7 @@ from scipy.special import ndtri
 from scipy.stats import beta as beta_dist
 from scipy.stats import binom
 
-from depthlab.committee.theory_common import INF, check_k
+from depthlab.committee.theory.machine import INF, check_k
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(64)
 
