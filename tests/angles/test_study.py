@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+from depthlab.report.registry import BUILTIN_STUDIES
 
 from depthlab.angles.study import STUDY, _bessel_claim, _mean_law_claim
-from depthlab.report.registry import BUILTIN_STUDIES
 from depthlab.report.types import Verdict
 
 

@@ -12,8 +12,8 @@ import torch
 from depthlab import registry
 from depthlab.committee import claims, experiment, scales
 from depthlab.committee.claims import RELU_CEILING
-from depthlab.committee.rules import Exceeds, half_unit
-from depthlab.report.claims import Value, Verdict, declarations, evaluate, evaluate_one
+from depthlab.committee.rules import half_unit
+from depthlab.report.claims import Exceeds, Value, Verdict, declarations, evaluate, evaluate_one
 from depthlab.report.types import StudyContext, StudyResult, figure_specs
 
 TINY = {

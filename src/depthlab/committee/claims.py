@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from depthlab.activations import RELU, SIGN
-from depthlab.committee.rules import K_SE, Exceeds, half_unit
+from depthlab.committee.rules import K_SE, half_unit
 from depthlab.committee.scales import BINARY_MACHINES, ROBUST_MACHINES, SCALES
 from depthlab.committee.theory.sign_growth import alpha_sign_growth
 from depthlab.report.claims import (
@@ -38,6 +38,7 @@ from depthlab.report.claims import (
     AtMost,
     Claim,
     Declaration,
+    Exceeds,
     Measurement,
     NotMeasured,
     Rule,

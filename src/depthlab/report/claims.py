@@ -22,10 +22,11 @@ results into :class:`Row` objects of three kinds, shown apart in the report:
   ``fails``; shown and tested, never counted as a paper's claim holding;
 * **findings** — answers the lab gives beyond the papers, with their evidence: ``reported``.
 
-Rules: :class:`AtMost`, :class:`AtLeast`, :class:`Within` (two-sided, with an absolute, relative, scaled and
-standard-error tolerance), :class:`Inside` (a reference inside the measured interval), :class:`Overlaps` (the
-measured interval meets a target interval). A measurement holds one or more :class:`Value` items; the rule
-must pass for each, except for at most ``allow_failures`` of them.
+Rules: :class:`AtMost`, :class:`AtLeast`, :class:`Exceeds` (above a bound by more than k SE), :class:`Within`
+(two-sided, with an absolute, relative, scaled and standard-error tolerance), :class:`Inside` (a reference
+inside the measured interval), :class:`Overlaps` (the measured interval meets a target interval). A measurement
+holds one or more :class:`Value` items; the rule must pass for each, except for at most ``allow_failures`` of
+them.
 """
 
 from __future__ import annotations
@@ -202,6 +203,22 @@ class AtLeast(Rule):
         bound = "its reference" if self.bound is None else _num(self.bound)
         se = f" − {self.k_se:g} SE" if self.k_se else ""
         return f"{quantity} ≥ {bound}{se}{_why(self.why)}"
+
+
+@dataclass(frozen=True)
+class Exceeds(Rule):
+    """``x − k_se·SE > bound``: the measurement lies above ``bound`` by more than ``k_se`` standard errors (the
+    strict direction, for claims that something *grows* or *is larger*; :class:`AtLeast` only loosens)."""
+
+    bound: float
+    k_se: float = 2.0
+    why: str = ""
+
+    def passes(self, value: Value) -> bool:
+        return bool(value.x - _se(value, self.k_se) > self.bound)
+
+    def describe(self, quantity: str) -> str:
+        return f"{quantity} > {_num(self.bound)} + {self.k_se:g} SE{_why(self.why)}"
 
 
 @dataclass(frozen=True)
