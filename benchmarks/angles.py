@@ -28,9 +28,9 @@ import numpy as np
 import torch
 from scipy.stats import ks_2samp
 
-from depthlab.angles.jab import J
 from depthlab.angles.markov import simulate_markov
 from depthlab.angles.montecarlo import simulate_full, simulate_loop
+from depthlab.angles.theory.jab import J
 from depthlab.device import describe_device, resolve_device, synchronize
 
 
