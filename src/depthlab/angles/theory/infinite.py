@@ -7,8 +7,8 @@ At infinite width the angle θ_ℓ between the post-activations of two inputs fo
 
 which depends on depth only, never on width, and predicts zero variance. For small θ it gives
 θ_{ℓ+1}² = θ_ℓ² (1 − 2θ_ℓ/(3π) + O(θ_ℓ³)), hence θ_ℓ ~ 3π/ℓ (the ℓ^{-1} rate the paper attributes to
-Schoenholz et al. 2017, Hayou et al. 2019 Lemma 1 and Hanin 2023 Prop. C.1; the constant 3π is derived in the
-research note §2).
+Schoenholz et al. 2017, Hayou et al. 2019 Lemma 1 and Hanin 2023 Prop. C.1; the constant 3π follows from the
+expansion above).
 
 Numerics: 1 − cos θ_{ℓ+1} = [2π sin²(θ/2) − (sin θ − θ cos θ)] / π is evaluated with a Taylor series for
 sin θ − θ cos θ below θ = 0.5, and θ_{ℓ+1} = 2 arcsin(√((1 − cos θ_{ℓ+1})/2)) (below θ = 0.5 written as
@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from depthlab.angles._checks import check_depth, check_scalar_theta, check_theta
+from depthlab.angles.theory._checks import check_depth, check_scalar_theta, check_theta
 
 #: Below this angle sin θ − θ cos θ is summed as a Taylor series (its leading θ³/3 cancels in float64).
 _SERIES_BELOW = 0.5
@@ -125,7 +125,8 @@ def infinite_width_angles(theta0: float, depth: int) -> np.ndarray:
 
 
 def infinite_width_asymptote(depth: int, *, refined: bool = False) -> np.ndarray:
-    """The large-ℓ law of the infinite-width angle: θ_ℓ ≈ 3π/ℓ (note §2; the paper states the ℓ^{-1} rate).
+    """The large-ℓ law of the infinite-width angle: θ_ℓ ≈ 3π/ℓ (from θ_{ℓ+1}² = θ_ℓ²(1 − 2θ_ℓ/(3π)
+    + O(θ_ℓ³)); the paper states the ℓ^{-1} rate).
 
     With ``refined=True`` the next correction (derived here, not in the paper) is included: the map gives
     1/θ_{ℓ+1} = 1/θ_ℓ + 1/(3π) + θ_ℓ/(6π²) + O(θ_ℓ²), hence 3π/θ_ℓ = ℓ + (3/2) ln ℓ + C(θ_0) + o(1); the

@@ -1,7 +1,7 @@
 """Finite-width law of the angle (Jakub & Nica 2024, Theorem 1, eqs. 2–5; Corollary 2, eqs. 8–9).
 
-Conditional on θ_ℓ = θ, with the next layer of width n and the J's of :mod:`depthlab.angles.jab` at θ (paper
-Theorem 1; research note §3.2)::
+Conditional on θ_ℓ = θ, with the next layer of width n and the J's of :mod:`depthlab.angles.theory.jab` at θ (paper
+Theorem 1)::
 
     E[ln sin² θ_{ℓ+1} | θ]   = μ(θ, n)  + O(n^-2)
     Var[ln sin² θ_{ℓ+1} | θ] = σ²(θ, n) + O(n^-2)
@@ -12,11 +12,11 @@ Theorem 1; research note §3.2)::
 
     ρ(n) := ln((n+5)/(n−1)) − 10n/(n+5)² + 6n/(n−1)²  (eq. 2),   μ(θ, n) − ln sin²θ → −ρ(n) as θ → 0.
 
-Numerical stability (research note §7, "implementation hazard"): X ~ 1.5θ⁴, Y ~ 1.5θ² and D ~ θ² are
+Numerical stability: X ~ 1.5θ⁴, Y ~ 1.5θ² and D ~ θ² are
 differences of O(1) terms, so the plain float64 formulas lose precision below θ ≈ 1e-3 and are garbage below
 3e-4. Here, below θ = :data:`SERIES_BELOW` (0.5), D/θ², X/θ⁴ and Y/θ² are evaluated from their Taylor series
 (40 terms whose coefficients are computed once, exactly in 50-digit arithmetic, from the Taylor series of sin,
-cos and the J's), and above it from the J's with the stable 1 − cos of :mod:`depthlab.angles.infinite`.
+cos and the J's), and above it from the J's with the stable 1 − cos of :mod:`depthlab.angles.theory.infinite`.
 :func:`theorem1_mpmath` evaluates the same formulas in arbitrary precision and is the reference the tests
 compare against: μ agrees to 1e-13 relative, σ² to 7e-11 relative for θ ∈ [1e-15, 2.5] and to 2e-13
 absolute up to π (σ² → 0 at θ = π, where θ_{ℓ+1} = π/2 exactly), for n from 2 to 10⁶.
@@ -30,8 +30,8 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import ArrayLike
 
-from depthlab.angles._checks import check_theta, check_width
-from depthlab.angles.infinite import one_minus_cos_next
+from depthlab.angles.theory._checks import check_theta, check_width
+from depthlab.angles.theory.infinite import one_minus_cos_next
 
 #: Below this angle D, X, Y are evaluated from their Taylor series in θ.
 SERIES_BELOW = 0.5
@@ -201,7 +201,7 @@ def mu(theta: ArrayLike, n: ArrayLike) -> np.ndarray:
         InputError: θ outside [0, π], or a width below 2.
 
     Example:
-        >>> round(float(mu(0.1, 256)), 6)  # research note §8.2
+        >>> round(float(mu(0.1, 256)), 6)
         -4.63924
     """
     return mu_sigma2(theta, n)[0]
@@ -215,7 +215,7 @@ def sigma2(theta: ArrayLike, n: ArrayLike) -> np.ndarray:
     Args / Returns / Raises: as :func:`mu`.
 
     Example:
-        >>> round(float(sigma2(0.1, 256)), 6)  # research note §8.2
+        >>> round(float(sigma2(0.1, 256)), 6)
         0.029262
     """
     return mu_sigma2(theta, n)[1]
@@ -279,7 +279,7 @@ def theorem1_mpmath(theta: float, n: int, *, dps: int = 80) -> tuple[float, floa
 
 #: θ² coefficient of nσ² in Corollary 2 (eq. 9) as printed in the JMLR PDF: 8 + 296/(45π) — a typo.
 SIGMA2_THETA2_PRINTED = 8.0 + 296.0 / (45.0 * math.pi)
-#: The corrected coefficient 8 + 296/(45π²) (research note §3.2; the tests confirm it with theorem1_mpmath).
+#: The corrected coefficient 8 + 296/(45π²) (the tests confirm it with theorem1_mpmath).
 SIGMA2_THETA2_CORRECTED = 8.0 + 296.0 / (45.0 * math.pi**2)
 
 
@@ -324,11 +324,3 @@ def approx1_step(log_sin2: ArrayLike, theta: ArrayLike, n: ArrayLike) -> np.ndar
     t = check_theta(theta)
     return _out(np.asarray(np.asarray(log_sin2, dtype=np.float64) - 2 * t / (3 * np.pi) - np.asarray(rho(n))))
 
-
-def __getattr__(name: str) -> object:
-    """Forward the layer-by-layer predictors (they live in :mod:`depthlab.angles.predict`)."""
-    if name in ("predict_mean_path", "predict_density"):
-        from depthlab.angles import predict
-
-        return getattr(predict, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

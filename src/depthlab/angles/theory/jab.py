@@ -12,8 +12,8 @@ Three independent evaluations are provided (all vectorised over θ ∈ [0, π], 
   J_{a,0} = (a−1) J_{a−2,0} + sin^{a−1}θ cos θ (a−2)!! / c_{a mod 2},
   J_{a,b} = (a−1) J_{a−2,b} + b cos θ J_{a−1,b−1};
 * :func:`J_bessel` — the explicit formulas: Prop. 3 for J_{a,0}, J_{a,1} and Theorem 5 for 2 ≤ a ≤ b through
-  the Bessel-type numbers P, Q (:mod:`depthlab.angles.bessel`);
-* :func:`J_quadrature` — a numerical cross-check by the 1-D polar integral (research note §8.1)
+  the Bessel-type numbers P, Q (:mod:`depthlab.angles.theory.bessel`);
+* :func:`J_quadrature` — a numerical cross-check by the 1-D polar integral
   J_{a,b}(θ) = 2^{(a+b)/2} Γ((a+b)/2 + 1)/(2π) ∫_{θ−π/2}^{π/2} cos^a ψ cos^b(ψ − θ) dψ (scipy's quad);
   :func:`J_gauss_legendre` sums the same integral by vectorised Gauss–Legendre quadrature.
 
@@ -29,9 +29,9 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import ArrayLike
 
-from depthlab.angles._checks import check_order, check_theta
-from depthlab.angles.bessel import P as _P
-from depthlab.angles.bessel import Q as _Q
+from depthlab.angles.theory._checks import check_order, check_theta
+from depthlab.angles.theory.bessel import P as _P
+from depthlab.angles.theory.bessel import Q as _Q
 
 #: Above this angle :func:`J` switches from the closed forms/recursion to the series in π − θ.
 NEAR_PI = 2.0
@@ -285,7 +285,7 @@ def J_quadrature(
     """J_{a,b}(θ) by adaptive numerical quadrature of the polar integral (a cross-check, one θ at a time).
 
     With G = r cos ψ, W = r sin ψ, Ĝ = r cos(ψ − θ), r Rayleigh and ψ uniform, and E r^{a+b} = 2^{(a+b)/2}
-    Γ((a+b)/2 + 1), the positivity constraints leave ψ ∈ (θ − π/2, π/2), so (research note §8.1)::
+    Γ((a+b)/2 + 1), the positivity constraints leave ψ ∈ (θ − π/2, π/2), so::
 
         J_{a,b}(θ) = 2^{(a+b)/2} Γ((a+b)/2 + 1) / (2π) ∫_{θ−π/2}^{π/2} cos^a ψ cos^b(ψ − θ) dψ.
 

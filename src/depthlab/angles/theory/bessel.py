@@ -1,7 +1,7 @@
 """Bessel-type numbers P(a, b), Q(a, b) of Jakub & Nica (2024), Definition 4, Lemma 12 and App. C.
 
 The mixed ReLU moments J_{a,b} expand over J_{0,·} and J_{1,·} with path-counting weights built from two
-integer families (paper Definition 4; research note §4)::
+integer families (paper Definition 4)::
 
     P(a,b) = a! / ( b! · ((a−b)/2)! · 2^{(a−b)/2} )                       a ≥ b ≥ 0, a ≡ b (mod 2); else 0
     Q(a,b) = ((a+b)/2)! / b! · 2^{(b−a)/2} · Σ_{i=0}^{(a−b)/2} C(a+1, i)     a ≥ b ≥ 0, a ≡ b (mod 2); else 0
@@ -22,7 +22,7 @@ import math
 from fractions import Fraction
 from functools import cache
 
-from depthlab.angles._checks import check_order
+from depthlab.angles.theory._checks import check_order
 
 
 def _in_support(a: int, b: int) -> bool:
@@ -106,7 +106,7 @@ def Q_recurrence(a: int, b: int) -> int:
 
 
 def P_table(rows: int) -> list[list[int]]:
-    """Rows a = 0..rows−1 of P, each [P(a,0), …, P(a,a)] (the triangle of the research note §4)."""
+    """Rows a = 0..rows−1 of P, each [P(a,0), …, P(a,a)] (the triangle of paper Definition 4)."""
     return [[P(a, b) for b in range(a + 1)] for a in range(check_order(rows, "rows"))]
 
 

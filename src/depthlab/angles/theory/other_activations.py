@@ -1,9 +1,9 @@
-"""Beyond the paper: angle propagation for other activations (tanh, leaky ReLU, GELU) and with biases.
+"""Beyond the paper: the infinite-width angle map for other activations (tanh, leaky ReLU, GELU) and with biases.
 
-Jakub & Nica (arXiv 2302.09712) treat the bias-free ReLU network. Here the same two simulators
+Jakub & Nica (arXiv 2302.09712) treat the bias-free ReLU network. The experiment side's simulators
 (:func:`~depthlab.angles.montecarlo.simulate_full`, :func:`~depthlab.angles.markov.simulate_markov`) take any
-activation of :mod:`depthlab.angles.actfns` and a bias scale σ_b, and the infinite-width map is computed by
-Gauss–Hermite quadrature of the one-step moments:
+activation of :mod:`depthlab.activations` and a bias scale σ_b; here the infinite-width map they are compared
+with is computed by quadrature of the one-step moments:
 
     C^1 = [[1, cos θ_0], [cos θ_0, 1]] + σ_b²·11ᵀ,
     K^ℓ = E[φ(u)φ(u)ᵀ] for (u_α, u_β) ~ N(0, C^ℓ)        (2-D Gauss–Hermite),
@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
 
 import numpy as np
 
-from depthlab.angles.actfns import Activation, get_activation
-from depthlab.angles.simcore import check_bias, check_theta0
-from depthlab.validate import positive_int
+from depthlab.activations import Activation, get
+from depthlab.angles.theory._checks import check_depth, check_scalar_theta
+from depthlab.errors import InputError
+from depthlab.validate import finite_float, positive_int
 
 
 def gauss_hermite_2d(nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,7 +85,7 @@ def polar_moments(
     return c11 * float(w @ (fa * fa)), c22 * float(w @ (fb * fb)), math.sqrt(c11 * c22) * float(w @ (fa * fb))
 
 
-def infinite_width_map(
+def quadrature_angles(
     theta0: float,
     depth: int,
     activation: str | Activation = "relu",
@@ -94,20 +94,28 @@ def infinite_width_map(
     sigma_b: float = 0.0,
     nodes: int = 120,
 ) -> np.ndarray:
-    """Infinite-width post-activation angles ``θ_0, θ_1, …, θ_L`` (shape ``(L+1,)``) by Gauss–Hermite quadrature.
+    """Infinite-width post-activation angles ``θ_0, θ_1, …, θ_L`` (shape ``(L+1,)``) by quadrature.
+
+    Smooth activations use the tensor Gauss–Hermite rule; positively homogeneous ones (ReLU, leaky ReLU) the
+    polar Gauss–Legendre rule of :func:`polar_moments` (see the module docstring). For the bias-free ReLU network
+    this is the paper's eq. 12 (:func:`depthlab.angles.theory.infinite.infinite_width_angles`) to rounding.
 
     Args:
         theta0: input angle in [0, π] (unit-norm inputs).
         depth: number of layers L ≥ 1.
-        activation: see :func:`depthlab.angles.actfns.get_activation`.
+        activation: a name of :func:`depthlab.activations.get` or an :class:`~depthlab.activations.Activation`,
+            smooth or positively homogeneous (not ``"sign"``).
         sigma_w: weight gain of layers ≥ 2 (default: the activation's).
         sigma_b: bias standard deviation.
         nodes: Gauss–Hermite nodes per dimension (smooth activations; at most 200).
     """
-    theta0 = check_theta0(theta0)
-    depth = positive_int(depth, "depth")
-    sigma_b = check_bias(sigma_b)
-    act = get_activation(activation)
+    theta0 = check_scalar_theta(theta0, "theta0")
+    depth = check_depth(depth)
+    sigma_b = finite_float(sigma_b, "sigma_b", low=0.0)
+    act = get(activation)
+    if not (act.smooth or act.homogeneous):
+        raise InputError(f"no accurate quadrature for {act.name!r}: it is neither smooth (Gauss–Hermite) nor "
+                         "positively homogeneous (polar Gauss–Legendre)")
     gain = act.gain if sigma_w is None else float(sigma_w)
     rule = gauss_hermite_2d(positive_int(nodes, "nodes", minimum=2, maximum=200))
     b2 = sigma_b**2
@@ -125,50 +133,3 @@ def infinite_width_map(
         c11, c22, c12 = g2 * k11 + b2, g2 * k22 + b2, g2 * k12 + b2
     return out
 
-
-def compare_activations(
-    theta0: float,
-    width: int,
-    depth: int,
-    networks: int,
-    *,
-    activations: tuple[str, ...] = ("relu", "leaky_relu:0.1", "tanh", "gelu"),
-    sigma_b: float = 0.0,
-    method: str = "markov",
-    seed: int = 0,
-    device: str = "cpu",
-) -> list[dict[str, Any]]:
-    """For each activation: Monte Carlo mean of θ_ℓ and of ln sin²θ_ℓ against the infinite-width map.
-
-    Returns one dict per (activation, layer) with keys ``activation, sigma_b, layer, mc_mean_theta,
-    mc_sem_theta, mc_mean_log_sin2, mc_sd_log_sin2, inf_theta, inf_log_sin2``.
-    """
-    from depthlab.angles.markov import simulate_markov
-    from depthlab.angles.montecarlo import simulate_full
-
-    sim = simulate_markov if method == "markov" else simulate_full
-    rows: list[dict[str, Any]] = []
-    for name in activations:
-        run = sim(
-            theta0, width, networks, depth=depth, seed=seed, device=device, activation=name, sigma_b=sigma_b
-        )
-        inf = infinite_width_map(theta0, depth, name, sigma_b=sigma_b)
-        mean_th = np.nanmean(run.theta, axis=0)
-        sem_th = np.nanstd(run.theta, axis=0, ddof=1) / math.sqrt(run.networks)
-        mls, sls = run.mean_log_sin2(), run.sd_log_sin2()
-        for ell in range(depth + 1):
-            rows.append(
-                {
-                    "activation": run.activation,
-                    "sigma_b": sigma_b,
-                    "width": width,
-                    "layer": ell,
-                    "mc_mean_theta": float(mean_th[ell]),
-                    "mc_sem_theta": float(sem_th[ell]),
-                    "mc_mean_log_sin2": float(mls[ell]),
-                    "mc_sd_log_sin2": float(sls[ell]),
-                    "inf_theta": float(inf[ell]),
-                    "inf_log_sin2": float(2.0 * np.log(np.sin(inf[ell]))),
-                }
-            )
-    return rows

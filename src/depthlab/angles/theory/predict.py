@@ -1,6 +1,6 @@
 """Layer-by-layer predictions of ln sin²θ_ℓ: Algorithm 1 (mean path) and Approximation 2 (density).
 
-Jakub & Nica (2024) §1.2 / eq. 10; research note §3.3.
+Jakub & Nica (2024) §1.2 (Algorithm 1) and eq. 10 (Approximation 2).
 
 **Which width enters a step.** ``widths[k]`` is the width n_{k+1} of hidden layer k + 1, for k = 0..L−1; it is
 the width used in the step θ_k → θ_{k+1}. Reason (paper eq. 57 and eqs. 14–17): given layer k, the n_{k+1}
@@ -9,7 +9,7 @@ whatever n_k is, and θ_{k+1} is the angle between φ of these n_{k+1}-vectors; 
 1 is n_{k+1}. The input dimension never enters (θ_0 is the input angle) and the output layer's width does not
 either (the angle is measured on the last hidden post-activations). The paper writes n_ℓ for this step; its
 training notebook passes [n_in, h_1, …, h_L] (input width first, last hidden width unused), which differs from
-this convention when widths vary (note §1, §5.3). With equal widths all conventions agree.
+this convention when widths vary. With equal widths all conventions agree.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from scipy import sparse
 from scipy.interpolate import PchipInterpolator
 from scipy.special import ndtr
 
-from depthlab.angles._checks import check_scalar_theta, check_widths
-from depthlab.angles.finite import log_sin2, mu, mu_minus_log_sin2, rho, sigma2
-from depthlab.angles.infinite import infinite_width_angles
+from depthlab.angles.theory._checks import check_scalar_theta, check_widths
+from depthlab.angles.theory.finite import log_sin2, mu, mu_minus_log_sin2, rho, sigma2
+from depthlab.angles.theory.infinite import infinite_width_angles
 from depthlab.errors import InputError
 
 Kernel = Literal["theorem1", "linearised"]
@@ -59,7 +59,7 @@ def predict_mean_path(theta0: float, widths: Sequence[int] | int) -> dict[str, A
         * ``theta``, ``mean_log_sin2``: Algorithm 1's θ_ℓ and x_ℓ = predicted E ln sin²θ_ℓ;
         * ``infinite_width_theta``, ``infinite_width_log_sin2``: the infinite-width map (eq. 12);
         * ``approx1_log_sin2``: Approximation 1 (eq. 1) iterated, x_{k+1} = x_k − (2/(3π))θ_k − ρ(n) with θ_k
-          = arcsin(e^{x_k/2}) (small-θ law, poor at large θ — note §3.3);
+          = arcsin(e^{x_k/2}) (small-θ law, poor at large θ);
         * ``rho``: ρ(widths[k]) for each step (shape (L,)).
 
     Raises:
@@ -67,7 +67,7 @@ def predict_mean_path(theta0: float, widths: Sequence[int] | int) -> dict[str, A
 
     Example:
         >>> p = predict_mean_path(np.pi / 2, [256] * 50)
-        >>> round(float(p["mean_log_sin2"][50]), 3)  # note §8.4
+        >>> round(float(p["mean_log_sin2"][50]), 3)
         -3.995
     """
     t0 = check_scalar_theta(theta0, "theta0")
