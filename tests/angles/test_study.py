@@ -7,12 +7,6 @@ import sys
 
 import numpy as np
 import pandas as pd
-<<<<<<< HEAD
-from depthlab.report.registry import BUILTIN_STUDIES
-
-from depthlab.angles.study import STUDY, _bessel_claim, _mean_law_claim
-from depthlab.report.types import Verdict
-=======
 import pytest
 
 from depthlab.angles import claims
@@ -20,7 +14,6 @@ from depthlab.angles.study import STUDY
 from depthlab.registry import BUILTIN_STUDIES
 from depthlab.report.claims import Verdict, check_declarations, evaluate_one
 from depthlab.report.types import StudyResult
->>>>>>> mig-angles
 
 
 def test_registered_and_light():
