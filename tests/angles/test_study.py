@@ -28,7 +28,9 @@ def test_registered_and_light():
 def test_declarations_sit_in_their_tables():
     check_declarations("angles", claims.CLAIMS, claims.CONSISTENCY, claims.FINDINGS)
     assert {c.key for c in claims.CONSISTENCY} == {"full-network-vs-markov"}
-    assert {f.key for f in claims.FINDINGS} == {"varying-widths", "other-activations"}
+    # widths and a small-n step the paper does not show are findings, not claims judged against the paper
+    assert {f.key for f in claims.FINDINGS} == {"varying-widths", "other-activations", "mean-law-width64",
+                                               "mean-law-width16", "one-step-small-width"}
 
 
 def _decl(key):
@@ -36,7 +38,7 @@ def _decl(key):
 
 
 def _sweep(alg1_last: float) -> StudyResult:
-    t = pd.DataFrame({"width": [64, 64], "layer": [0, 50], "markov_mean": [0.0, -5.0], "markov_sem": [0.0, 0.02],
+    t = pd.DataFrame({"width": [256, 256], "layer": [0, 50], "markov_mean": [0.0, -5.0], "markov_sem": [0.0, 0.02],
                       "alg1_mean": [0.0, alg1_last], "inf_width": [0.0, -3.7], "full_mean": [np.nan] * 2,
                       "full_sem": [np.nan] * 2, "collapsed": [0, 0]})
     return StudyResult(tables={"width_sweep": t})
@@ -44,7 +46,7 @@ def _sweep(alg1_last: float) -> StudyResult:
 
 def test_mean_law_rule():
     # tolerance = 5 % of the decay (0.25) + 3 SE (0.06) = 0.31
-    c = _decl("mean-law-width64")
+    c = _decl("mean-law-width256")
     assert evaluate_one("angles", c, _sweep(-5.2)).verdict == Verdict.HOLDS
     assert evaluate_one("angles", c, _sweep(-5.4)).verdict == Verdict.DIFFERS
     assert evaluate_one("angles", c, _sweep(-4.6)).verdict == Verdict.DIFFERS  # two-sided
