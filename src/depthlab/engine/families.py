@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from depthlab import activations
-from depthlab.engine.gram import mlp_backprop, mlp_gauss_newton
+from depthlab.engine.gram import mlp_backprop, mlp_gauss_newton, mlp_value_and_grad
 from depthlab.engine.types import Params
 from depthlab.errors import ConfigError
 from depthlab.seeding import stacked_normal
@@ -31,6 +31,8 @@ from depthlab.validate import choice, finite_float, positive_int
 
 ForwardFn = Callable[[Params, torch.Tensor], torch.Tensor]
 InitFn = Callable[..., Params]
+#: ``value_and_grad(params, X, Y, mode, margin, *, weight=None, out=None) -> (loss (M,), grads)``.
+ValueAndGradFn = Callable[..., tuple[torch.Tensor, Params]]
 
 #: Elementwise activations of :func:`mlp` by base name (``leaky_relu`` uses the family's ``negative_slope``,
 #: ``softplus`` its ``sharpness``); each is a :class:`depthlab.activations.Activation`.
@@ -72,6 +74,12 @@ class Family:
             and ``jt(z) = Jᵀ z`` ``(M, P)``, computed without forming ``J``; the LM stage uses it for its
             dual-form steps (more parameters than residuals). The MLP's is
             :func:`depthlab.engine.gram.mlp_gauss_newton`.
+        value_and_grad: optional ``value_and_grad(params, X, Y, mode, margin, *, weight=None, out=None) ->
+            (loss, grads)``: per-model ``loss_m = weight_m · ‖r_m‖²`` ``(M,)`` of the residuals of
+            :func:`depthlab.engine.objective.residuals` and ``grads[k] = ∂loss_m/∂params[k][m]`` (the keys and
+            shapes of ``params``; written into the contiguous buffers ``out`` when given), computed without
+            autograd. The Adam stage uses it on its hot path (real data only) and falls back to autograd
+            without it. The MLP's is :func:`depthlab.engine.gram.mlp_value_and_grad`.
     """
 
     name: str
@@ -91,6 +99,7 @@ class Family:
     jacobian: Callable[[Params, torch.Tensor], torch.Tensor] | None = None
     gauss_newton: Callable[[Params, torch.Tensor],
                            tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]] | None = None
+    value_and_grad: ValueAndGradFn | None = None
 
     @property
     def n_params(self) -> int:
@@ -209,6 +218,11 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
 
     def readout(params: Params, x: torch.Tensor, y: torch.Tensor) -> Params:
         return solve_readout(params, x, y, sigma, n_layers, bias)
+
+    def value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, mode: str, margin: float = 1.0, *,
+                       weight: torch.Tensor | None = None, out: Params | None = None
+                       ) -> tuple[torch.Tensor, Params]:
+        return mlp_value_and_grad(params, x, y, act, n_layers, bias, mode, margin, weight=weight, out=out)
     if activation == "relu":
         def repair(params: Params, x: torch.Tensor) -> Params:
             return revive_dead_relu_units(params, x, n_layers, bias)
@@ -224,7 +238,7 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
                   init_scales=scales, smooth=activation in SMOOTH_ACTIVATIONS,
                   act_per_point=2 * (sum(widths) + d_out), config=config, homotopy=homotopy,
                   repair=repair, readout=readout,
-                  jacobian=jacobian, gauss_newton=gauss_newton)
+                  jacobian=jacobian, gauss_newton=gauss_newton, value_and_grad=value_and_grad)
 
 
 @torch.no_grad()

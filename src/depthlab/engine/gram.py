@@ -98,3 +98,72 @@ def mlp_gauss_newton(params: Params, x: torch.Tensor, act: Activation, n_layers:
         return torch.cat(parts, dim=1)
 
     return kern, jt
+
+
+@torch.no_grad()
+def mlp_value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, act: Activation, n_layers: int,
+                       bias: bool, mode: str, margin: float = 1.0, *, weight: torch.Tensor | None = None,
+                       out: Params | None = None) -> tuple[torch.Tensor, Params]:
+    """Per-model squared-residual loss of an MLP and its gradient, by one hand-written backward pass.
+
+    With ``h_l = a_{l−1} W_l (+ b_l)``, ``a_l = σ(h_l)`` and output ``F = h_L``, the loss of model ``m`` is
+    ``ℓ_m = w_m ‖r_m‖²`` with the residuals of :func:`depthlab.engine.objective.residuals` (regression
+    ``r = F − Y``; classification ``r = max(0, margin − y F)``, the squared hinge). Backpropagating the *residual*
+    (not the identity, as :func:`mlp_backprop` does for Jacobians): ``e_L = ∂ℓ/∂F = 2 w r`` (classification
+    ``−2 w r y``), ``∂ℓ/∂W_l = a_{l−1}ᵀ e_l``, ``∂ℓ/∂b_l = Σ_n e_l[n]``, ``e_{l−1} = σ'(h_{l−1}) ⊙ (e_l W_lᵀ)``
+    (Rumelhart, Hinton & Williams, *Nature* 323, 1986). Cost: about three batched matrix products per layer,
+    no autograd graph, no Jacobian.
+
+    Args:
+        params: stacked parameters ``W_l (M, fan_in, fan_out)``, ``b_l (M, fan_out)``.
+        x: inputs ``(M, N, d_in)`` in the parameters' dtype; y: targets ``(M, N, d_out)``.
+        act: the hidden activation; n_layers, bias: the MLP (see :func:`depthlab.engine.families.mlp`).
+        mode: ``"regression"`` or ``"classification"`` (one output, labels ±1).
+        margin: hinge margin (classification).
+        weight: per-model loss weights ``(M,)`` (default 1).
+        out: optional contiguous buffers with the parameters' keys and shapes; gradients are written there.
+
+    Returns:
+        ``(loss, grads)``: ``loss`` ``(M,)`` and ``grads[k]`` of ``params[k]``'s shape (``out`` when given).
+    """
+    acts = [x]
+    pres = []
+    h = x
+    for k in range(1, n_layers + 1):
+        w_k = params[f"W{k}"]
+        h = torch.baddbmm(params[f"b{k}"].unsqueeze(1), h, w_k) if bias else torch.bmm(h, w_k)
+        if k < n_layers:
+            pres.append(h)
+            h = act.torch_fn(h)
+            acts.append(h)
+    if mode == "classification":
+        r = torch.relu(margin - y * h)
+        e = r * y
+        two = -2.0
+    else:
+        r = h - y
+        e = r
+        two = 2.0
+    loss = r.square().sum((1, 2))
+    if weight is None:
+        e = e * two
+    else:
+        loss = loss * weight
+        e = e * (two * weight).view(-1, 1, 1)
+    grads: Params = {} if out is None else out
+    for k in range(n_layers, 0, -1):
+        a_prev = acts[k - 1].transpose(1, 2)
+        if out is None:
+            grads[f"W{k}"] = torch.bmm(a_prev, e)
+        else:
+            torch.bmm(a_prev, e, out=out[f"W{k}"])
+        if bias:
+            if out is None:
+                grads[f"b{k}"] = e.sum(1)
+            else:
+                torch.sum(e, 1, out=out[f"b{k}"])
+        if k > 1:
+            e = torch.bmm(e, params[f"W{k}"].transpose(1, 2))
+            if act.base != "linear":
+                e.mul_(act.derivative(pres[k - 2], acts[k - 1]))
+    return loss, grads
