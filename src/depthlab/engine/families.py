@@ -70,10 +70,11 @@ class Family:
         jacobian: optional explicit ``jacobian(params, X) -> (M, N·out, P)`` of the real outputs (flattened
             point-major) with respect to the flat parameters (order of ``shapes``); without it the LM stage
             uses ``torch.func``. The MLP's is :func:`mlp_jacobian`.
-        gauss_newton: optional ``gauss_newton(params, X) -> (K, jt)`` with ``K = J Jᵀ`` ``(M, N·out, N·out)``
-            and ``jt(z) = Jᵀ z`` ``(M, P)``, computed without forming ``J``; the LM stage uses it for its
-            dual-form steps (more parameters than residuals). The MLP's is
-            :func:`depthlab.engine.gram.mlp_gauss_newton`.
+        gauss_newton: optional ``gauss_newton(params, X, *, out=None, work=None) -> (K, jt)`` with
+            ``K = J Jᵀ`` ``(M, N·out, N·out)`` and ``jt(z) = Jᵀ z`` ``(M, P)``, computed without forming ``J``;
+            the LM stage uses it for its dual-form steps (more parameters than residuals), passing ``(M, R, R)``
+            buffers ``out`` (for ``K``; it then factorises ``K`` in place) and ``work`` (scratch) that it reuses
+            across iterations. The MLP's is :func:`depthlab.engine.gram.mlp_gauss_newton`.
         value_and_grad: optional ``value_and_grad(params, X, Y, mode, margin, *, weight=None, out=None) ->
             (loss, grads)``: per-model ``loss_m = weight_m · ‖r_m‖²`` ``(M,)`` of the residuals of
             :func:`depthlab.engine.objective.residuals` and ``grads[k] = ∂loss_m/∂params[k][m]`` (the keys and
@@ -97,8 +98,7 @@ class Family:
     repair: Callable[[Params, torch.Tensor], Params] | None = None
     readout: Callable[[Params, torch.Tensor, torch.Tensor], Params] | None = None
     jacobian: Callable[[Params, torch.Tensor], torch.Tensor] | None = None
-    gauss_newton: Callable[[Params, torch.Tensor],
-                           tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]] | None = None
+    gauss_newton: Callable[..., tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]] | None = None
     value_and_grad: ValueAndGradFn | None = None
 
     @property
@@ -212,9 +212,10 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
     def jacobian(params: Params, x: torch.Tensor) -> torch.Tensor:
         return mlp_jacobian(params, x, act, n_layers, bias)
 
-    def gauss_newton(params: Params, x: torch.Tensor
+    def gauss_newton(params: Params, x: torch.Tensor, *, out: torch.Tensor | None = None,
+                     work: torch.Tensor | None = None
                      ) -> tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]:
-        return mlp_gauss_newton(params, x, act, n_layers, bias)
+        return mlp_gauss_newton(params, x, act, n_layers, bias, out=out, work=work)
 
     def readout(params: Params, x: torch.Tensor, y: torch.Tensor) -> Params:
         return solve_readout(params, x, y, sigma, n_layers, bias)

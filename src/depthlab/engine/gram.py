@@ -56,39 +56,56 @@ def mlp_backprop(params: Params, x: torch.Tensor, act: Activation, n_layers: int
 
 
 @torch.no_grad()
-def mlp_gauss_newton(params: Params, x: torch.Tensor, act: Activation, n_layers: int,
-                     bias: bool) -> tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]:
+def mlp_gauss_newton(params: Params, x: torch.Tensor, act: Activation, n_layers: int, bias: bool, *,
+                     out: torch.Tensor | None = None, work: torch.Tensor | None = None
+                     ) -> tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]:
     """``(JJᵀ, z ↦ Jᵀz)`` of an MLP's outputs with respect to its flat parameters, without forming ``J``.
 
     Args:
         params: stacked MLP parameters (``W1 … WL``, ``b1 … bL`` with ``bias``).
         x: inputs ``(M, N, d_in)``.
         act: the hidden activation; n_layers, bias: the MLP (see :func:`depthlab.engine.families.mlp`).
+        out: optional contiguous ``(M, R, R)`` buffer for ``K`` (reused across LM iterations: no fresh
+            allocation, no zero fill).
+        work: optional contiguous ``(M, R, R)`` scratch buffer (needed with two or more hidden layers).
 
     Returns:
         ``K`` of shape ``(M, R, R)`` with ``R = N·d_out`` (rows point-major, as
-        :func:`~depthlab.engine.families.mlp_jacobian`), equal to ``J Jᵀ`` up to rounding, and a function
-        mapping ``z`` ``(M, R)`` to ``Jᵀ z`` ``(M, P)`` (columns in the order ``W1, b1, W2, b2, …``).
+        :func:`~depthlab.engine.families.mlp_jacobian`), equal to ``J Jᵀ`` up to rounding (``out`` when given),
+        and a function mapping ``z`` ``(M, R)`` to ``Jᵀ z`` ``(M, P)`` (columns in the order ``W1, b1, W2, b2, …``).
     """
     acts, deltas = mlp_backprop(params, x, act, n_layers, bias)
     m, n = x.shape[0], x.shape[1]
     d_out = deltas[-1].shape[-1]
     r = n * d_out
-    kern = torch.zeros(m, r, r, dtype=acts[0].dtype, device=x.device)
-    k5 = kern.view(m, n, d_out, n, d_out)
+    dtype = acts[0].dtype
+    kern = out if out is not None else torch.empty(m, r, r, dtype=dtype, device=x.device)
+    k4 = kern.view(m, n, d_out, r)  # rows (n, j), columns (n', j') contiguous
+    empty = True
     for layer, (a_prev, delta) in enumerate(zip(acts, deltas, strict=True)):
-        gram = torch.bmm(a_prev, a_prev.transpose(1, 2).contiguous())  # (M, N, N)
+        gram = torch.bmm(a_prev, a_prev.transpose(1, 2))  # (M, N, N)
         if bias:
-            gram = gram + 1
+            gram.add_(1)
         if layer == len(acts) - 1:  # δ_L = I: the block is G_L ⊗ I
-            k5.diagonal(dim1=2, dim2=4).add_(gram.unsqueeze(-1))
+            if empty:
+                kern.zero_()
+            kern.view(m, n, d_out, n, d_out).diagonal(dim1=2, dim2=4).add_(gram.unsqueeze(-1))
             continue
         d_mat = delta.transpose(2, 3).reshape(m, r, delta.shape[2])  # rows (n, j), columns k
-        dd = torch.bmm(d_mat, d_mat.transpose(1, 2).contiguous()).view(m, n, d_out, n, d_out)
-        k5.addcmul_(dd, gram[:, :, None, :, None])
+        # G ⊗ 1 as (M, N, 1, R): G[n, n'] repeated over j', so the innermost loop of the products is contiguous
+        g_rep = (gram if d_out == 1 else gram.repeat_interleave(d_out, dim=2)).unsqueeze(2)
+        if empty:  # the first block is written in place: K = (G ⊗ 1) ⊙ (D Dᵀ)
+            torch.bmm(d_mat, d_mat.transpose(1, 2), out=kern)
+            k4.mul_(g_rep)
+            empty = False
+            continue
+        if work is None:
+            work = torch.empty_like(kern)
+        torch.bmm(d_mat, d_mat.transpose(1, 2), out=work)
+        k4.addcmul_(work.view(m, n, d_out, r), g_rep)
 
     def jt(z: torch.Tensor) -> torch.Tensor:
-        zz = z.reshape(m, n, d_out).to(acts[0].dtype)
+        zz = z.reshape(m, n, d_out).to(dtype)
         parts = []
         for a_prev, delta in zip(acts, deltas, strict=True):
             e = torch.matmul(delta, zz.unsqueeze(-1)).squeeze(-1)  # (M, N, width_l)
