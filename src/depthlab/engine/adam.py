@@ -13,8 +13,9 @@ whole buffer (``torch._fused_adam_``; in-place foreach-style ops where it is mis
 ``value_and_grad`` hook (MLPs: :func:`depthlab.engine.gram.mlp_value_and_grad`) get their gradient from it,
 written straight into the gradient buffer, with no autograd graph; other families (matrix-exponential nets,
 committee machines, custom ones) get it from autograd on per-block leaves, non-finite entries set to 0 as
-before. A model whose outputs are non-finite at a check stops there with the parameters of the previous check
-(and fails certification unless those solve it).
+before. Nothing is scrubbed per step on the hot path: a model whose outputs are non-finite at a check (every
+``check_every`` steps) stops there and returns its starting parameters (so a later stage starts it afresh; it
+fails certification unless those solve it).
 """
 
 from __future__ import annotations
@@ -48,17 +49,17 @@ def adam_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Te
     cdt = torch.complex64 if dt == torch.float32 else torch.complex128
     x = x.to(cdt if x.is_complex() else dt)
     y = y.to(cdt if y.is_complex() else dt)
-    out = theta.to(dt).clone()
+    start = theta.to(dt)
     m = theta.shape[0]
     device = theta.device
+    out = torch.empty_like(start)  # every model is written once, when it stops
     steps = torch.zeros(m, dtype=torch.long, device=device)
     active = torch.arange(m, device=device)
     hook = family.value_and_grad if not (x.is_complex() or y.is_complex()) else None
-    th = pack(out, family)
+    th = pack(start, family)
     mom = torch.zeros_like(th)
     var = torch.zeros_like(th)
-    grad = torch.zeros_like(th) if hook is not None else None
-    snap = th.clone()  # parameters at the last check (returned for a model that turns non-finite)
+    grad = torch.empty_like(th) if hook is not None else None
     xa, ya = x, y
     weight = target_sq_norm(y, cfg.mode).reciprocal()
     b1, b2 = cfg.adam_betas
@@ -70,7 +71,7 @@ def adam_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Te
     for t in range(1, n + 1):
         lr = cfg.adam_lr * decay ** (t - 1)
         if hook is not None:
-            hook(params, xa, ya, cfg.mode, cfg.margin, weight=weight, out=grad_v)
+            hook(params, xa, ya, cfg.mode, cfg.margin, weight=weight, out=grad_v, value=False)
             _adam_update([th], [grad], [mom], [var], step_t, t, lr, b1, b2, cfg.adam_eps)
         else:
             grads = _autograd_grads(family, params, xa, ya, weight, cfg)
@@ -81,28 +82,28 @@ def adam_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Te
             with torch.no_grad():
                 done, finite = solved_of(family.forward(params, xa), ya, cfg.mode, cfg.adam_switch_tol)
             bad = ~finite
-            if bool(bad.any()):  # back to the last checked (finite) parameters, and stop
-                for v, s in zip(params.values(), views(snap, m, family).values(), strict=True):
-                    v[bad] = s[bad]
             stop = torch.ones_like(done) if last else done | bad
             if bool(stop.any()):
                 idx = active[stop]
-                out[idx] = unpack(th, m, family)[stop]
+                col = 0
+                for v in params.values():  # the stopped models' blocks, straight into their columns of ``out``
+                    size = v[0].numel()
+                    out[idx, col:col + size] = v[stop].reshape(-1, size)
+                    col += size
+                if bool(bad.any()):  # a model whose outputs overflowed returns its starting parameters
+                    out[active[bad]] = start[active[bad]]
                 steps[idx] = t
                 keep = ~stop
                 active = active[keep]
-                th, mom, var = take(th, m, keep, family), take(mom, m, keep, family), take(var, m, keep, family)
-                if grad is not None:
-                    grad = take(grad, m, keep, family)
-                xa, ya, weight = _take(xa, keep), _take(ya, keep), weight[keep]
                 m = int(active.numel())
                 if m == 0:
                     break
+                th, mom, var = take(th, keep, family), take(mom, keep, family), take(var, keep, family)
+                if grad is not None:
+                    grad = take(grad, keep, family)
+                xa, ya, weight = _take(xa, keep), _take(ya, keep), weight[keep]
                 params, mom_v, var_v = views(th, m, family), views(mom, m, family), views(var, m, family)
                 grad_v = views(grad, m, family) if grad is not None else None
-                snap = th.clone()
-            else:
-                snap.copy_(th)
     return out, steps
 
 
@@ -166,9 +167,9 @@ def unpack(buf: torch.Tensor, m: int, family: Family) -> torch.Tensor:
     return torch.cat([v.reshape(m, -1) for v in views(buf, m, family).values()], dim=1)
 
 
-def take(buf: torch.Tensor, m: int, keep: torch.Tensor, family: Family) -> torch.Tensor:
-    """The block-major buffer of the models ``keep`` (a bool mask of length ``m``)."""
-    return torch.cat([v[keep].reshape(-1) for v in views(buf, m, family).values()])
+def take(buf: torch.Tensor, keep: torch.Tensor, family: Family) -> torch.Tensor:
+    """The block-major buffer of the models ``keep`` (a bool mask over the buffer's models)."""
+    return torch.cat([v[keep].reshape(-1) for v in views(buf, keep.shape[0], family).values()])
 
 
 def _take(x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:

@@ -31,8 +31,8 @@ from depthlab.validate import choice, finite_float, positive_int
 
 ForwardFn = Callable[[Params, torch.Tensor], torch.Tensor]
 InitFn = Callable[..., Params]
-#: ``value_and_grad(params, X, Y, mode, margin, *, weight=None, out=None) -> (loss (M,), grads)``.
-ValueAndGradFn = Callable[..., tuple[torch.Tensor, Params]]
+#: ``value_and_grad(params, X, Y, mode, margin, *, weight=None, out=None, value=True) -> (loss (M,), grads)``.
+ValueAndGradFn = Callable[..., tuple[torch.Tensor | None, Params]]
 
 #: Elementwise activations of :func:`mlp` by base name (``leaky_relu`` uses the family's ``negative_slope``,
 #: ``softplus`` its ``sharpness``); each is a :class:`depthlab.activations.Activation`.
@@ -75,12 +75,13 @@ class Family:
             the LM stage uses it for its dual-form steps (more parameters than residuals), passing ``(M, R, R)``
             buffers ``out`` (for ``K``; it then factorises ``K`` in place) and ``work`` (scratch) that it reuses
             across iterations. The MLP's is :func:`depthlab.engine.gram.mlp_gauss_newton`.
-        value_and_grad: optional ``value_and_grad(params, X, Y, mode, margin, *, weight=None, out=None) ->
-            (loss, grads)``: per-model ``loss_m = weight_m · ‖r_m‖²`` ``(M,)`` of the residuals of
-            :func:`depthlab.engine.objective.residuals` and ``grads[k] = ∂loss_m/∂params[k][m]`` (the keys and
-            shapes of ``params``; written into the contiguous buffers ``out`` when given), computed without
-            autograd. The Adam stage uses it on its hot path (real data only) and falls back to autograd
-            without it. The MLP's is :func:`depthlab.engine.gram.mlp_value_and_grad`.
+        value_and_grad: optional ``value_and_grad(params, X, Y, mode, margin, *, weight=None, out=None,
+            value=True) -> (loss, grads)``: per-model ``loss_m = weight_m · ‖r_m‖²`` ``(M,)`` of the residuals
+            of :func:`depthlab.engine.objective.residuals` (``None`` when ``value=False``) and
+            ``grads[k] = ∂loss_m/∂params[k][m]`` (the keys and shapes of ``params``; written into the contiguous
+            buffers ``out`` when given), computed without autograd. The Adam stage calls it with ``out`` and
+            ``value=False`` on its hot path (real data only) and falls back to autograd without it. The MLP's is
+            :func:`depthlab.engine.gram.mlp_value_and_grad`.
     """
 
     name: str
@@ -221,9 +222,10 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
         return solve_readout(params, x, y, sigma, n_layers, bias)
 
     def value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, mode: str, margin: float = 1.0, *,
-                       weight: torch.Tensor | None = None, out: Params | None = None
-                       ) -> tuple[torch.Tensor, Params]:
-        return mlp_value_and_grad(params, x, y, act, n_layers, bias, mode, margin, weight=weight, out=out)
+                       weight: torch.Tensor | None = None, out: Params | None = None, value: bool = True
+                       ) -> tuple[torch.Tensor | None, Params]:
+        return mlp_value_and_grad(params, x, y, act, n_layers, bias, mode, margin, weight=weight, out=out,
+                                  value=value)
     if activation == "relu":
         def repair(params: Params, x: torch.Tensor) -> Params:
             return revive_dead_relu_units(params, x, n_layers, bias)

@@ -120,7 +120,7 @@ def mlp_gauss_newton(params: Params, x: torch.Tensor, act: Activation, n_layers:
 @torch.no_grad()
 def mlp_value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, act: Activation, n_layers: int,
                        bias: bool, mode: str, margin: float = 1.0, *, weight: torch.Tensor | None = None,
-                       out: Params | None = None) -> tuple[torch.Tensor, Params]:
+                       out: Params | None = None, value: bool = True) -> tuple[torch.Tensor | None, Params]:
     """Per-model squared-residual loss of an MLP and its gradient, by one hand-written backward pass.
 
     With ``h_l = a_{l−1} W_l (+ b_l)``, ``a_l = σ(h_l)`` and output ``F = h_L``, the loss of model ``m`` is
@@ -139,6 +139,7 @@ def mlp_value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, act: Ac
         margin: hinge margin (classification).
         weight: per-model loss weights ``(M,)`` (default 1).
         out: optional contiguous buffers with the parameters' keys and shapes; gradients are written there.
+        value: compute the loss (``False``: the gradient only, ``loss`` is ``None``; Adam's hot path).
 
     Returns:
         ``(loss, grads)``: ``loss`` ``(M,)`` and ``grads[k]`` of ``params[k]``'s shape (``out`` when given).
@@ -161,11 +162,12 @@ def mlp_value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, act: Ac
         r = h - y
         e = r
         two = 2.0
-    loss = r.square().sum((1, 2))
+    loss = (r * r).sum((1, 2)) if value else None
     if weight is None:
         e = e * two
     else:
-        loss = loss * weight
+        if loss is not None:
+            loss = loss * weight
         e = e * (two * weight).view(-1, 1, 1)
     grads: Params = {} if out is None else out
     for k in range(n_layers, 0, -1):
@@ -180,7 +182,22 @@ def mlp_value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, act: Ac
             else:
                 torch.sum(e, 1, out=out[f"b{k}"])
         if k > 1:
-            e = torch.bmm(e, params[f"W{k}"].transpose(1, 2))
-            if act.base != "linear":
-                e.mul_(act.derivative(pres[k - 2], acts[k - 1]))
+            e = _times_derivative(torch.bmm(e, params[f"W{k}"].transpose(1, 2)), act, pres[k - 2], acts[k - 1])
     return loss, grads
+
+
+def _times_derivative(back: torch.Tensor, act: Activation, h: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """``back ⊙ σ'(h)`` (``a = σ(h)``), overwriting ``back``; the common activations in two elementwise ops."""
+    base = act.base
+    if base == "linear":
+        return back
+    if base == "tanh":  # σ' = 1 − a²
+        return back.addcmul_(back * a, a, value=-1.0)
+    if base == "sigmoid":  # σ' = a (1 − a)
+        t = back.mul_(a)
+        return t.addcmul_(t, a, value=-1.0)
+    if base == "relu":  # σ' = [h > 0] (0 at the kink, as autograd)
+        return back.masked_fill_(h <= 0, 0.0)
+    if base == "leaky_relu":  # σ' = 1 for h > 0, the slope otherwise
+        return torch.where(h > 0, back, back * act.slope)
+    return back.mul_(act.derivative(h, a))
