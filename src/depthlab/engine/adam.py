@@ -49,19 +49,24 @@ def adam_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Te
     cdt = torch.complex64 if dt == torch.float32 else torch.complex128
     x = x.to(cdt if x.is_complex() else dt)
     y = y.to(cdt if y.is_complex() else dt)
-    start = theta.to(dt)
-    m = theta.shape[0]
-    device = theta.device
+    with torch.no_grad():  # once for the whole loop (the autograd fallback enables grad where it needs it)
+        return _adam_loop(family, theta.to(dt), x, y, cfg)
+
+
+def _adam_loop(family: Family, start: torch.Tensor, xa: torch.Tensor, ya: torch.Tensor,
+               cfg: FitConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`adam_stage`'s iterations, from ``start`` ``(M, P)`` (already in the Adam dtype)."""
+    m = start.shape[0]
+    device = start.device
     out = torch.empty_like(start)  # every model is written once, when it stops
     steps = torch.zeros(m, dtype=torch.long, device=device)
     active = torch.arange(m, device=device)
-    hook = family.value_and_grad if not (x.is_complex() or y.is_complex()) else None
+    hook = family.value_and_grad if not (xa.is_complex() or ya.is_complex()) else None
     th = pack(start, family)
     mom = torch.zeros_like(th)
     var = torch.zeros_like(th)
     grad = torch.empty_like(th) if hook is not None else None
-    xa, ya = x, y
-    weight = target_sq_norm(y, cfg.mode).reciprocal()
+    weight = target_sq_norm(ya, cfg.mode).reciprocal()
     b1, b2 = cfg.adam_betas
     n = cfg.adam_steps
     decay = cfg.adam_lr_final ** (1.0 / max(n - 1, 1))
@@ -79,8 +84,7 @@ def adam_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Te
                          lr, b1, b2, cfg.adam_eps)
         last = t == n
         if t % cfg.check_every == 0 or last:
-            with torch.no_grad():
-                done, finite = solved_of(family.forward(params, xa), ya, cfg.mode, cfg.adam_switch_tol)
+            done, finite = solved_of(family.forward(params, xa), ya, cfg.mode, cfg.adam_switch_tol)
             bad = ~finite
             stop = torch.ones_like(done) if last else done | bad
             if bool(stop.any()):
@@ -119,11 +123,11 @@ def _autograd_grads(family: Family, params: Params, x: torch.Tensor, y: torch.Te
     return [g.nan_to_num_(nan=0.0, posinf=0.0, neginf=0.0).contiguous() for g in grads]
 
 
-@torch.no_grad()
 def _adam_update(ps: list[torch.Tensor], gs: list[torch.Tensor], ms: list[torch.Tensor], vs: list[torch.Tensor],
                  step_t: torch.Tensor, t: int, lr: float, b1: float, b2: float, eps: float) -> None:
     """One Adam step in place (Kingma & Ba 2015, Algorithm 1): ``m ← β1 m + (1−β1) g``,
-    ``v ← β2 v + (1−β2) g²``, ``θ ← θ − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)``; fused where torch has it."""
+    ``v ← β2 v + (1−β2) g²``, ``θ ← θ − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)``; fused where torch has it.
+    Called under ``no_grad`` (:func:`adam_stage`'s loop)."""
     if _FUSED:
         step_t.fill_(t)
         torch._fused_adam_(ps, gs, ms, vs, [], [step_t] * len(ps), lr=lr, beta1=b1, beta2=b2, weight_decay=0.0,

@@ -117,7 +117,6 @@ def mlp_gauss_newton(params: Params, x: torch.Tensor, act: Activation, n_layers:
     return kern, jt
 
 
-@torch.no_grad()
 def mlp_value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, act: Activation, n_layers: int,
                        bias: bool, mode: str, margin: float = 1.0, *, weight: torch.Tensor | None = None,
                        out: Params | None = None, value: bool = True) -> tuple[torch.Tensor | None, Params]:
@@ -144,6 +143,10 @@ def mlp_value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, act: Ac
     Returns:
         ``(loss, grads)``: ``loss`` ``(M,)`` and ``grads[k]`` of ``params[k]``'s shape (``out`` when given).
     """
+    if torch.is_grad_enabled():  # never record a graph (a check, not a decorator: this is the hot path)
+        with torch.no_grad():
+            return mlp_value_and_grad(params, x, y, act, n_layers, bias, mode, margin, weight=weight, out=out,
+                                      value=value)
     acts = [x]
     pres = []
     h = x
