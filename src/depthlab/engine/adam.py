@@ -73,10 +73,11 @@ def _adam_loop(family: Family, start: torch.Tensor, xa: torch.Tensor, ya: torch.
     step_t = torch.zeros((), dtype=torch.float32, device=device)
     params, mom_v, var_v = views(th, m, family), views(mom, m, family), views(var, m, family)
     grad_v = views(grad, m, family) if grad is not None else None
+    work: dict = {}  # the hook's scratch buffers, kept while the active set is unchanged
     for t in range(1, n + 1):
         lr = cfg.adam_lr * decay ** (t - 1)
         if hook is not None:
-            hook(params, xa, ya, cfg.mode, cfg.margin, weight=weight, out=grad_v, value=False)
+            hook(params, xa, ya, cfg.mode, cfg.margin, weight=weight, out=grad_v, value=False, work=work)
             _adam_update([th], [grad], [mom], [var], step_t, t, lr, b1, b2, cfg.adam_eps)
         else:
             grads = _autograd_grads(family, params, xa, ya, weight, cfg)
@@ -108,6 +109,7 @@ def _adam_loop(family: Family, start: torch.Tensor, xa: torch.Tensor, ya: torch.
                 xa, ya, weight = _take(xa, keep), _take(ya, keep), weight[keep]
                 params, mom_v, var_v = views(th, m, family), views(mom, m, family), views(var, m, family)
                 grad_v = views(grad, m, family) if grad is not None else None
+                work = {}
     return out, steps
 
 

@@ -31,7 +31,8 @@ from depthlab.validate import choice, finite_float, positive_int
 
 ForwardFn = Callable[[Params, torch.Tensor], torch.Tensor]
 InitFn = Callable[..., Params]
-#: ``value_and_grad(params, X, Y, mode, margin, *, weight=None, out=None, value=True) -> (loss (M,), grads)``.
+#: ``value_and_grad(params, X, Y, mode, margin, *, weight=None, out=None, value=True, work=None)
+#: -> (loss (M,), grads)``.
 ValueAndGradFn = Callable[..., tuple[torch.Tensor | None, Params]]
 
 #: Elementwise activations of :func:`mlp` by base name (``leaky_relu`` uses the family's ``negative_slope``,
@@ -76,12 +77,13 @@ class Family:
             buffers ``out`` (for ``K``; it then factorises ``K`` in place) and ``work`` (scratch) that it reuses
             across iterations. The MLP's is :func:`depthlab.engine.gram.mlp_gauss_newton`.
         value_and_grad: optional ``value_and_grad(params, X, Y, mode, margin, *, weight=None, out=None,
-            value=True) -> (loss, grads)``: per-model ``loss_m = weight_m · ‖r_m‖²`` ``(M,)`` of the residuals
-            of :func:`depthlab.engine.objective.residuals` (``None`` when ``value=False``) and
+            value=True, work=None) -> (loss, grads)``: per-model ``loss_m = weight_m · ‖r_m‖²`` ``(M,)`` of the
+            residuals of :func:`depthlab.engine.objective.residuals` (``None`` when ``value=False``) and
             ``grads[k] = ∂loss_m/∂params[k][m]`` (the keys and shapes of ``params``; written into the contiguous
-            buffers ``out`` when given), computed without autograd. The Adam stage calls it with ``out`` and
-            ``value=False`` on its hot path (real data only) and falls back to autograd without it. The MLP's is
-            :func:`depthlab.engine.gram.mlp_value_and_grad`.
+            buffers ``out`` when given), computed without autograd; ``work`` is a dict the hook may keep scratch
+            tensors in between calls (the caller passes the same one while the shapes stay the same). The Adam
+            stage calls it with ``out``, ``work`` and ``value=False`` on its hot path (real data only) and falls
+            back to autograd without it. The MLP's is :func:`depthlab.engine.gram.mlp_value_and_grad`.
     """
 
     name: str
@@ -222,10 +224,10 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
         return solve_readout(params, x, y, sigma, n_layers, bias)
 
     def value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, mode: str, margin: float = 1.0, *,
-                       weight: torch.Tensor | None = None, out: Params | None = None, value: bool = True
-                       ) -> tuple[torch.Tensor | None, Params]:
+                       weight: torch.Tensor | None = None, out: Params | None = None, value: bool = True,
+                       work: dict[Any, torch.Tensor] | None = None) -> tuple[torch.Tensor | None, Params]:
         return mlp_value_and_grad(params, x, y, act, n_layers, bias, mode, margin, weight=weight, out=out,
-                                  value=value)
+                                  value=value, work=work)
     if activation == "relu":
         def repair(params: Params, x: torch.Tensor) -> Params:
             return revive_dead_relu_units(params, x, n_layers, bias)

@@ -18,6 +18,7 @@ Levenberg–Marquardt stage uses it for its dual-form step when the model has mo
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -119,7 +120,8 @@ def mlp_gauss_newton(params: Params, x: torch.Tensor, act: Activation, n_layers:
 
 def mlp_value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, act: Activation, n_layers: int,
                        bias: bool, mode: str, margin: float = 1.0, *, weight: torch.Tensor | None = None,
-                       out: Params | None = None, value: bool = True) -> tuple[torch.Tensor | None, Params]:
+                       out: Params | None = None, value: bool = True, work: dict[Any, torch.Tensor] | None = None
+                       ) -> tuple[torch.Tensor | None, Params]:
     """Per-model squared-residual loss of an MLP and its gradient, by one hand-written backward pass.
 
     With ``h_l = a_{l−1} W_l (+ b_l)``, ``a_l = σ(h_l)`` and output ``F = h_L``, the loss of model ``m`` is
@@ -139,6 +141,9 @@ def mlp_value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, act: Ac
         weight: per-model loss weights ``(M,)`` (default 1).
         out: optional contiguous buffers with the parameters' keys and shapes; gradients are written there.
         value: compute the loss (``False``: the gradient only, ``loss`` is ``None``; Adam's hot path).
+        work: optional dict for scratch buffers (activations, back-propagated errors), filled on the first call
+            and reused by later calls with the same shapes (Adam passes one per stage: no fresh allocations, no
+            page faults, per step).
 
     Returns:
         ``(loss, grads)``: ``loss`` ``(M,)`` and ``grads[k]`` of ``params[k]``'s shape (``out`` when given).
@@ -146,32 +151,40 @@ def mlp_value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, act: Ac
     if torch.is_grad_enabled():  # never record a graph (a check, not a decorator: this is the hot path)
         with torch.no_grad():
             return mlp_value_and_grad(params, x, y, act, n_layers, bias, mode, margin, weight=weight, out=out,
-                                      value=value)
+                                      value=value, work=work)
+    in_place = act.base in _FROM_OUTPUT  # σ computed in place; σ' from a = σ(h) alone (no h kept)
+    m, n = x.shape[0], x.shape[1]
     acts = [x]
-    pres = []
+    pres: list[torch.Tensor | None] = []
     h = x
     for k in range(1, n_layers + 1):
         w_k = params[f"W{k}"]
-        h = torch.baddbmm(params[f"b{k}"].unsqueeze(1), h, w_k) if bias else torch.bmm(h, w_k)
+        buf = _scratch(work, ("h", k), (m, n, w_k.shape[-1]), w_k)
+        h = (torch.baddbmm(params[f"b{k}"].unsqueeze(1), h, w_k, out=buf) if bias
+             else torch.bmm(h, w_k, out=buf))
         if k < n_layers:
-            pres.append(h)
-            h = act.torch_fn(h)
+            if in_place:
+                pres.append(None)
+                h = _activate_(h, act)
+            else:
+                pres.append(h)
+                h = act.torch_fn(h)
             acts.append(h)
     if mode == "classification":
         r = torch.relu(margin - y * h)
         e = r * y
         two = -2.0
     else:
-        r = h - y
+        r = h.sub_(y)  # the output buffer is ours: residuals in place
         e = r
         two = 2.0
-    loss = (r * r).sum((1, 2)) if value else None
+    loss = (r * r).sum((1, 2)) if value else None  # before e (which may be r itself) is scaled in place
     if weight is None:
-        e = e * two
+        e = e.mul_(two)
     else:
         if loss is not None:
             loss = loss * weight
-        e = e * (two * weight).view(-1, 1, 1)
+        e = e.mul_((two * weight).view(-1, 1, 1))
     grads: Params = {} if out is None else out
     for k in range(n_layers, 0, -1):
         a_prev = acts[k - 1].transpose(1, 2)
@@ -184,23 +197,57 @@ def mlp_value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, act: Ac
                 grads[f"b{k}"] = e.sum(1)
             else:
                 torch.sum(e, 1, out=out[f"b{k}"])
-        if k > 1:
-            e = _times_derivative(torch.bmm(e, params[f"W{k}"].transpose(1, 2)), act, pres[k - 2], acts[k - 1])
+        if k > 1:  # acts[k − 1] (a hidden activation, ours) is not needed after this: it may be overwritten
+            w_k = params[f"W{k}"]
+            back = torch.bmm(e, w_k.transpose(1, 2), out=_scratch(work, ("e", k), (m, n, w_k.shape[1]), w_k))
+            e = _times_derivative_(back, act, pres[k - 2], acts[k - 1])
     return loss, grads
 
 
-def _times_derivative(back: torch.Tensor, act: Activation, h: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
-    """``back ⊙ σ'(h)`` (``a = σ(h)``), overwriting ``back``; the common activations in two elementwise ops."""
+def _scratch(work: dict[Any, torch.Tensor] | None, key: Any, shape: tuple[int, ...],
+             like: torch.Tensor) -> torch.Tensor | None:
+    """The scratch buffer ``key`` of ``work`` with this shape (made on first use); ``None`` without ``work``."""
+    if work is None:
+        return None
+    buf = work.get(key)
+    if buf is None or tuple(buf.shape) != shape or buf.dtype != like.dtype or buf.device != like.device:
+        buf = work[key] = torch.empty(shape, dtype=like.dtype, device=like.device)
+    return buf
+
+
+#: Activations whose derivative is a function of their output ``a = σ(h)``: computed in place, ``h`` not kept.
+_FROM_OUTPUT = ("linear", "tanh", "sigmoid", "relu", "leaky_relu")
+
+
+def _activate_(h: torch.Tensor, act: Activation) -> torch.Tensor:
+    """``σ(h)`` in ``h``'s own memory, for the activations of :data:`_FROM_OUTPUT` (the same values as
+    ``act.torch_fn``)."""
+    base = act.base
+    if base == "tanh":
+        return h.tanh_()
+    if base == "sigmoid":
+        return h.sigmoid_()
+    if base == "relu":
+        return h.relu_()
+    if base == "leaky_relu":
+        return torch.nn.functional.leaky_relu_(h, act.slope)
+    return h  # linear
+
+
+def _times_derivative_(back: torch.Tensor, act: Activation, h: torch.Tensor | None, a: torch.Tensor
+                       ) -> torch.Tensor:
+    """``back ⊙ σ'(h)`` with ``a = σ(h)``, in place in ``back`` (and ``a``, which the caller no longer needs);
+    ``h`` is ``None`` for the activations of :data:`_FROM_OUTPUT`."""
     base = act.base
     if base == "linear":
         return back
-    if base == "tanh":  # σ' = 1 − a²
-        return back.addcmul_(back * a, a, value=-1.0)
-    if base == "sigmoid":  # σ' = a (1 − a)
+    if base == "tanh":  # σ' = 1 − a²: back − back·a²
+        return back.addcmul_(back, a.mul_(a), value=-1.0)
+    if base == "sigmoid":  # σ' = a (1 − a): back·a − (back·a)·a
         t = back.mul_(a)
         return t.addcmul_(t, a, value=-1.0)
-    if base == "relu":  # σ' = [h > 0] (0 at the kink, as autograd)
-        return back.masked_fill_(h <= 0, 0.0)
-    if base == "leaky_relu":  # σ' = 1 for h > 0, the slope otherwise
-        return torch.where(h > 0, back, back * act.slope)
+    if base == "relu":  # σ' = [h > 0] = [a > 0] (0 at the kink, as autograd)
+        return back.masked_fill_(a <= 0, 0.0)
+    if base == "leaky_relu":  # σ' = 1 where h > 0 (⇔ a > 0), the slope elsewhere
+        return torch.where(a > 0, back, back * act.slope)
     return back.mul_(act.derivative(h, a))
