@@ -363,7 +363,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--suite", default="cpu", choices=("cpu", "gpu", "tiny"))
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats per workload (medians)")
-    parser.add_argument("--loop-models", type=int, default=4, help="models timed in the per-model loop")
+    parser.add_argument("--loop-models", type=int, default=16, help="models timed in the per-model loop")
     parser.add_argument("--models", type=int, default=None, help="override M of every workload")
     parser.add_argument("--steps", type=int, default=None, help="override the Adam steps of every workload")
     parser.add_argument("--only", default=None, help="run only workloads whose name contains this text")
