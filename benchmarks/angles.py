@@ -10,7 +10,7 @@
    ratio of times for the same number of samples.
 3. J_{a,b} closed forms (J11, J22, J13) for 10^6 angles on CPU.
 
-Issue targets: 10^4 networks × width 256 × depth 100 in ≤ 5 s on an H100 (run with ``--networks 10000 --device
+Targets: 10^4 networks × width 256 × depth 100 in ≤ 5 s on an H100 (run with ``--networks 10000 --device
 cuda``); chain ≥ 10× faster than the full network; J closed forms for 10^6 angles ≤ 0.1 s on CPU.
 
     PYTHONPATH=src python benchmarks/angles.py                      # CPU, ~1 minute, --threads 1 (both sides)
@@ -29,9 +29,9 @@ import torch
 from scipy.stats import ks_2samp
 
 from _bench import add_thread_arg, apply_threads, load
-from depthlab.angles.jab import J
 from depthlab.angles.markov import simulate_markov
 from depthlab.angles.montecarlo import simulate_full, simulate_loop
+from depthlab.angles.theory.jab import J
 from depthlab.device import describe_device, resolve_device, synchronize
 
 

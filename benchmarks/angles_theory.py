@@ -3,7 +3,7 @@
 * J_{a,b} closed forms (Table 1) for 10^6 angles uniform on [0, π] (about 36% of them above θ = 2, where
   :func:`depthlab.angles.J` uses its series in π − θ) against two numerical baselines computing the same
   numbers: vectorised Gauss–Legendre quadrature of the polar integral, and scipy's adaptive ``quad`` one angle
-  at a time (timed on a subset and extrapolated to 10^6). The issue's target is ≤ 0.1 s for 10^6 angles on a CPU.
+  at a time (timed on a subset and extrapolated to 10^6). The target is ≤ 0.1 s for 10^6 angles on a CPU.
 * Theorem 1's μ and σ² for 10^6 angles (stable series/closed-form evaluation) against the 80-digit mpmath
   reference (timed on a subset, extrapolated).
 * Approximation 2 density propagation (θ_0 = 0.1, width 256, 30 layers, 1000 cells).

@@ -1,4 +1,4 @@
-"""Benchmark of the interp study (issue #5): construction time and interpolation-matrix analysis time.
+"""Benchmark of the interp study: construction time and interpolation-matrix analysis time.
 
 Prints one JSON object. Targets: the triangular construction for N = 10⁴ points in d = 100 in ≤ 2 s on a CPU;
 the layer-by-layer analysis of a depth-8, width-256 ReLU network on 10⁴ points in ≤ 1 s on an H100.
@@ -27,10 +27,10 @@ import torch
 
 from _bench import add_thread_arg, apply_threads, load
 from depthlab.device import describe_device, synchronize
-from depthlab.interp.analysis import analyse
-from depthlab.interp.base import left_thresholds, separating_direction
-from depthlab.interp.network import ReluNet
-from depthlab.interp.shallow import triangular
+from depthlab.interp.layer_analysis import analyse
+from depthlab.interp.theory.construction import forward_slopes, left_thresholds, separating_direction
+from depthlab.interp.theory.network import ReluNet
+from depthlab.interp.theory.one_hidden_layer import triangular
 
 
 def bench_construction(n: int, d: int, dense_n: int) -> dict:
@@ -43,9 +43,7 @@ def bench_construction(n: int, d: int, dense_n: int) -> dict:
     t0 = time.perf_counter()
     _, t = separating_direction(X, np.random.default_rng(1))
     order = np.argsort(t)
-    from depthlab.interp.shallow import _forward_slopes
-
-    _forward_slopes(t[order], left_thresholds(t[order]), Y[order])
+    forward_slopes(t[order], left_thresholds(t[order]), Y[order])
     build_only = time.perf_counter() - t0
     # baseline: dense forward substitution on the formed matrix, at dense_n points
     Xs, Ys = X[:dense_n], Y[:dense_n]

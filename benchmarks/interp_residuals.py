@@ -1,10 +1,10 @@
-"""Residual against N of the interp constructions (issue #5: residual ≤ 1e-10), with float64 rounding bounds.
+"""Residual against N of the interp constructions (tolerance: residual ≤ 1e-10), with float64 rounding bounds.
 
 Prints one JSON object per (d, N, construction): residual ``max|f(X) − Y| / max(1, max|Y|)`` from the network's
 own float64 forward pass, the rigorous first-order rounding bound of that forward pass
-(:func:`depthlab.interp.numerics.relative_rounding_bound`, skipped above ``--bound-limit`` neuron–point pairs),
-hidden neurons, depth and build seconds. Data: ``random_points(N, d, numpy_rng(seed, N, d))``, the same draws as
-the tables in docs/interp.md. Runs single-threaded by default (``--threads``: torch and BLAS through
+(:func:`depthlab.interp.theory.numerics.relative_rounding_bound`, skipped above ``--bound-limit`` neuron–point
+pairs), hidden neurons, depth and build seconds. Data: ``random_points(N, d, numpy_rng(seed, N, d))``, the same
+draws as the tables in docs/interp.md. Runs single-threaded by default (``--threads``: torch and BLAS through
 ``depthlab.device``); each row records the threads and the load::
 
     PYTHONPATH=src python benchmarks/interp_residuals.py --sizes 100,300,1000,3000,10000
@@ -18,9 +18,9 @@ import sys
 import time
 
 from _bench import add_thread_arg, apply_threads, load
-from depthlab.interp.build import NAMES, build
-from depthlab.interp.data import random_points
-from depthlab.interp.numerics import relative_rounding_bound
+from depthlab.interp.datasets import random_points
+from depthlab.interp.theory.build import NAMES, build
+from depthlab.interp.theory.numerics import relative_rounding_bound
 from depthlab.seeding import numpy_rng
 
 

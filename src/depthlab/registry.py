@@ -15,7 +15,8 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.metadata
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from depthlab.errors import ConfigError
@@ -57,6 +58,8 @@ class Study:
         cli: ``"module:app"`` of the study's Typer application (``depthlab <name> …``), or ``None``.
         sweepable: ``"module:SWEEPABLE"`` of its :class:`depthlab.sweep.registry.Sweepable`, or ``None``.
         aliases: other names accepted for the sweepable (older spellings in sweep specs).
+        seconds: measured wall time of ``depthlab reproduce`` for this study by scale (``{"quick": 17.0}``) on
+            an idle 2-core CPU, so a user knows before starting (:func:`estimate`).
     """
 
     name: str
@@ -68,6 +71,7 @@ class Study:
     cli: str | None = None
     sweepable: str | None = None
     aliases: tuple[str, ...] = ()
+    seconds: Mapping[str, float] = field(default_factory=dict)
 
     def load(self, part: str) -> Any:
         """Import and return one part: ``"experiment"``, ``"claims"``, ``"figures"``, ``"cli"`` or
@@ -111,3 +115,11 @@ def get_study(name: str) -> Study:
     if name not in known:
         raise ConfigError(f"unknown study {name!r}; registered studies: {', '.join(known)}")
     return known[name]
+
+
+def estimate(chosen: Sequence[Study], scale: str) -> tuple[float | None, dict[str, float | None]]:
+    """Total and per-study wall-time estimates (seconds, idle 2-core CPU) of a reproduce run; ``None`` where a
+    study has no measured estimate for ``scale``."""
+    per = {s.name: s.seconds.get(scale) for s in chosen}
+    total = None if any(v is None for v in per.values()) else float(sum(per.values()))  # type: ignore[arg-type]
+    return total, per

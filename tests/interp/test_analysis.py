@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from depthlab.interp.analysis import analyse
-from depthlab.interp.matrix import triangular_order
-from depthlab.interp.network import ReluNet, load_network, save_network
+from depthlab.interp.layer_analysis import analyse
+from depthlab.interp.network_files import load_network, save_network
+from depthlab.interp.theory.interpolation_matrix import triangular_order
+from depthlab.interp.theory.network import ReluNet
 
 
 def _hand_net() -> tuple[ReluNet, np.ndarray, np.ndarray]:
@@ -67,7 +68,7 @@ def test_analysis_cpu_matches_numpy_and_roundtrip(tmp_path) -> None:
 def test_fast_overlap_and_patterns_match_brute_force() -> None:
     import torch
 
-    from depthlab.interp.analysis import class_overlap, distinct_rows
+    from depthlab.interp.layer_analysis import class_overlap, distinct_rows
 
     rng = np.random.default_rng(21)
     active = torch.as_tensor(rng.random((300, 40)) < 0.3)

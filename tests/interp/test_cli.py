@@ -7,7 +7,6 @@ import json
 import numpy as np
 from typer.testing import CliRunner
 
-import depthlab.cli  # noqa: F401  (load the CLI package first: it registers every study's command group)
 from depthlab.interp.cli import app
 
 runner = CliRunner()

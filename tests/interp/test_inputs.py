@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from depthlab.errors import ConfigError, InputError
-from depthlab.interp.build import build
-from depthlab.interp.checks import as_labels
+from depthlab.interp.theory.build import build
+from depthlab.interp.theory.inputs import as_labels
 
 
 def test_duplicate_points_named() -> None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from depthlab.interp.base import left_thresholds, separating_direction
-from depthlab.interp.build import build
-from depthlab.interp.data import random_points
-from depthlab.interp.numerics import gamma, refine_output, rounding_bound, widen_gaps
-from depthlab.interp.shallow import _forward_slopes
+from depthlab.interp.datasets import random_points
+from depthlab.interp.theory.build import build
+from depthlab.interp.theory.construction import forward_slopes, left_thresholds, separating_direction
+from depthlab.interp.theory.numerics import gamma, refine_output, rounding_bound, widen_gaps
 
 EXTENDED = np.finfo(np.longdouble).eps < np.finfo(np.float64).eps
 
@@ -72,7 +71,7 @@ def test_refinement_removes_a_solve_error() -> None:
     net.out_weight = net.out_weight * (1 + 1e-7 * np.random.default_rng(12).standard_normal(net.out_weight.shape))
     spoiled = np.max(np.abs(net(X) - Y))
     assert spoiled > 1e3 * max(exact, 1e-14)
-    refine_output(net, X, Y, lambda r: _forward_slopes(ts, c, r[o]), steps=3)
+    refine_output(net, X, Y, lambda r: forward_slopes(ts, c, r[o]), steps=3)
     assert np.max(np.abs(net(X) - Y)) <= max(10 * exact, 1e-12)
 
 
@@ -82,8 +81,8 @@ def test_gamma() -> None:
 
 
 def test_verified_candidates_keep_the_smallest_residual() -> None:
-    from depthlab.interp.base import best_of, candidate_directions, verified_candidates
-    from depthlab.interp.shallow import _triangular_from, triangular
+    from depthlab.interp.theory.construction import best_of, candidate_directions, verified_candidates
+    from depthlab.interp.theory.one_hidden_layer import _triangular_from, triangular
 
     X, Y = random_points(500, 8, np.random.default_rng(30))
     assert verified_candidates(500) == 8 and verified_candidates(10_000) == 1

@@ -1,8 +1,8 @@
 """Three-layer constructions: exact interpolation, interpolation-matrix structure, conditioning on adversarial data.
 
-Tolerance: relative residual ≤ 1e-10 (issue #5) for N ≤ 300 on well-spread data. The residual of these
-constructions is rounding in the network's own evaluation, about eps·|t|·max slope with slopes ≈ Δy / min gap, so
-the bound is used where the min gap of the projections is ≳ 1e-4 (measured in docs/interp.md).
+Tolerance: relative residual ≤ 1e-10 (the study's exactness tolerance) for N ≤ 300 on well-spread data. The
+residual of these constructions is rounding in the network's own evaluation, about eps·|t|·max slope with slopes
+≈ Δy / min gap, so the bound is used where the min gap of the projections is ≳ 1e-4 (measured in docs/interp.md).
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from depthlab.interp.data import nearly_coincident, points_on_line, random_points
-from depthlab.interp.matrix import (
+from depthlab.interp.datasets import nearly_coincident, points_on_line, random_points
+from depthlab.interp.theory.interpolation_matrix import (
     is_lower_triangular,
     normalized_form,
     relative_residual,
     solve_output,
     triangular_order,
 )
-from depthlab.interp.shallow import CONSTRUCTIONS, sorted_interpolation_matrix
+from depthlab.interp.theory.one_hidden_layer import CONSTRUCTIONS, sorted_interpolation_matrix
 
 TOL = 1e-10
 NAMES = list(CONSTRUCTIONS)
@@ -118,7 +118,7 @@ def test_nearly_coincident_points_report_condition_number() -> None:
 
 def test_overparameterized_redraws_rank_deficient_layers() -> None:
     # points on a line: a single random draw was rank-deficient here (residual 0.09 before redrawing)
-    from depthlab.interp.data import random_points as rp
+    from depthlab.interp.datasets import random_points as rp
 
     for seed in range(5):
         X, Y = rp(10, 1, np.random.default_rng(seed))

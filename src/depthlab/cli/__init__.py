@@ -47,6 +47,8 @@ class LazyGroup(TyperGroup):
         from depthlab.registry import load_object
 
         sub = typer.main.get_command(load_object(path))
+        # shell completion belongs to the top-level command only
+        sub.params = [p for p in sub.params if p.name not in ("install_completion", "show_completion")]
         sub.help = sub.help or title
         sub.short_help = title
         return sub
@@ -110,6 +112,9 @@ def reproduce(
     = None,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
+    budget: Annotated[float | None, typer.Option(
+        "--budget", help="Refuse to start if the measured estimate (idle 2-core CPU) exceeds this many seconds; "
+        "the message lists each study's estimate.")] = None,
 ) -> None:
     """Run every registered study and write a report of each paper's claims beside our measurements.
 
@@ -124,10 +129,22 @@ def reproduce(
 
         depthlab reproduce --full --study matexp --device cuda
     """
+    from depthlab import registry
+    from depthlab.errors import ConfigError
+
+    scale = "quick" if quick else "full"
+    chosen = [registry.get_study(n) for n in study] if study else list(registry.studies().values())
+    total, per = registry.estimate(chosen, scale)
+    parts = ", ".join(f"{k} {'?' if v is None else f'{v:.0f} s'}" for k, v in per.items())
+    typer.echo(f"estimated time on an idle 2-core CPU: {'unknown' if total is None else f'{total:.0f} s'} "
+               f"({parts}); slower under load", err=True)
+    if budget is not None and (total is None or total > budget):
+        raise ConfigError(f"the estimate ({parts}) exceeds --budget {budget:g} s (or is unknown); run fewer "
+                          "studies with --study, or raise --budget")
     from depthlab.report.render import headline
     from depthlab.report.reproduce import reproduce as run_reproduce
 
-    result = run_reproduce(out, scale="quick" if quick else "full", seed=seed, device=device, studies=study)
+    result = run_reproduce(out, scale=scale, seed=seed, device=device, studies=study)
     typer.echo(f"report written to {result.out_dir / 'index.html'} ({headline(result.reports)})")
     if not result.ok:
         raise typer.Exit(1)

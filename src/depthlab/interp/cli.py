@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import numpy as np
 import typer
 
+from depthlab.clikit import JsonOption, SeedOption, emit_json, handle_errors
 from depthlab.errors import InputError
-
-# The shared helpers live in depthlab.clikit; importing that package runs the study registry, which imports
-# this module's study: so they are looked up when a command runs, not when this module is imported (importing
-# depthlab.interp.study first would otherwise be a circular import).
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")]
-SeedOption = Annotated[int, typer.Option(help="Root random seed; every random draw derives from it.")]
-
-
-def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """:func:`depthlab.clikit.handle_errors`, resolved at call time."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from depthlab.clikit import handle_errors as shared
-
-        return shared(func)(*args, **kwargs)
-
-    return wrapper
-
-
-def emit_json(obj: Any) -> None:
-    """:func:`depthlab.clikit.emit_json` (one JSON object on stdout)."""
-    from depthlab.clikit import emit_json as shared
-
-    shared(obj)
-
 
 app = typer.Typer(
     name="interp",
@@ -68,8 +41,8 @@ def _load_data(
     outputs: int,
     classes: int | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    from depthlab.interp.checks import as_points, as_targets
-    from depthlab.interp.data import random_points
+    from depthlab.interp.datasets import random_points
+    from depthlab.interp.theory.inputs import as_points, as_targets
 
     if path is None:
         if n < 1 or d < 1:
@@ -134,7 +107,7 @@ def construct(
 
         depthlab interp construct --n 500 --d 10 --classes 10 --construction classifier --save net.npz
     """
-    from depthlab.interp.build import NAMES, build
+    from depthlab.interp.theory.build import NAMES, build
     from depthlab.validate import choice
 
     choice(construction, "construction", NAMES)
@@ -143,12 +116,12 @@ def construct(
     X, Y = _load_data(input, n, d, seed, outputs, classes)
     con = build(construction, X, Y, rng=np.random.default_rng(seed), neurons=neurons, groups=groups)
     if save is not None:
-        from depthlab.interp.network import save_network
+        from depthlab.interp.network_files import save_network
 
         save_network(con.net, save)
     summary = con.summary()
     if bound:
-        from depthlab.interp.numerics import relative_rounding_bound
+        from depthlab.interp.theory.numerics import relative_rounding_bound
 
         target = np.eye(con.net.out_weight.shape[1])[np.asarray(Y).reshape(-1).astype(int)] if (
             construction.startswith("classifier")) else Y
@@ -193,7 +166,7 @@ def analyse(
 
         depthlab interp analyse --train --depth 4 --width 64 --n 500 --classes 5
     """
-    from depthlab.interp.analysis import analyse as run_analysis
+    from depthlab.interp.layer_analysis import analyse as run_analysis
 
     if sum(x is not None and x is not False for x in (network, construction, train or None)) != 1:
         raise InputError("give exactly one of --network FILE, --construction NAME or --train")
@@ -205,11 +178,11 @@ def analyse(
             X, Y = _load_data(None, n, d, seed, 1, classes)
         labels = np.asarray(Y).reshape(-1).astype(np.int64)
     if network is not None:
-        from depthlab.interp.network import load_network
+        from depthlab.interp.network_files import load_network
 
         net = load_network(network)
     elif construction is not None:
-        from depthlab.interp.build import build
+        from depthlab.interp.theory.build import build
 
         net = build(construction, X, Y, rng=np.random.default_rng(seed)).net
     else:
@@ -231,8 +204,11 @@ def figure(
     trained: Annotated[bool, typer.Option(help="Also train networks for the trained-sparsity figure.")] = False,
 ) -> None:
     """Draw the study's figures: interpolation matrices, neurons vs depth, residuals vs N (and trained sparsity)."""
-    from depthlab.interp.study import make_figures
+    from depthlab.interp.experiment import figure_tables
+    from depthlab.interp.figures import FIGURES
+    from depthlab.plotting import save_figure
+    from depthlab.report.types import figure_specs
 
-    paths = make_figures(out, seed=seed, trained=trained)
-    for p in paths:
-        typer.echo(str(p))
+    result = figure_tables(seed, trained=trained)
+    for spec in figure_specs(FIGURES, result):
+        typer.echo(str(save_figure(spec.draw(result), out / spec.path)))

@@ -1,4 +1,4 @@
-"""Figures of the interp study: each function takes computed results and returns a matplotlib Figure."""
+"""Figures of the interp study: functions of the experiment's tables returning figures, and :data:`FIGURES`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,19 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from depthlab.interp.claims import EXACT_TOL
 from depthlab.plotting import new_figure
+from depthlab.report.types import FigureSpec, StudyResult
+
+
+def panels_from_table(table: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """``(title, H)`` pairs from :func:`~depthlab.interp.experiment.matrix_panels`' long table."""
+    out = []
+    for _, sub in table.groupby("panel", sort=True):
+        H = np.zeros((int(sub["point"].max()) + 1, int(sub["neuron"].max()) + 1))
+        H[sub["point"].to_numpy(), sub["neuron"].to_numpy()] = sub["value"].to_numpy()
+        out.append((str(sub["title"].iloc[0]), H))
+    return out
 
 
 def matrices_figure(panels: list[tuple[str, np.ndarray]]) -> Figure:
@@ -25,7 +37,7 @@ def matrices_figure(panels: list[tuple[str, np.ndarray]]) -> Figure:
 
 
 def depth_figure(table: pd.DataFrame) -> Figure:
-    """Neurons and parameters of the depth family (:func:`depthlab.interp.experiments.depth_table`).
+    """Neurons and parameters of the depth family (:func:`depthlab.interp.experiment.depth_table`).
 
     Panels: hidden neurons against N (lines: formulas; red crosses: built networks; dashed: lower bounds),
     parameters against N, and hidden neurons against depth L for every N where the networks were built.
@@ -70,7 +82,7 @@ def residual_figure(sweep: pd.DataFrame) -> Figure:
         axes[0, 0].loglog(sub["N"], np.maximum(sub["residual"], 1e-17), "o-", label=name)
         if sub["cond"].notna().any():
             axes[0, 1].loglog(sub["N"], sub["cond"], "o-", label=name)
-    axes[0, 0].axhline(1e-10, color="k", ls=":", lw=1)
+    axes[0, 0].axhline(EXACT_TOL, color="k", ls=":", lw=1)
     axes[0, 0].set_title("relative residual max|f(X) − Y| / max(1, max|Y|)")
     axes[0, 1].set_title("condition number of the output system")
     for ax in axes[0]:
@@ -99,3 +111,25 @@ def trained_figure(table: pd.DataFrame) -> Figure:
         ax.legend(fontsize=6)
         ax.grid(True, alpha=0.3)
     return fig
+
+
+def _trained_means(r: StudyResult) -> pd.DataFrame:
+    return r.tables["trained_layers"].groupby(["data", "depth", "layer"], as_index=False).mean(numeric_only=True)
+
+
+FIGURES = (
+    FigureSpec("interp_matrices.png", "Activation patterns (black = active) of interpolation matrices: one-sided "
+               "triangular, two-sided (block), peeling, the sparse layer 2 of 'grouped', and the class-block last "
+               "layer of the classifier (rows sorted by class).",
+               lambda r: matrices_figure(panels_from_table(r.tables["matrix_panels"]))),
+    FigureSpec("interp_depth.png", "Neurons and parameters of the depth family against N: L = 1 triangular, 2 "
+               "grouped, 3 windowed, 4 classifier and 5 classifier-windowed (K = 10), with the one-hidden-layer "
+               "lower bound and the any-depth counting bound for points on a line; red crosses: built networks. "
+               "Right: built networks' neurons against depth.",
+               lambda r: depth_figure(r.tables["depth"])),
+    FigureSpec("interp_residuals.png", "Relative residual and condition number against N.",
+               lambda r: residual_figure(r.tables["constructions"].query("part != 'multi-output'"))),
+    FigureSpec("interp_trained.png", "Trained ReLU MLPs (shared engine): activation sparsity and class separation "
+               "of active sets, layer by layer.",
+               lambda r: trained_figure(_trained_means(r)), when=lambda r: "trained_layers" in r.tables),
+)

@@ -1,14 +1,13 @@
 """Trained ReLU networks, seen through their interpolation matrices.
 
-Training uses the shared batched engine (:mod:`depthlab.engine`, issue #3): for each depth one stacked
+Training uses the shared batched engine (:mod:`depthlab.engine`): for each depth one stacked
 :func:`depthlab.engine.mlp` family (ReLU, biases) trains ``models`` independent networks at once with Adam on
 the regression loss to one-hot targets (K outputs). Each trained model is converted to a :class:`ReluNet` and
-analysed like the constructions (:func:`depthlab.interp.analysis.analyse`).
+analysed like the constructions (:func:`depthlab.interp.layer_analysis.analyse`).
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,9 +15,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from depthlab.errors import MissingExtraError
-from depthlab.interp.analysis import analyse
-from depthlab.interp.network import ReluNet
+from depthlab import engine
+from depthlab.activations import RELU
+from depthlab.interp.layer_analysis import analyse
+from depthlab.interp.theory.network import ReluNet
 
 
 @dataclass
@@ -30,31 +30,6 @@ class Trained:
     model: int
     accuracy: float
     rel_residual: float
-
-
-def _engine():
-    try:
-        import depthlab.engine as engine
-    except ImportError:  # the engine lives on its own branch until the lead merges it
-        raise MissingExtraError("depthlab.engine", "engine", "training networks for the interp study") from None
-    return engine
-
-
-@contextlib.contextmanager
-def _single_thread(device: str):
-    """One intra-op CPU thread while training these small networks.
-
-    Their matmuls are tiny; on a loaded 2-core machine two threads oversubscribe and one Adam step took 17x
-    longer than with one thread (measured: 200 steps, 3×32 MLP, N = 400: 25.8 s vs 1.5 s). CUDA is untouched.
-    """
-    before = torch.get_num_threads()
-    cpu = str(device) == "cpu" or (str(device) == "auto" and not torch.cuda.is_available())
-    if cpu:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def to_relunet(params: dict[str, torch.Tensor], model: int, depth: int, name: str) -> ReluNet:
@@ -89,7 +64,6 @@ def train_classifiers(
         lr: Adam learning rate (decays geometrically to 1 % of it).
         device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
     """
-    engine = _engine()
     X = np.asarray(X, dtype=np.float64)
     labels = np.asarray(labels).astype(np.int64)
     K = int(labels.max()) + 1
@@ -106,7 +80,7 @@ def train_classifiers(
     )
     out = []
     for L in depths:
-        fam = engine.mlp(X.shape[1], [width] * L, K, "relu", bias=True)
+        fam = engine.mlp(X.shape[1], [width] * L, K, RELU.name, bias=True)
         res = engine.fit(fam, (xs, ys), key=f"interp/{seed}/L{L}", indices=range(models), config=cfg, device=device)
         for m in range(models):
             net = to_relunet(res.params, m, L, name=f"trained L={L} w={width} #{m}")
