@@ -137,3 +137,17 @@ def test_fit_adam_then_lm_unchanged_by_hot_path() -> None:
     np.testing.assert_array_equal(a.success, b.success)
     np.testing.assert_array_equal(a.adam_steps, b.adam_steps)
     np.testing.assert_allclose(a.rel_residual, b.rel_residual, rtol=1e-6, atol=1e-12)
+
+
+def test_unfused_update_matches_the_fused_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-place fallback (a torch without ``_fused_adam_``) gives the fused kernel's iterates."""
+    import depthlab.engine.adam as adam
+
+    fam = mlp(3, (5,), 2, "tanh", bias=True)
+    x, y = sampler_for(fam, 4)("vg-unfused", range(3))
+    theta = flatten(fam.initial("vg-unfused", range(3)), fam)
+    cfg = FitConfig(stages=("adam",), adam_steps=50, adam_dtype="float64", adam_switch_tol=1e-300)
+    fused, _ = adam_stage(fam, theta, x, y, cfg)
+    monkeypatch.setattr(adam, "_FUSED", False)
+    plain, _ = adam_stage(fam, theta, x, y, cfg)
+    torch.testing.assert_close(plain, fused, rtol=1e-10, atol=1e-12)

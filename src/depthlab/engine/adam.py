@@ -135,8 +135,8 @@ def _adam_update(ps: list[torch.Tensor], gs: list[torch.Tensor], ms: list[torch.
         torch._fused_adam_(ps, gs, ms, vs, [], [step_t] * len(ps), lr=lr, beta1=b1, beta2=b2, weight_decay=0.0,
                            eps=eps, amsgrad=False, maximize=False)
         return
-    bc1, bc2 = 1 - b1 ** t, math.sqrt(1 - b2 ** t)  # pragma: no cover - torch without the fused kernel
-    for p, g, mo, va in zip(ps, gs, ms, vs, strict=True):  # pragma: no cover
+    bc1, bc2 = 1 - b1 ** t, math.sqrt(1 - b2 ** t)  # a torch without the fused kernel
+    for p, g, mo, va in zip(ps, gs, ms, vs, strict=True):
         mo.lerp_(g, 1 - b1)
         va.mul_(b2).addcmul_(g, g, value=1 - b2)
         p.addcdiv_(mo, va.sqrt().div_(bc2).add_(eps), value=-lr / bc1)
