@@ -10,10 +10,10 @@
    ratio of times for the same number of samples.
 3. J_{a,b} closed forms (J11, J22, J13) for 10^6 angles on CPU.
 
-Issue targets: 10^4 networks × width 256 × depth 100 in ≤ 5 s on an H100 (run with ``--networks 10000 --device
+Targets: 10^4 networks × width 256 × depth 100 in ≤ 5 s on an H100 (run with ``--networks 10000 --device
 cuda``); chain ≥ 10× faster than the full network; J closed forms for 10^6 angles ≤ 0.1 s on CPU.
 
-    PYTHONPATH=src python benchmarks/angles.py                      # CPU, ~1 minute
+    PYTHONPATH=src python benchmarks/angles.py                      # CPU, ~1 minute, --threads 1 (both sides)
     PYTHONPATH=src python benchmarks/angles.py --networks 10000 --device cuda
 """
 
@@ -28,20 +28,11 @@ import numpy as np
 import torch
 from scipy.stats import ks_2samp
 
-from depthlab.angles.jab import J
+from _bench import add_thread_arg, apply_threads, load
 from depthlab.angles.markov import simulate_markov
 from depthlab.angles.montecarlo import simulate_full, simulate_loop
+from depthlab.angles.theory.jab import J
 from depthlab.device import describe_device, resolve_device, synchronize
-
-
-def _load() -> float | None:
-    """1-minute load average (timings on a shared machine are only comparable at low load)."""
-    try:
-        import os
-
-        return os.getloadavg()[0]
-    except (OSError, AttributeError):
-        return None
 
 
 def main() -> None:
@@ -53,10 +44,9 @@ def main() -> None:
     ap.add_argument("--theta0", type=float, default=math.pi / 2)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--dtype", default="float64", choices=["float64", "float32"])
-    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    add_thread_arg(ap)
     args = ap.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    threads = apply_threads(args.threads)  # torch and BLAS, both sides (stacked and loop) alike
     dev = resolve_device(args.device)
     dtype = torch.float64 if args.dtype == "float64" else torch.float32
     w, L, m = args.width, args.depth, args.networks
@@ -66,12 +56,7 @@ def main() -> None:
     synchronize(dev)
 
     full = simulate_full(args.theta0, w, m, depth=L, seed=0, device=dev, dtype=dtype)
-    # the loop's (n, n) @ (n, 2) products are small: give it its best setting, one CPU thread
-    threads = torch.get_num_threads()
-    if dev.type == "cpu":
-        torch.set_num_threads(1)
     loop = simulate_loop(args.theta0, w, args.loop_networks, depth=L, seed=0, device=dev, dtype=dtype)
-    torch.set_num_threads(threads)
     per_net_loop = loop.seconds / args.loop_networks
     chain = simulate_markov(args.theta0, w, m, depth=L, seed=1, device=dev, dtype=dtype)
     big_chain = simulate_markov(args.theta0, w, max(m, 10000), depth=L, seed=2, device=dev, dtype=dtype)
@@ -86,7 +71,8 @@ def main() -> None:
 
     out = {
         "device": describe_device(dev),
-        "load_average_1min": _load(),
+        "load_average": load(),
+        "threads": threads,
         "dtype": args.dtype,
         "width": w,
         "depth": L,
@@ -94,8 +80,6 @@ def main() -> None:
         "full_stacked_seconds": full.seconds,
         "full_stacked_networks_per_second": m / full.seconds,
         "loop_networks": args.loop_networks,
-        "loop_threads": 1 if dev.type == "cpu" else None,
-        "stacked_threads": threads,
         "loop_seconds_per_network": per_net_loop,
         "loop_extrapolated_seconds": per_net_loop * m,
         "stacked_speedup_vs_loop": per_net_loop * m / full.seconds,

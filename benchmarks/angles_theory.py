@@ -3,7 +3,7 @@
 * J_{a,b} closed forms (Table 1) for 10^6 angles uniform on [0, π] (about 36% of them above θ = 2, where
   :func:`depthlab.angles.J` uses its series in π − θ) against two numerical baselines computing the same
   numbers: vectorised Gauss–Legendre quadrature of the polar integral, and scipy's adaptive ``quad`` one angle
-  at a time (timed on a subset and extrapolated to 10^6). The issue's target is ≤ 0.1 s for 10^6 angles on a CPU.
+  at a time (timed on a subset and extrapolated to 10^6). The target is ≤ 0.1 s for 10^6 angles on a CPU.
 * Theorem 1's μ and σ² for 10^6 angles (stable series/closed-form evaluation) against the 80-digit mpmath
   reference (timed on a subset, extrapolated).
 * Approximation 2 density propagation (θ_0 = 0.1, width 256, 30 layers, 1000 cells).
@@ -11,7 +11,7 @@
 The machine's load and the time of one ``np.sin`` over the same angles are recorded so that timings from a
 loaded or slow CPU can be read relative to a basic NumPy ufunc.
 
-Run: ``PYTHONPATH=src python benchmarks/angles_theory.py [--n 1000000] [--repeats 5]``.
+Run: ``PYTHONPATH=src python benchmarks/angles_theory.py [--n 1000000] [--repeats 5] [--threads 1]``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from _bench import add_thread_arg, apply_threads, load
 from depthlab.angles import (
     J,
     J_gauss_legendre,
@@ -51,7 +52,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000, help="number of angles")
     parser.add_argument("--repeats", type=int, default=5, help="timing repeats (best is reported)")
     parser.add_argument("--quad-subset", type=int, default=200, help="angles timed with scipy quad")
+    add_thread_arg(parser)
     args = parser.parse_args()
+    threads = apply_threads(args.threads)
     rng = np.random.default_rng(0)
     theta = rng.uniform(0.0, np.pi, args.n)
     sub = theta[: args.quad_subset]
@@ -60,7 +63,8 @@ def main() -> None:
         "n_angles": args.n,
         "cpu": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
-        "load_average_1min": os.getloadavg()[0],
+        "load_average": load(),
+        "threads": threads,
         "calibration_np_sin_seconds": calib,  # one np.sin over the same angles: scales every timing below
         "J": {},
     }

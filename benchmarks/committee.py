@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 
 import torch
 
+from _bench import add_thread_arg, apply_threads, load
 from depthlab.committee.model import CommitteeSpec, make_instances, n_patterns
 from depthlab.committee.training import TrainSettings, train_weights
 from depthlab.device import describe_device, resolve_device, synchronize
@@ -39,11 +39,10 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--loop-machines", type=int, default=2, help="machines trained one by one in the loop")
     p.add_argument("--steps", type=int, default=20, help="Adam steps per machine")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: leave torch's default)")
+    add_thread_arg(p)
     p.add_argument("--algorithm", default="adam", choices=("adam", "least-action"))
     a = p.parse_args(argv)
-    if a.threads:
-        torch.set_num_threads(a.threads)
+    apply_threads(a.threads)
     dev = resolve_device(a.device)
     spec = CommitteeSpec(a.N, a.K, a.activation)
     P = n_patterns(a.alpha, a.N)
@@ -91,7 +90,7 @@ def main(argv: list[str] | None = None) -> dict:
         "speedup": stacked_rate / loop_rate,
         "algorithm": a.algorithm,
         "all_ran_full_steps": bool((steps == a.steps).all()),
-        "load_average_1min": os.getloadavg()[0],
+        "load_average": load(),
         "torch_threads": torch.get_num_threads(),
     }
     json.dump(out, sys.stdout)

@@ -25,6 +25,7 @@ import numpy as np
 import scipy.linalg as sla
 import torch
 
+from _bench import add_thread_arg, apply_threads, load
 from depthlab.device import describe_device, synchronize
 from depthlab.interp.layer_analysis import analyse
 from depthlab.interp.theory.construction import forward_slopes, left_thresholds, separating_direction
@@ -99,13 +100,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--width", type=int, default=256)
     p.add_argument("--train-steps", type=int, default=0)
     p.add_argument("--cpu-only", action="store_true")
+    add_thread_arg(p)
     args = p.parse_args(argv)
+    threads = apply_threads(args.threads)
     devices = [torch.device("cpu")]
     if torch.cuda.is_available() and not args.cpu_only:
         devices.append(torch.device("cuda"))
     result = {"construction": bench_construction(args.n, args.d, min(args.dense_n, args.n)),
               "analysis": bench_analysis(args.n, args.d, args.depth, args.width, args.train_steps, devices),
-              "torch": torch.__version__, "cuda": torch.cuda.is_available()}
+              "torch": torch.__version__, "cuda": torch.cuda.is_available(), "threads": threads,
+              "load_average": load()}
     json.dump(result, sys.stdout, default=float)
     sys.stdout.write("\n")
 

@@ -3,10 +3,11 @@
 Prints one JSON object per (d, N, construction): residual ``max|f(X) − Y| / max(1, max|Y|)`` from the network's
 own float64 forward pass, the rigorous first-order rounding bound of that forward pass
 (:func:`depthlab.interp.theory.numerics.relative_rounding_bound`, skipped above ``--bound-limit`` neuron–point
-pairs), hidden neurons, depth and build seconds. Data: ``random_points(N, d, numpy_rng(seed, N, d))``, the same draws as
-the tables in docs/interp.md. Run single-threaded on a shared machine::
+pairs), hidden neurons, depth and build seconds. Data: ``random_points(N, d, numpy_rng(seed, N, d))``, the same
+draws as the tables in docs/interp.md. Runs single-threaded by default (``--threads``: torch and BLAS through
+``depthlab.device``); each row records the threads and the load::
 
-    OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/interp_residuals.py --sizes 100,300,1000,3000,10000
+    PYTHONPATH=src python benchmarks/interp_residuals.py --sizes 100,300,1000,3000,10000
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import sys
 import time
 
+from _bench import add_thread_arg, apply_threads, load
 from depthlab.interp.datasets import random_points
 from depthlab.interp.theory.build import NAMES, build
 from depthlab.interp.theory.numerics import relative_rounding_bound
@@ -29,7 +31,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--constructions", default="triangular,triangular-bias,normalized,two-sided,grouped,windowed")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--bound-limit", type=float, default=2e8)
+    add_thread_arg(p)
     args = p.parse_args(argv)
+    threads = apply_threads(args.threads)
     names = [n for n in args.constructions.split(",") if n in NAMES and not n.startswith("classifier")]
     for d in (int(x) for x in args.dims.split(",")):
         for N in (int(x) for x in args.sizes.split(",")):
@@ -39,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
                 con = build(name, X, Y, rng=numpy_rng(args.seed, N, d, 2))
                 row = {"N": N, "d": d, "construction": name, "residual": con.residual,
                        "neurons": con.hidden_neurons, "depth": con.net.depth,
-                       "seconds": time.perf_counter() - t0}
+                       "seconds": time.perf_counter() - t0, "threads": threads, "load_average": load()}
                 if N * con.hidden_neurons <= args.bound_limit:
                     row["bound"] = relative_rounding_bound(con.net, X, Y)
                 json.dump(row, sys.stdout)

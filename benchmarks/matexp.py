@@ -20,6 +20,7 @@ import time
 import numpy as np
 import torch
 
+from _bench import add_thread_arg, apply_threads, load
 from depthlab.device import describe_device, synchronize
 from depthlab.matexp import random_problem, random_problems, solve_batched, solve_problem
 
@@ -79,15 +80,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--batch", type=int, default=10_000, help="problems in the batched run (d = --batch-d)")
     ap.add_argument("--batch-d", type=int, default=8)
     ap.add_argument("--loop", type=int, default=200, help="problems timed in the SciPy per-problem loop")
-    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    ap.add_argument("--device", default="all", choices=("all", "cpu", "cuda"),
+                    help="torch devices to time (all: CPU and CUDA where available)")
+    add_thread_arg(ap)
     args = ap.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+    threads = apply_threads(args.threads)  # torch and SciPy's BLAS alike (the SciPy baseline is threaded too)
+    devices = [torch.device("cpu")] if args.device != "cuda" else []
+    if args.device != "cpu" and torch.cuda.is_available():
+        devices.append(torch.device("cuda"))
     out = {
         "benchmark": "matexp",
         "devices": [describe_device(d) for d in devices],
-        "torch": torch.__version__, "numpy": np.__version__,
+        "torch": torch.__version__, "numpy": np.__version__, "threads": threads, "load_average": load(),
         "single": [bench_single(d, devices) for d in args.dims],
         "batched": bench_batched(args.batch, args.batch_d, args.loop, devices),
     }

@@ -27,6 +27,7 @@ from pathlib import Path
 
 os.environ.setdefault("DEPTHLAB_PROGRESS", "0")
 
+from _bench import add_thread_arg, apply_threads, load
 from depthlab.sweep import collect, run_sweep, spec_from_mapping
 from depthlab.sweep.executors import make_executor
 
@@ -101,13 +102,15 @@ def main() -> None:
                         "(sbatch on PATH, SLURM_CONF set if needed)")
     parser.add_argument("--only-overhead", action="store_true", help="skip the speed-up grid")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    add_thread_arg(parser)
     args = parser.parse_args()
+    threads = apply_threads(args.threads)  # this process; workers inherit DEPTHLAB_THREADS
     with tempfile.TemporaryDirectory() as tmp:
-        result = {"cores": os.cpu_count(), "loadavg_start": os.getloadavg(),
+        result = {"cores": os.cpu_count(), "threads_per_process": threads, "loadavg_start": load(),
                   "overhead": overhead(Path(tmp), args.jobs, args.workers, args.slurm)}
         if not args.only_overhead:
             result["speedup"] = speedup(Path(tmp), args.cpu_jobs, args.workers)
-        result["loadavg_end"] = os.getloadavg()
+        result["loadavg_end"] = load()
     text = json.dumps(result, indent=2)
     print(text)
     if args.out is not None:

@@ -6,9 +6,12 @@ import math
 
 import numpy as np
 import pytest
+from scipy.special import erf
 
-from depthlab.angles.activations import gauss_hermite_2d, infinite_width_map
-from depthlab.angles.infinite import infinite_width_angles
+from depthlab import activations
+from depthlab.angles.theory.infinite import infinite_width_angles
+from depthlab.angles.theory.other_activations import gauss_hermite_2d
+from depthlab.angles.theory.other_activations import quadrature_angles as infinite_width_map
 from depthlab.errors import InputError
 
 
@@ -53,9 +56,37 @@ def test_map_matches_wide_monte_carlo(act, sigma_b):
 def test_bad_activation_and_depth():
     with pytest.raises(InputError, match="activation"):
         infinite_width_map(1.0, 3, "swish")
-    with pytest.raises(InputError, match="slope"):
+    with pytest.raises(InputError, match="quadrature"):
+        infinite_width_map(1.0, 3, "sign")
+    with pytest.raises(InputError, match="0 ≤ a < b"):  # the slope a of leaky_relu:a must be below 1
         infinite_width_map(1.0, 3, "leaky_relu:2")
     from depthlab.errors import DepthlabError
 
     with pytest.raises(DepthlabError, match="depth"):
         infinite_width_map(1.0, 0)
+
+
+_OLD = {  # the study's former activation module: (numpy fn, torch fn, gain σ_w, positively homogeneous)
+    "relu": (lambda x: np.maximum(x, 0.0), "relu", math.sqrt(2.0), True),
+    "leaky_relu:0.1": (lambda x: np.where(x > 0, x, 0.1 * x), "leaky", math.sqrt(2.0 / 1.01), True),
+    "tanh": (np.tanh, "tanh", 1.0, False),
+    "gelu": (lambda x: 0.5 * x * (1.0 + erf(x / math.sqrt(2.0))), "gelu", math.sqrt(2.0), False),
+}
+
+
+@pytest.mark.parametrize("name", list(_OLD))
+def test_study_activations_are_unchanged(name):
+    """The study's four activations, now depthlab.activations' objects, have the gains, homogeneity and
+    functions (NumPy and Torch) of the study's former module."""
+    import torch
+
+    old_np, kind, gain, homogeneous = _OLD[name]
+    old_torch = {"relu": torch.relu, "leaky": lambda x: torch.nn.functional.leaky_relu(x, 0.1),
+                 "tanh": torch.tanh, "gelu": torch.nn.functional.gelu}[kind]
+    act = activations.get(name)
+    assert act.name == name and act.gain == gain and act.homogeneous is homogeneous
+    x = np.linspace(-3, 3, 61)
+    np.testing.assert_array_equal(act.numpy_fn(x), old_np(x))
+    t = torch.from_numpy(x)
+    np.testing.assert_array_equal(act.torch_fn(t).numpy(), old_torch(t).numpy())
+    assert activations.get("leaky_relu").name == "leaky_relu:0.1"  # the default slope is the same (0.1)

@@ -22,7 +22,7 @@ def test_predict_json_keys_and_values():
     out = _json(["predict", "--width", "256", "--depth", "10", "--theta0", str(math.pi / 2), "--json"])
     assert len(out["mean_log_sin2"]) == 11
     assert len(out["infinite_width_theta"]) == 11
-    # note §8.4 (Algorithm 1, n = 256, ℓ = 10): −1.485; §8.3 (infinite width, ℓ = 10): θ = 0.512471
+    # independent check values: Algorithm 1 (n = 256, ℓ = 10) −1.485; infinite width (ℓ = 10) θ = 0.512471
     assert abs(out["mean_log_sin2"][10] - (-1.485)) < 1e-3
     assert abs(out["infinite_width_theta"][10] - 0.512471) < 1e-6
 

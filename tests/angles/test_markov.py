@@ -52,7 +52,7 @@ def test_chain_does_not_depend_on_chunking():
 def test_one_step_moments_match_theorem1_within_standard_error():
     # width 1024, θ = 0.3: μ, σ² are accurate to O(n⁻²) ≈ 1e-6 (Theorem 1), far below the MC error of
     # 20 000 draws.
-    from depthlab.angles.finite import mu, sigma2
+    from depthlab.angles.theory.finite import mu, sigma2
 
     run = simulate_markov(0.3, [1024], 8000, seed=0)
     x = run.layer(1)

@@ -27,7 +27,7 @@ def test_results_do_not_depend_on_batching():
 def test_layer_zero_is_the_input_angle_and_angles_are_acute():
     run = simulate_full(2.5, 16, 64, depth=3, seed=0)
     assert np.all(run.theta[:, 0] == 2.5)
-    # post-ReLU vectors are non-negative, so θ_ℓ ≤ π/2 for ℓ ≥ 1 (note §1)
+    # post-ReLU vectors are non-negative, so θ_ℓ ≤ π/2 for ℓ ≥ 1
     assert np.all(run.theta[:, 1:] <= math.pi / 2 + 1e-12)
 
 
@@ -47,10 +47,10 @@ def test_robust_sin2_resolves_tiny_angles():
 
 
 def test_mean_matches_algorithm1_within_monte_carlo_error():
-    # width 256, depth 5 from θ_0 = π/2: the 1/n law is accurate here (note §8.4: error ≤ 0.003 at ℓ =
+    # width 256, depth 5 from θ_0 = π/2: the 1/n law is accurate here (error ≤ 0.003 at ℓ =
     # 5,
     # far below the MC standard error of 192 networks ≈ 0.013). Tolerance: 4 standard errors.
-    from depthlab.angles.predict import predict_mean_path
+    from depthlab.angles.theory.predict import predict_mean_path
 
     run = simulate_full(math.pi / 2, 256, 192, depth=5, seed=1)
     pred = predict_mean_path(math.pi / 2, [256] * 5)["mean_log_sin2"]
@@ -86,7 +86,7 @@ def test_bad_networks_and_activation():
     with pytest.raises(DepthlabError, match="networks"):
         simulate_full(0.1, 16, 0, depth=2)
     with pytest.raises(InputError, match="activation"):
-        simulate_full(0.1, 16, 4, depth=2, activation="softplus")
+        simulate_full(0.1, 16, 4, depth=2, activation="swish")
 
 
 @pytest.mark.gpu

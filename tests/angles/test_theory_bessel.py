@@ -56,6 +56,6 @@ def test_tables_shape_and_parity() -> None:
         for b in range(a + 1):
             if (a - b) % 2:
                 assert pr[b] == qr[b] == 0
-    # Figure 6 path sums quoted in the research note: P(6, ·) and Q(5, ·)
+    # the paper's Figure 6 path sums: P(6, ·) and Q(5, ·)
     assert [P(6, b) for b in (0, 2, 4, 6)] == [15, 45, 15, 1]
     assert [Q(5, b) for b in (1, 3, 5)] == [33, 14, 1]

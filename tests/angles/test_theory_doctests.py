@@ -7,9 +7,11 @@ import importlib
 
 import pytest
 
+MODULES = ["bessel", "finite", "infinite", "jab", "predict", "other_activations", "authors_notebook"]
 
-@pytest.mark.parametrize("module", ["bessel", "finite", "infinite", "jab", "predict"])
+
+@pytest.mark.parametrize("module", MODULES)
 def test_docstring_examples(module: str) -> None:
-    mod = importlib.import_module(f"depthlab.angles.{module}")
+    mod = importlib.import_module(f"depthlab.angles.theory.{module}")
     result = doctest.testmod(mod, extraglobs={"np": importlib.import_module("numpy")}, verbose=False)
     assert result.failed == 0

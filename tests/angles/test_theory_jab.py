@@ -11,7 +11,7 @@ import pytest
 from depthlab.angles import J, J_bessel, J_gauss_legendre, J_near_pi, J_quadrature, J_recurrence
 
 ANGLES = np.array([0.0, 0.05, 0.1, 0.5, np.pi / 3, np.pi / 2, 1.8, 2.0, 2.5, 3.0, 3.1, np.pi - 1e-6, np.pi])
-# Relative accuracy asked by the issue for the closed forms vs. adaptive quadrature (quad at epsrel 1e-13).
+# Relative accuracy required of the closed forms vs. adaptive quadrature (quad at epsrel 1e-13).
 RTOL = 1e-10
 
 

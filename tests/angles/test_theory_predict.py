@@ -39,7 +39,7 @@ def test_algorithm1_is_iterated_mu_with_stated_width_convention() -> None:
 
 
 def test_algorithm1_values_from_note() -> None:
-    """Research note §8.4 (Alg. 1 and Approx. 1 columns, θ_0 = π/2, depth 50; independent implementation)."""
+    """Independent check values (Alg. 1 and Approx. 1 columns, θ_0 = π/2, depth 50; independent implementation)."""
     for n, alg1, approx1 in [(16, -20.337, -21.062), (64, -5.388, -5.522), (256, -3.995, -4.057)]:
         p = predict_mean_path(math.pi / 2, [n] * 50)
         assert p["mean_log_sin2"][50] == pytest.approx(alg1, abs=1.5e-3)

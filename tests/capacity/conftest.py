@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import depthlab.capacity.experiment as experiment
+import depthlab.capacity.success as success
 
 
 class FakeFitter:
@@ -31,7 +31,7 @@ class FakeFitter:
 def fake_fitter(monkeypatch):
     def make(fail_after: int | None = None) -> FakeFitter:
         fake = FakeFitter(fail_after)
-        monkeypatch.setattr(experiment, "fit_cell_point", fake)
+        monkeypatch.setattr(success, "fit_cell_point", fake)
         return fake
 
     return make

@@ -87,13 +87,14 @@ def test_cli_relu_keeps_engine_budget(fake_fitter) -> None:
 
 
 def test_full_scale_uses_study_budget() -> None:
-    import depthlab.capacity.study as study
+    import depthlab.capacity.experiment as experiment
 
-    for spec in (study.FULL, *study.REFERENCE_SPECS):
+    for spec in (experiment.FULL, *experiment.REFERENCE_SPECS):
         assert (spec.lm_steps, spec.lm_patience) == (SMOOTH_LM_STEPS, SMOOTH_LM_PATIENCE)
-    # the L = 3 reference cell starts from the measured smaller gain, L = 2 from the engine default
-    gains = {s.depths[0]: s.init_gain for s in study.REFERENCE_SPECS}
-    assert gains == {2: 0.0, 3: study.REFERENCE_GAIN_L3}
+    # the L = 3 reference cell starts from the declared gain (with the seeds it was chosen on), L = 2 from the
+    # engine default with no tuned knob
+    gains = {s.depths[0]: (s.init_gain, s.tuning_seeds) for s in experiment.REFERENCE_SPECS}
+    assert gains == {2: (0.0, ()), 3: (experiment.REFERENCE_GAIN_L3, experiment.REFERENCE_GAIN_L3_TUNED_ON)}
 
 
 def test_init_gain_key_and_family() -> None:

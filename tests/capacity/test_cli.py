@@ -66,7 +66,8 @@ def test_run_table_and_resume(fake_fitter, tmp_path) -> None:
         "cpu",
     ]
     r = runner.invoke(app, args)
-    assert r.exit_code == 0, r.output and "N* =" in r.stdout
+    assert r.exit_code == 0, r.output
+    assert "N* =" in r.stdout
     fake = fake_fitter()
     r = runner.invoke(app, args)
     assert r.exit_code == 0 and fake.calls == []
@@ -77,7 +78,7 @@ def test_run_table_and_resume(fake_fitter, tmp_path) -> None:
     [
         (["--depth", "0"], "depth"),
         (["--width", "0"], "width"),
-        (["--activation", "softplus"], "activation"),
+        (["--activation", "sign"], "activation"),
         (["--n-min", "0"], "number of points N"),
         (["--trials", "0"], "trials"),
     ],

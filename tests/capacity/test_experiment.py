@@ -6,14 +6,14 @@ import pytest
 import torch
 
 from depthlab.capacity.config import CellConfig
-from depthlab.capacity.experiment import (
+from depthlab.capacity.grid import GridSpec, run_grid
+from depthlab.capacity.success import (
     curve_result,
     make_data,
     open_store,
     point_summary,
     run_curve,
 )
-from depthlab.capacity.grid import GridSpec, run_grid
 from depthlab.errors import ConfigError
 
 CELL = CellConfig(depth=2, width=8, activation="tanh", trials=8, restarts=2)
@@ -90,7 +90,7 @@ def test_data_shared_across_architectures_and_packing() -> None:
     [
         {"depth": 0, "width": 8},
         {"depth": 2, "width": 0},
-        {"depth": 2, "width": 8, "activation": "softplus"},
+        {"depth": 2, "width": 8, "activation": "sign"},
         {"depth": 2, "width": 8, "trials": 0},
     ],
 )

@@ -1,70 +1,106 @@
-"""The study's run(ctx) end to end on a tiny grid (fake fitter for the grid, the real engine for Cover)."""
+"""The study's run(ctx) end to end on a tiny grid (fake fitter for the grids, the real engine for the sanity
+checks), its declarations, figures and the seed rules of the reference cells."""
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
 import torch
 
-import depthlab.capacity.study as study
+import depthlab.capacity.experiment as experiment
+from depthlab import registry
+from depthlab.capacity import claims, figures
 from depthlab.capacity.grid import GridSpec
-from depthlab.report.registry import available_studies
-from depthlab.report.types import StudyContext, Verdict
+from depthlab.errors import ConfigError
+from depthlab.report.claims import Verdict, declarations, evaluate
+from depthlab.report.types import StudyContext, figure_specs
+
+TINY = GridSpec(widths=(8,), depths=(1, 2), activations=("relu", "tanh"), biases=(False,), trials=4, restarts=1,
+                n_ranges={(1, 8): (7, 12, 1), (2, 8): (7, 14, 1)})
+
+
+def _rows(result, scale):
+    return {row.key: row for group in declarations(claims, scale) for row in evaluate("capacity", group, result)}
+
+
+def _ctx(tmp_path, scale, seed=0):
+    return StudyContext(out_dir=tmp_path, scale=scale, seed=seed, device=torch.device("cpu"))
 
 
 def test_registered() -> None:
-    assert available_studies()["capacity"] is study.STUDY
+    study = registry.get_study("capacity")
+    assert study.load("claims") is claims and study.load("sweepable").name == "capacity"
+    assert study.load("experiment") is experiment.run and study.load("figures") is figures.FIGURES
 
 
 def test_quick_run_structure(fake_fitter, monkeypatch, tmp_path) -> None:
     fake_fitter()
-    monkeypatch.setattr(study, "QUICK", GridSpec(widths=(8,), depths=(1, 2), activations=("relu", "tanh"),
-                                                 biases=(False,), trials=4, restarts=1,
-                                                 n_ranges={(1, 8): (7, 12, 1), (2, 8): (7, 14, 1)}))
-    monkeypatch.setitem(study.COVER_CASES, "quick", [(4, 2)])
-    out = study.run(StudyContext(out_dir=tmp_path, scale="quick", seed=0, device=torch.device("cpu")))
-    names = [c.claim for c in out.claims]
-    assert sum("≈ 2×" in n for n in names) == 2  # one ratio row per activation
-    assert any("Cover" in c.source for c in out.claims)
-    ref = [c for c in out.claims if "reference" in c.claim]
-    assert len(ref) == 2 and all(c.verdict == Verdict.NOT_TESTED for c in ref)
+    monkeypatch.setitem(experiment.SCALES, "quick", TINY)
+    monkeypatch.setitem(experiment.COVER_CASES, "quick", [(4, 2)])
+    result = experiment.run(_ctx(tmp_path, "quick"))
+    assert {"cells", "curves", "ratios", "cover", "linear"} <= set(result.tables)
+    rows = _rows(result, "quick")
+    # relu is a claim of the paper, tanh (beyond the paper's ReLU/sigmoid) a finding
+    assert rows["ratio-relu-d8"].kind == "claim" and rows["ratio-tanh-d8"].kind == "finding"
     # the fake fitter fits data set t iff N < 10 + t mod 4 for every architecture, so N*(2) = N*(1): ratio 1
-    ratio = [c for c in out.claims if "≈ 2×" in c.claim]
-    assert all(c.verdict == Verdict.DIFFERS for c in ratio)
-    for f in out.figures:
-        assert (tmp_path / f.path).exists()
-    assert {"cells", "ratios", "cover", "linear"} <= set(out.tables)
+    assert rows["ratio-relu-d8"].verdict == Verdict.DIFFERS
+    assert rows["reference-L2"].verdict == rows["reference-L3"].verdict == Verdict.NOT_RUN
+    assert "--trials 32 --restarts 2`" in rows["reference-L2"].measured
+    l3 = rows["reference-L3"].measured
+    assert "tune-gain" in l3 and "--init-gain G --tuning-seeds 1" in l3
+    # ... and fits y = Wx beyond N = d, which the dimension count forbids: the bound check catches it
+    assert rows["parameter-count-bound"].verdict == Verdict.FAILS
+    assert rows["parameter-count-bound"].failed == ("L=1 d=8 linear",)
+    # the linear check runs through the fake too (it fits N = d + 1): the claim differs; Cover uses the real engine
+    assert rows["one-layer-linear"].verdict == Verdict.DIFFERS
+    assert rows["one-layer-linear"].failed == ("data sets fitted at N = d + 1",)
+    assert rows["cover-theorem"].verdict == Verdict.HOLDS
+    assert all(row.verdict != Verdict.ERROR for row in rows.values())
+    # both seed sets are named in the methods and recorded in the config (the study's manifest)
+    assert "evaluation seed 0" in result.methods and "tuning" in result.methods
+    assert result.config["seeds"] == {"evaluation": [0], "tuning": list(experiment.TUNING_SEEDS)}
+    specs = figure_specs(figures.FIGURES, result)
+    assert [f.path for f in specs] == ["success_curves_d8.png", "n_star_vs_depth.png"]
+    for f in specs:
+        assert f.draw(result) is not None
 
 
-def test_full_run_has_reference_rows(fake_fitter, monkeypatch, tmp_path) -> None:
+def _full(fake_fitter, monkeypatch, tuned_on):
     fake = fake_fitter()
-    monkeypatch.setattr(study, "FULL", GridSpec(widths=(8,), depths=(1, 2), activations=("tanh",),
-                                                biases=(False,), trials=4, restarts=1,
-                                                n_ranges={(1, 8): (7, 12, 1), (2, 8): (7, 14, 1)}))
-    ref_specs = tuple(GridSpec(**{**rs.__dict__, "trials": 4, "restarts": 2,
-                                  "n_ranges": {(2, 16): (8, 14, 1), (3, 16): (8, 14, 1)}})
-                      for rs in study.REFERENCE_SPECS)
-    monkeypatch.setattr(study, "REFERENCE_SPECS", ref_specs)
-    monkeypatch.setitem(study.COVER_CASES, "full", [(4, 2)])
-    out = study.run(StudyContext(out_dir=tmp_path, scale="full", seed=0, device=torch.device("cpu")))
-    ref = [c for c in out.claims if "reference" in c.claim]
-    assert len(ref) == 2 and all("per attempt" in c.measured for c in ref)
-    # the fake fitter puts N* near 11, far below the reference 23 / 34: both rows must say "differs"
-    assert all(c.verdict == Verdict.DIFFERS for c in ref)
-    # the reference cells ran with the study's LM budget for smooth σ
-    ref_cells = [c for rs in ref_specs for c in rs.cells()]
+    monkeypatch.setitem(experiment.SCALES, "full", dataclasses.replace(TINY, activations=("tanh",)))
+    refs = tuple(dataclasses.replace(rs, trials=4, n_ranges={(2, 16): (8, 14, 1), (3, 16): (8, 14, 1)},
+                                     tuning_seeds=tuned_on if rs.init_gain > 0 else ())
+                 for rs in experiment.REFERENCE_SPECS)
+    monkeypatch.setattr(experiment, "REFERENCE_SPECS", refs)
+    monkeypatch.setitem(experiment.COVER_CASES, "full", [(4, 2)])
+    monkeypatch.setitem(experiment.COVER_TRIALS, "full", 50)
+    return fake, refs
+
+
+def test_full_run_skips_a_cell_tuned_on_the_evaluation_seed(fake_fitter, monkeypatch, tmp_path) -> None:
+    fake, refs = _full(fake_fitter, monkeypatch, tuned_on=(0,))
+    result = experiment.run(_ctx(tmp_path, "full", seed=0))
+    rows = _rows(result, "full")
+    # L = 2 is measured; the fake fitter puts N* near 11, far below the reference 23: it fails
+    assert rows["reference-L2"].verdict == Verdict.FAILS and "per attempt" in rows["reference-L2"].measured
+    # L = 3's gain was chosen on seed 0, the evaluation seed: not run, and the row says how to re-decide it
+    assert rows["reference-L3"].verdict == Verdict.NOT_RUN
+    assert "tune-gain" in rows["reference-L3"].measured and "seed 0" in rows["reference-L3"].measured
+    l3 = next(c for c in refs[1].cells())
+    assert all(key != dataclasses.replace(l3, seed=0).key for key, _ in fake.calls)
+    assert "does not judge that row" in result.methods
+
+
+def test_full_run_with_gain_from_tuning_seeds(fake_fitter, monkeypatch, tmp_path) -> None:
+    fake, refs = _full(fake_fitter, monkeypatch, tuned_on=(1,))
+    result = experiment.run(_ctx(tmp_path, "full", seed=0))
+    rows = _rows(result, "full")
+    assert rows["reference-L2"].verdict == rows["reference-L3"].verdict == Verdict.FAILS
+    ref_cells = [dataclasses.replace(c, seed=0) for rs in refs for c in rs.cells()]
     assert {c.key for c in ref_cells} <= {k for k, _ in fake.calls}
-    assert all(c.lm_steps == study.SMOOTH_LM_STEPS for c in ref_cells)
-    assert "reference" in out.tables
-
-
-def test_reference_claim_verdicts() -> None:
-    import pandas as pd
-
-    def cells(low: float, high: float) -> pd.DataFrame:
-        return pd.DataFrame([{"depth": L, "width": 16, "activation": "tanh", "bias": False, "restarts": 2,
-                              "n_star": 30.0, "n_star_low": 29.0, "n_star_high": 31.0, "bound": 32.0 * L / 2,
-                              "n_star_attempt": (low + high) / 2, "n_star_attempt_low": low,
-                              "n_star_attempt_high": high} for L in (2, 3)])
-
-    assert all(c.verdict == Verdict.HOLDS for c in study.reference_claims(cells(33.0, 35.0), "full"))
-    v = [c.verdict for c in study.reference_claims(cells(30.0, 33.5), "full")]
-    assert v == [Verdict.HOLDS, Verdict.DIFFERS]  # 33.5 reaches 23 (L = 2) but not 34 (L = 3)
+    assert all(c.lm_steps == experiment.SMOOTH_LM_STEPS for c in ref_cells)
+    assert [r["tuning_seeds"] for r in result.config["reference"] if "tuning_seeds" in r] == [[1]]
+    # evaluating on a tuning seed is refused by the grid itself
+    with pytest.raises(ConfigError, match="both tuning and evaluation"):
+        experiment.run_grid(dataclasses.replace(refs[1], seed=1), tmp_path / "refused")

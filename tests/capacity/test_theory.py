@@ -70,10 +70,26 @@ def test_cover_values() -> None:
     [
         lambda: parameter_count(0, 8, bias=False),
         lambda: parameter_count(2, 0, bias=False),
-        lambda: capacity_bound(2, 8, "softplus", bias=False),
+        lambda: capacity_bound(2, 8, "sign", bias=False),
         lambda: cover_probability(0, 3),
     ],
 )
 def test_bad_inputs(call) -> None:
     with pytest.raises(ConfigError):
         call()
+
+
+def test_symmetry_from_the_activation_objects() -> None:
+    """Every engine MLP activation gets S from depthlab.activations: d per hidden layer exactly for the positively
+    homogeneous non-identity ones (relu, leaky_relu), d² (+ d) for the identity, 0 otherwise."""
+    from depthlab.activations import get
+    from depthlab.engine.families import ACTIVATIONS
+
+    for name in ACTIVATIONS:
+        s = symmetry_dimension(3, 4, name, bias=False)
+        if name == "linear":
+            assert s == 2 * 16
+        else:
+            assert s == (2 * 4 if get(name).homogeneous else 0), name
+    assert capacity_bound(2, 8, "softplus", bias=False) == capacity_bound(2, 8, "tanh", bias=False) == 16
+    assert capacity_bound(2, 8, "leaky_relu", bias=False) == capacity_bound(2, 8, "relu", bias=False) == 15

@@ -1,4 +1,5 @@
-"""The local executor: run, resume, status, retries, collect; the toy and matexp-depth sweepables."""
+"""The local executor: run, resume, status, retries, collect; the toy and matexp-depth sweepables (the capacity
+sweepable is tested with its study, tests/capacity/test_sweep.py)."""
 
 from __future__ import annotations
 
@@ -141,27 +142,6 @@ def test_worker_pool_gives_the_same_table(small_spec, reference_table, tmp_path)
     report = run_sweep(small_spec, tmp_path, make_executor("local", workers=2), progress=False)
     assert report.ok and report.executor["workers"] == 2
     pd.testing.assert_frame_equal(collect(tmp_path)[1], reference_table)
-
-
-def test_capacity_trials_match_run_point(tmp_path):
-    """Each capacity trial's rows are run_point's rows for its (cell, N), whatever job it was packed in."""
-    from depthlab.capacity.config import CellConfig
-    from depthlab.capacity.experiment import run_point
-
-    params = {"width": 2, "depth": 2, "trials": 2, "restarts": 2, "max_steps": 30}
-    spec = spec_from_mapping({"study": "capacity", "params": params, "device": "cpu",
-                              "grid": {"n_points": [2, 3], "seed": [0, 1]}})
-    report = run_sweep(spec, tmp_path, "local", progress=False)
-    assert report.ok and report.jobs == 2 and report.trials == 4
-    table = collect(tmp_path)[1]
-    assert len(table) == 4 * 2 * 2
-    for seed in (0, 1):
-        for n in (2, 3):
-            ref = run_point(CellConfig(seed=seed, **params), n, "cpu")
-            got = table[(table["seed"] == seed) & (table["n_points"] == n)].reset_index(drop=True)
-            assert got["dataset"].tolist() == ref["trial"].tolist()
-            np.testing.assert_array_equal(got["residual"], ref["residual"])
-            assert got["success"].tolist() == ref["success"].tolist()
 
 
 @pytest.mark.gpu

@@ -3,17 +3,14 @@ Nica)."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import numpy as np
 import typer
 
+from depthlab.clikit import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
 from depthlab.errors import ConfigError
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 app = typer.Typer(
     name="angles",
@@ -24,38 +21,6 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-# Importing anything under ``depthlab.cli`` runs its __init__, which loads every registered study —
-# including
-# this one, whose module imports ``app`` from here. So ``depthlab.clikit`` is imported only when a
-# command
-# runs, and its shared option types are restated here (same help texts).
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")
-]
-SeedOption = Annotated[int, typer.Option(help="Root random seed; every random draw derives from it.")]
-DeviceOption = Annotated[
-    str, typer.Option(help="Compute device: auto (CUDA if available), cpu, cuda, cuda:N.")
-]
-
-
-def handle_errors(func: F) -> F:
-    """:func:`depthlab.clikit.handle_errors`, imported when the command runs (see above)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from depthlab.clikit import handle_errors as _handle
-
-        return _handle(func)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def emit_json(obj: Any) -> None:
-    from depthlab.clikit import emit_json as _emit
-
-    _emit(obj)
-
 
 WidthOption = Annotated[int, typer.Option("--width", "-n", help="Width n of every hidden layer (≥ 2).")]
 WidthsOption = Annotated[
@@ -95,8 +60,8 @@ def predict(
 
     Example: depthlab angles predict --width 64 --depth 50 --theta0 1.5708 --json
     """
-    from depthlab.angles.predict import predict_mean_path
     from depthlab.angles.simcore import check_theta0
+    from depthlab.angles.theory.predict import predict_mean_path
 
     t0 = check_theta0(theta0)
     ws = _widths(width, depth, widths)
@@ -147,7 +112,8 @@ def simulate(
             "markov: the exact O(n)-per-layer chain (same law, much faster)."
         ),
     ] = "markov",
-    activation: Annotated[str, typer.Option(help="relu (paper), leaky_relu[:slope], tanh, gelu.")] = "relu",
+    activation: Annotated[str, typer.Option(help="relu (paper), leaky_relu[:slope], tanh, gelu, … (any name of "
+                                            "depthlab.activations).")] = "relu",
     sigma_b: Annotated[float, typer.Option("--sigma-b", help="Bias standard deviation (0 = paper).")] = 0.0,
     seed: SeedOption = 0,
     device: DeviceOption = "cpu",
@@ -197,8 +163,8 @@ def figure(
     which: Annotated[
         str,
         typer.Argument(
-            help="fig1 (paper Fig. 1), fig2 (paper Fig. 2), sweep (widths 256/64/16), "
-            "activations, training, or all."
+            help="fig1 (paper Fig. 1), fig2 (paper Fig. 2), sweep (widths 256/64/16), ks (the Fig. 1 KS "
+            "p-values over seeds, both constructions), activations, training, or all."
         ),
     ] = "all",
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG files.")] = Path("figures"),
@@ -211,30 +177,27 @@ def figure(
     """Draw the study's figures (Monte Carlo against the predictions) into PNG files."""
     from depthlab.angles import experiment as ex
     from depthlab.angles import figures as fg
+    from depthlab.angles.claims import PAPER_KS
     from depthlab.plotting import save_figure
     from depthlab.validate import choice
 
-    which = choice(which, "figure", ("fig1", "fig2", "sweep", "activations", "training", "all"))
+    which = choice(which, "figure", ("fig1", "fig2", "sweep", "ks", "activations", "training", "all"))
     scale = choice(scale, "scale", ("quick", "full"))
-    todo = ("fig1", "fig2", "sweep", "activations", "training") if which == "all" else (which,)
+    todo = ("fig1", "fig2", "sweep", "ks", "activations", "training") if which == "all" else (which,)
     written = []
     for name in todo:
         if name == "fig1":
-            fig = fg.figure1(ex.figure1(scale, seed, device))
+            t = ex.figure1_tables(ex.figure1(scale, seed, device, **ex.FIG1))
+            fig = fg.figure1(t["figure1"], t["figure1_samples"], t["figure1_density"], t["figure1_ks"],
+                             t["figure1_setup"])
         elif name == "fig2":
             fig = fg.figure2(ex.figure2(scale, seed, device))
         elif name == "sweep":
             fig = fg.width_sweep(ex.width_sweep(scale, seed, device)[0])
+        elif name == "ks":
+            fig = fg.ks_spread(ex.ks_spread_table(scale, seed, device), PAPER_KS)
         elif name == "activations":
-            import pandas as pd
-
-            from depthlab.angles.activations import compare_activations
-
-            rows = compare_activations(1.0, 256, 20, 2000, seed=seed, device=device)
-            rows += compare_activations(
-                1.0, 256, 20, 2000, activations=("relu", "tanh"), sigma_b=0.3, seed=seed, device=device
-            )
-            fig = fg.activations(pd.DataFrame(rows))
+            fig = fg.activations(ex.activation_table(2000, seed, device)[0])
         else:
             import pandas as pd
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import torch
 
-from depthlab.angles.actfns import Activation
+from depthlab.activations import Activation
 from depthlab.angles.simcore import (
     BLOCK,
     AngleRun,

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from depthlab.angles.actfns import Activation
+from depthlab.activations import Activation
 from depthlab.angles.simcore import (
     BLOCK,
     AngleRun,
@@ -82,7 +82,8 @@ def simulate_full(
         depth: number of layers L when ``widths`` is an int.
         seed: root seed; network m depends only on (seed, m) (see :mod:`depthlab.angles.simcore`).
         device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
-        activation: ``"relu"`` (paper), ``"leaky_relu[:a]"``, ``"tanh"``, ``"gelu"``.
+        activation: a name of :func:`depthlab.activations.get` (``"relu"``, the paper's; ``"leaky_relu[:a]"``,
+            ``"tanh"``, ``"gelu"``, …) or an :class:`~depthlab.activations.Activation`.
         sigma_w: weight gain of layers ≥ 2 (default: the activation's, √2 for ReLU).
         sigma_b: bias standard deviation (0 = the paper's bias-free network).
         chunk: networks per stacked tensor (a multiple of 64; default from a memory budget). Results do not

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from depthlab.angles.actfns import Activation, get_activation
+from depthlab.activations import Activation, get
 from depthlab.device import resolve_device
 from depthlab.errors import InputError
 from depthlab.seeding import torch_seed
@@ -106,7 +106,7 @@ class SimArgs(NamedTuple):
 def simulation_args(theta0: Any, widths: Any, depth: int | None, networks: Any, sigma_b: Any,
                     activation: str | Activation, sigma_w: float | None, device: str | torch.device) -> SimArgs:
     """Validate the simulators' common arguments; ``gain`` is ``sigma_w`` or the activation's default σ_w."""
-    act = get_activation(activation)
+    act = get(activation)
     return SimArgs(check_theta0(theta0), check_widths(widths, depth), check_networks(networks),
                    check_bias(sigma_b), act, act.gain if sigma_w is None else float(sigma_w),
                    resolve_device(device))

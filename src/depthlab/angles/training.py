@@ -140,7 +140,7 @@ def train_architecture(
 def predicted_log_sin2(widths: Sequence[int], theta0: float = math.pi / 2) -> tuple[float, float]:
     """(finite-width Algorithm-1 prediction, infinite-width value) of ln sin²θ_L over the hidden
     widths."""
-    from depthlab.angles.theory_link import infinite_log_sin2, mean_path
+    from depthlab.angles.theory.layer_arrays import infinite_log_sin2, mean_path
 
     return float(mean_path(theta0, list(widths))[-1]), float(infinite_log_sin2(theta0, len(widths))[-1])
 

@@ -9,6 +9,8 @@ Commands:
 * ``depthlab capacity grid`` — the whole study (widths × depths × activations × biases) into ``--out DIR``,
   resumable, with progress bars, tables (Parquet) and figures.
 * ``depthlab capacity bound`` — the parameter-count bounds (P − S)/d, no fitting.
+* ``depthlab capacity tune-gain`` — choose an initialisation gain on tuning seeds only (the probe behind the
+  full-scale L = 3 reference cell's gain), refusing any seed the evaluation uses.
 """
 
 from __future__ import annotations
@@ -21,12 +23,22 @@ from typing import Annotated
 
 import typer
 
-from depthlab.capacity.app import app
-from depthlab.capacity.config import EXACT_TOL, SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS, CellConfig
-from depthlab.capacity.theory import ACTIVATIONS, bound_table
+from depthlab.capacity.config import EXACT_TOL, SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS, CellConfig, SeedSplit
+from depthlab.capacity.experiment import REFERENCE_GAIN_PROBE as PROBE
+from depthlab.capacity.experiment import TUNING_SEEDS
+from depthlab.capacity.theory import bound_table
 from depthlab.clikit import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
-from depthlab.engine.families import SMOOTH_ACTIVATIONS
+from depthlab.engine.families import ACTIVATIONS, SMOOTH_ACTIVATIONS
 from depthlab.errors import ConfigError
+
+app = typer.Typer(
+    name="capacity",
+    help="Capacity vs depth: how many random points (x_i, y_i) in R^d a depth-L square network fits exactly "
+    "(relative residual ≤ 1e-8 in float64), and the ratio N*(2)/N*(1) behind Gai & Zhang's 'two layers fit "
+    "about twice as many points'. The protocol is depthlab's (the paper's is not published).",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 
 ActivationOpt = Annotated[
     str,
@@ -55,6 +67,13 @@ LmPatienceOpt = Annotated[
         help="LM iterations without 0.1% loss progress before a model stops as stalled, for smooth σ. "
         f"Default: the study's budget ({SMOOTH_LM_PATIENCE}); 0: engine default 25.",
     ),
+]
+
+
+TuningSeedsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tuning-seeds", help="Data-set seeds the --init-gain was chosen on (repeat or comma-separate); "
+                 "--seed, the seed evaluated here, must not be one of them. Recorded in the output."),
 ]
 
 
@@ -93,8 +112,9 @@ def run(
     init_gain: Annotated[
         float,
         typer.Option(help="Initial weight gain, W ~ N(0, gain²/fan_in) (0: engine default, 1 for tanh/sigmoid, "
-                          "√2 for ReLU). 0.5 helps deep tanh nets near capacity (docs/capacity.md)."),
+                          "√2 for ReLU). Choose it on tuning seeds: `depthlab capacity tune-gain`."),
     ] = 0.0,
+    tuning_seeds: TuningSeedsOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Keep shards here; a re-run resumes.")
     ] = None,
@@ -106,7 +126,7 @@ def run(
 
     Example: depthlab capacity run -a tanh -L 2 -d 16 --trials 32 --restarts 4 --json
     """
-    from depthlab.capacity.experiment import curve_result, open_store, run_curve
+    from depthlab.capacity.success import curve_result, open_store, run_curve
     from depthlab.progress import make_progress
 
     cell = CellConfig(
@@ -122,6 +142,7 @@ def run(
     )
     if cell.activation in SMOOTH_ACTIVATIONS:
         cell = dataclasses.replace(cell, lm_steps=lm_steps, lm_patience=lm_patience)
+    split = SeedSplit(_split(tuning_seeds, "--tuning-seeds", int), (seed,)) if tuning_seeds else None
     dev = _device(device)
     with tempfile.TemporaryDirectory(prefix="depthlab-capacity-") as tmp:
         store = open_store(out if out is not None else tmp)
@@ -137,10 +158,16 @@ def run(
         res = curve_result(cell, rows)
     res["tol"] = EXACT_TOL
     res["device"] = str(dev)
+    if split is not None:
+        res["seeds"] = split.as_dict()
     if json:
         emit_json(res)
         return
-    typer.echo(f"{cell.label}: trials={trials} restarts={restarts} (exact: rel. residual ≤ {cell.tol:g})")
+    _print_curve(cell, res)
+
+
+def _print_curve(cell: CellConfig, res: dict) -> None:
+    typer.echo(f"{cell.label}: trials={cell.trials} restarts={cell.restarts} (exact: rel. residual ≤ {cell.tol:g})")
     typer.echo(f"{'N':>4} {'fitted':>9} {'P':>6} {'95% Wilson':>16} {'P/attempt':>9} {'median best res':>16}")
     for r in res["curve"]:
         typer.echo(
@@ -155,9 +182,9 @@ def run(
     )
 
 
-def _split(values: list[str], name: str, cast):
+def _split(values: list[str] | None, name: str, cast):
     out = []
-    for v in values:
+    for v in values or []:
         for part in str(v).split(","):
             part = part.strip()
             if part:
@@ -188,6 +215,10 @@ def grid(
     max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).")] = 0,
     lm_steps: LmStepsOpt = SMOOTH_LM_STEPS,
     lm_patience: LmPatienceOpt = SMOOTH_LM_PATIENCE,
+    init_gain: Annotated[
+        float, typer.Option(help="Initial weight gain of the smooth-σ cells (0: engine default).")
+    ] = 0.0,
+    tuning_seeds: TuningSeedsOpt = None,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
     json: JsonOption = False,
@@ -216,6 +247,8 @@ def grid(
         max_steps=max_steps,
         lm_steps=lm_steps,
         lm_patience=lm_patience,
+        init_gain=init_gain,
+        tuning_seeds=tuple(_split(tuning_seeds, "--tuning-seeds", int)) if tuning_seeds else (),
     )
     result = run_grid(spec, out, device=_device(device))
     if json:
@@ -265,3 +298,57 @@ def bound(
             f"L={r['depth']} d={r['width']} {r['activation']:8s} P={r['parameters']:>6} "
             f"S={r['symmetries']:>5}  bound={r['bound']:.2f}"
         )
+
+
+@app.command("tune-gain")
+@handle_errors
+def tune_gain(
+    activation: ActivationOpt = PROBE["activation"],
+    depth: DepthOpt = PROBE["depth"],
+    width: WidthOpt = PROBE["width"],
+    bias: BiasOpt = False,
+    n_points: Annotated[int, typer.Option("--n-points", "-n", help="N at which the candidate gains compete.")]
+    = PROBE["n_points"],
+    gains: Annotated[list[str] | None, typer.Option("--gains", help="Candidate gains in order of preference for "
+                     "ties (repeat or comma-separate; 0: engine default). Default: "
+                     f"{','.join(f'{g:g}' for g in PROBE['gains'])}.")] = None,
+    trials: Annotated[int, typer.Option(help="Data sets per (gain, tuning seed).")] = PROBE["trials"],
+    restarts: Annotated[int, typer.Option(help="Restarts per data set.")] = PROBE["restarts"],
+    lm_steps: LmStepsOpt = SMOOTH_LM_STEPS,
+    lm_patience: LmPatienceOpt = SMOOTH_LM_PATIENCE,
+    tuning: Annotated[list[str] | None, typer.Option("--tuning-seeds", help="Seeds the probe fits (default: the "
+                      f"study's tuning seeds {','.join(map(str, TUNING_SEEDS))}).")] = None,
+    evaluation: Annotated[list[str] | None, typer.Option("--evaluation-seeds", help="Seeds the chosen gain will be "
+                          "judged on; refused as tuning seeds (default 0, the report's seed).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Keep the probe's shards here; a re-run "
+                                             "resumes.")] = None,
+    device: DeviceOption = "auto",
+    json: JsonOption = False,
+) -> None:
+    """Choose an initialisation gain on tuning seeds only: fit the cell at one N with each candidate gain.
+
+    Rule (fixed before the data): the gain with the highest per-attempt success rate pooled over the tuning
+    seeds wins; ties go to the earlier candidate. The defaults are the probe of the full-scale tanh d = 16, L = 3
+    reference cell: put the printed gain in depthlab.capacity.experiment.REFERENCE_GAIN_L3 and the tuning seeds
+    in REFERENCE_GAIN_L3_TUNED_ON, then evaluate (`depthlab reproduce --full --study capacity`).
+    """
+    from depthlab.capacity.success import open_store
+    from depthlab.capacity.tuning import choose_gain, gain_probe
+
+    seeds = SeedSplit(tuple(_split(tuning, "--tuning-seeds", int)) if tuning else TUNING_SEEDS,
+                      tuple(_split(evaluation, "--evaluation-seeds", int)) if evaluation else (0,))
+    cell = CellConfig(depth=depth, width=width, activation=activation, bias=bias, trials=trials, restarts=restarts)
+    if cell.activation in SMOOTH_ACTIVATIONS:
+        cell = dataclasses.replace(cell, lm_steps=lm_steps, lm_patience=lm_patience)
+    candidates = [float(g) for g in _split(gains, "--gains", float)] if gains else list(PROBE["gains"])
+    probe = gain_probe(cell, n_points, candidates, seeds, device=_device(device),
+                       store=open_store(out) if out is not None else None)
+    chosen = choose_gain(probe)
+    if json:
+        emit_json({"chosen_gain": chosen, "seeds": seeds.as_dict(), "cell": cell.label, "n_points": n_points,
+                   "probe": probe.to_dict(orient="records")})
+        return
+    typer.echo(f"{cell.label} at N = {n_points}, tuning seeds {list(seeds.tuning)} "
+               f"(evaluation seeds {list(seeds.evaluation)} not used)")
+    typer.echo(probe.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    typer.echo(f"chosen gain: {chosen:g} (highest pooled per-attempt success; ties to the earlier candidate)")

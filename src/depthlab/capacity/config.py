@@ -8,19 +8,24 @@ random streams:
   on (seed, d, N, t) only, so every architecture of width d sees the *same* data sets (paired comparisons);
 * initialisation of restart ``r`` of data set ``t``: engine model index ``t·R + r`` under the key ``"<cell
   hash>/N<N>"`` — a function of (cell, N, t, r) only, never of batching or chunking.
+
+The root seed is therefore the *data-set seed*: two cells with different seeds see disjoint data sets and
+initialisations. :class:`SeedSplit` names the seeds a tuned knob (an initialisation gain) is chosen on and the
+seeds the verdicts it feeds are judged on, and refuses an overlap.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Any
 
-from depthlab.capacity.theory import ACTIVATIONS
+from depthlab.engine.families import ACTIVATIONS
 from depthlab.errors import ConfigError
 from depthlab.seeding import config_hash
 from depthlab.validate import choice, finite_float, positive_int
 
-#: A fit is exact when ‖F(X) − Y‖_F / ‖Y‖_F ≤ this, in float64 (issue #3 protocol).
+#: A fit is exact when ‖F(X) − Y‖_F / ‖Y‖_F ≤ this, in float64 (the study's protocol, docs/capacity.md).
 EXACT_TOL = 1e-8
 
 #: The study's LM budget for smooth σ at full scale (``depthlab capacity grid`` default): iteration cap and
@@ -42,7 +47,7 @@ class CellConfig:
         depth: number of weight layers L ≥ 1 (L = 1 is y = W x; the activation is then irrelevant and
             normalised to ``"linear"``).
         width: d ≥ 1, the input, hidden and output width.
-        activation: σ, one of :data:`depthlab.capacity.theory.ACTIVATIONS`.
+        activation: σ, one of the engine's MLP activations (:data:`depthlab.engine.families.ACTIVATIONS`).
         bias: biases on every layer.
         trials: independent data sets (x_i, y_i iid N(0, 1) entries) per N.
         restarts: random initialisations per data set; a data set counts as fitted when any restart fits it.
@@ -114,6 +119,49 @@ class CellConfig:
     def label(self) -> str:
         b = "+b" if self.bias else ""
         return f"L={self.depth} d={self.width} {self.activation}{b}"
+
+
+def seed_tuple(seeds: Iterable[Any], name: str) -> tuple[int, ...]:
+    """Distinct integer seeds as a tuple, in the given order; a clear :class:`ConfigError` otherwise."""
+    out: list[int] = []
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, int):
+            raise ConfigError(f"{name} must be integers, got {s!r}")
+        if s in out:
+            raise ConfigError(f"{name} lists seed {s} twice")
+        out.append(s)
+    return tuple(out)
+
+
+@dataclasses.dataclass(frozen=True)
+class SeedSplit:
+    """Data-set seeds for choosing a knob (``tuning``) and for judging with it (``evaluation``); disjoint.
+
+    A knob chosen on data (an initialisation gain, a budget) is chosen on the tuning seeds only, and the verdicts
+    it feeds are measured on the evaluation seeds, so a rule is never fitted to the data it judges. A seed is a
+    cell's root seed (it draws the data sets and, through the cell hash, the initialisations).
+
+    Raises:
+        ConfigError: an empty list, a non-integer or repeated seed, or a seed in both lists.
+    """
+
+    tuning: tuple[int, ...]
+    evaluation: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        tuning = seed_tuple(self.tuning, "tuning seeds")
+        evaluation = seed_tuple(self.evaluation, "evaluation seeds")
+        if not tuning or not evaluation:
+            raise ConfigError("a seed split needs at least one tuning and one evaluation seed")
+        both = sorted(set(tuning) & set(evaluation))
+        if both:
+            raise ConfigError(f"seed(s) {', '.join(map(str, both))} are both tuning and evaluation seeds; a knob "
+                              "must be chosen on data the evaluation does not use")
+        object.__setattr__(self, "tuning", tuning)
+        object.__setattr__(self, "evaluation", evaluation)
+
+    def as_dict(self) -> dict[str, list[int]]:
+        return {"tuning": list(self.tuning), "evaluation": list(self.evaluation)}
 
 
 def check_n_points(n_points: Any) -> int:

@@ -5,6 +5,7 @@ Layout of a grid folder ``OUT``::
     OUT/shards/<key>.parquet, <key>.json   one shard per (cell, N): T·R fitted models (written atomically)
     OUT/points.parquet                     every point row (collected from the shards, no duplicates)
     OUT/cells.parquet                      one row per cell: N*, CI, attempt-level N*, bound
+    OUT/curves.parquet                     one row per (cell, N): data sets and attempts fitted, Wilson interval
     OUT/ratios.parquet                     N*(2)/N*(1) (and N*(3)/N*(1), …) per activation, width, bias
     OUT/success_curves_d<d>.png, OUT/n_star_vs_depth.png
     OUT/manifest.json                      config, seed, versions, device, git SHA, times
@@ -21,16 +22,17 @@ from typing import Any
 import pandas as pd
 import torch
 
-from depthlab.capacity.config import CellConfig
-from depthlab.capacity.experiment import (
+from depthlab.capacity.config import CellConfig, SeedSplit
+from depthlab.capacity.figures import figure_drawers
+from depthlab.capacity.success import (
     cells_for_grid,
     curve_result,
+    curve_table,
     depth_ratios,
     open_store,
     run_curve,
     summarise_grid,
 )
-from depthlab.capacity.figures import n_star_vs_depth, success_curves
 from depthlab.engine.families import SMOOTH_ACTIVATIONS
 from depthlab.errors import ConfigError
 from depthlab.plotting import save_figure
@@ -50,6 +52,9 @@ class GridSpec:
             so a long LM budget would multiply their cost without the smooth cells' slow steady progress.
         init_gain: initialisation gain of the smooth cells (0: engine default; see :class:`CellConfig`).
         n_ranges: optional explicit ``{(depth, width): (n_min, n_max, step)}`` overriding the default ramp.
+        tuning_seeds: the data-set seeds the grid's tuned knobs (``init_gain``) were chosen on. ``seed`` is the
+            seed the grid evaluates on, so it must not be one of them (:meth:`seed_split`; :func:`run_grid`
+            refuses the grid otherwise). Recorded in the grid's manifest.
     """
 
     widths: Sequence[int] = (8, 16, 32)
@@ -64,6 +69,17 @@ class GridSpec:
     lm_patience: int = 0
     init_gain: float = 0.0
     n_ranges: dict[tuple[int, int], tuple[int, int, int]] = field(default_factory=dict)
+    tuning_seeds: tuple[int, ...] = ()
+
+    def seed_split(self) -> SeedSplit | None:
+        """Tuning seeds vs the evaluation seed ``seed`` (``None`` when no knob was tuned).
+
+        Raises:
+            ConfigError: ``seed`` is one of the tuning seeds.
+        """
+        if not self.tuning_seeds:
+            return None
+        return SeedSplit(tuning=tuple(self.tuning_seeds), evaluation=(self.seed,))
 
     def cells(self) -> list[CellConfig]:
         if not (self.widths and self.depths and self.activations and self.biases):
@@ -101,17 +117,20 @@ class GridSpec:
             "lm_patience": self.lm_patience,
             "n_ranges": {f"L{k[0]}_d{k[1]}": list(v) for k, v in self.n_ranges.items()},
             **({"init_gain": self.init_gain} if self.init_gain > 0 else {}),
+            **({"tuning_seeds": list(self.tuning_seeds)} if self.tuning_seeds else {}),
         }
 
 
 @dataclass
 class GridResult:
-    """Results of a grid: per-cell results (with curves), the cell table, the ratios, the point rows."""
+    """Results of a grid: per-cell results (with curves), the cell table, the ratios, the point rows, and the
+    per-(cell, N) curve table."""
 
     results: list[dict[str, Any]]
     cells: pd.DataFrame
     ratios: pd.DataFrame
     points: pd.DataFrame
+    curves: pd.DataFrame
     computed: int = 0
     reused: int = 0
 
@@ -137,6 +156,7 @@ def run_grid(
         :class:`GridResult`; tables are also written to ``out``.
     """
     out = Path(out)
+    spec.seed_split()  # a grid never evaluates on the seeds its knobs were tuned on
     store = open_store(out)
     cells = spec.cells()
     results: list[dict[str, Any]] = []
@@ -172,23 +192,20 @@ def run_grid(
             else pd.DataFrame()
         )
         points = store.collect()
-        run.write_table("cells", cells_df.drop(columns=[], errors="ignore"))
+        curves = curve_table(results)
+        run.write_table("cells", cells_df)
         run.write_table("ratios", ratios)
         run.write_table("points", points)
+        run.write_table("curves", curves)
         run.extra.update(counts)
         if figures:
-            write_figures(results, cells_df, out)
-    return GridResult(results, cells_df, ratios, points, counts["computed"], counts["reused"])
+            write_figures(curves, cells_df, out)
+    return GridResult(results, cells_df, ratios, points, curves, counts["computed"], counts["reused"])
 
 
-def write_figures(results: list[dict[str, Any]], cells: pd.DataFrame, out: Path) -> list[Path]:
+def write_figures(curves: pd.DataFrame, cells: pd.DataFrame, out: Path) -> list[Path]:
     """Write the success curves per (width, bias) and N* vs depth per bias; return the paths."""
     paths = []
-    for d in sorted(cells["width"].unique()):
-        for b in sorted(cells["bias"].unique()):
-            name = f"success_curves_d{d}{'_bias' if b else ''}.png"
-            paths.append(save_figure(success_curves(results, width=int(d), bias=bool(b)), out / name))
-    for b in sorted(cells["bias"].unique()):
-        name = f"n_star_vs_depth{'_bias' if b else ''}.png"
-        paths.append(save_figure(n_star_vs_depth(cells, bias=bool(b)), out / name))
+    for name, _caption, draw in figure_drawers(cells):
+        paths.append(save_figure(draw(curves, cells), out / name))
     return paths

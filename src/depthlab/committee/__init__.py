@@ -2,7 +2,17 @@
 
 Paper: Phys. Rev. Lett. 123, 170602 (2019), arXiv 1907.07578.
 
-Theory side (this package's ``theory_*`` modules): replica capacity calculator for tree committee machines.
+Public API (imported on first use, so ``import depthlab.committee`` is cheap):
+
+* theory (:mod:`depthlab.committee.theory`): the replica capacity calculator for tree committee machines —
+  :func:`alpha_rs`, :func:`alpha_1rsb`, :func:`theory_table`, :func:`theory_values`; the finite-K and K → ∞
+  solvers (:func:`alpha_rs_finite_k`, :func:`alpha_rs_sign_exact`, :func:`solve_1rsb`, :func:`solve_binary_rs`,
+  :func:`alpha_binary_rs_finite_k`), the sign growth law :func:`alpha_sign_growth`, the kernels.
+* experiment: the stacked model (:class:`CommitteeSpec`, :func:`make_instances`, :func:`check_solutions`),
+  training (:func:`train_instances`, :func:`train_weights`, :func:`least_action_instances`, :func:`anneal`),
+  sweeps (:class:`SweepConfig`, :func:`run_sweep`, :func:`success_table`), transitions
+  (:func:`transitions`, :func:`extrapolate`), the bisection locator (:func:`locate`), robustness
+  (:func:`compare`) and :func:`run`, the study for ``depthlab reproduce``.
 
 >>> from depthlab.committee import alpha_rs, alpha_1rsb
 >>> round(alpha_rs("relu", "spherical", float("inf")), 5)
@@ -11,45 +21,22 @@ Theory side (this package's ``theory_*`` modules): replica capacity calculator f
 2.6643
 """
 
-from depthlab.committee.theory_1rsb import OneRSBResult, solve_1rsb
-from depthlab.committee.theory_api import alpha_1rsb, alpha_rs, theory_table, theory_values
-from depthlab.committee.theory_binary import BinaryRSResult, solve_binary_rs
-from depthlab.committee.theory_binary_finite import alpha_binary_rs_finite_k
-from depthlab.committee.theory_common import ACTIVATIONS, WEIGHTS, kernel, kernel_slope_at_one
-from depthlab.committee.theory_growth import alpha_sign_growth, alpha_sign_rs_asymptote
-from depthlab.committee.theory_rs import (
-    TIES,
-    FiniteKEstimate,
-    alpha_rs_finite_k,
-    alpha_rs_infinite_k,
-    alpha_rs_relu_k2_exact,
-    check_ties,
-    sq_distance,
-)
-from depthlab.committee.theory_sign_rs import alpha_rs_sign_exact
+from depthlab.lazy import lazy_exports
 
-__all__ = [
-    "ACTIVATIONS",
-    "TIES",
-    "WEIGHTS",
-    "BinaryRSResult",
-    "FiniteKEstimate",
-    "OneRSBResult",
-    "alpha_1rsb",
-    "alpha_binary_rs_finite_k",
-    "alpha_rs",
-    "alpha_rs_finite_k",
-    "alpha_rs_infinite_k",
-    "alpha_rs_relu_k2_exact",
-    "alpha_rs_sign_exact",
-    "alpha_sign_growth",
-    "alpha_sign_rs_asymptote",
-    "check_ties",
-    "kernel",
-    "kernel_slope_at_one",
-    "solve_1rsb",
-    "solve_binary_rs",
-    "sq_distance",
-    "theory_table",
-    "theory_values",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "depthlab.committee.theory": (
+        "ACTIVATIONS", "TIES", "WEIGHTS", "BinaryRSResult", "FiniteKEstimate", "OneRSBResult",
+        "activation_moments", "alpha_1rsb", "alpha_binary_rs_finite_k", "alpha_rs", "alpha_rs_finite_k",
+        "alpha_rs_infinite_k", "alpha_rs_relu_k2_exact", "alpha_rs_sign_exact", "alpha_sign_growth",
+        "alpha_sign_rs_asymptote", "check_ties", "kernel", "kernel_derivative", "kernel_slope_at_one",
+        "solve_1rsb", "solve_binary_rs", "sq_distance", "theory_table", "theory_values",
+    ),
+    "depthlab.committee.model": ("CommitteeSpec", "check_solutions", "make_instances", "n_patterns"),
+    "depthlab.committee.training": ("TrainSettings", "committee_family", "train_instances", "train_weights"),
+    "depthlab.committee.least_action": ("LeastActionSettings", "least_action_instances"),
+    "depthlab.committee.annealing": ("anneal", "exhaustive_capacity"),
+    "depthlab.committee.experiment": ("SweepConfig", "run", "run_cell", "run_sweep", "sign_Ks", "success_table"),
+    "depthlab.committee.analysis": ("extrapolate", "fit_transition", "transitions"),
+    "depthlab.committee.locator": ("LocateSettings", "locate", "run_preset"),
+    "depthlab.committee.robustness": ("compare",),
+})

@@ -1,13 +1,15 @@
 """``depthlab committee ...``: replica theory, capacity sweeps and figures.
 
 Commands:
-    theory  — RS / 1RSB capacities (mounted from :mod:`depthlab.committee.theory_cli`).
+    theory  — RS / 1RSB capacities from the calculator (:mod:`depthlab.committee.theory`).
     run     — success probability vs α for chosen K, N, activation and weights; resumable (``--out``).
     figure  — figures of a finished (or partial) run.
+    locate  — α_50 per (K, N) by bisection in α, then the 1/N fit.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -15,12 +17,76 @@ import numpy as np
 import typer
 
 from depthlab.clikit import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
-from depthlab.committee.cli_app import app
-from depthlab.committee.theory_cli import theory
 from depthlab.errors import ConfigError
 from depthlab.validate import finite_float
 
-app.command("theory")(theory)
+app = typer.Typer(
+    name="committee",
+    help="Committee-machine capacity, ReLU vs sign hidden units (Baldassi, Malatesta & Zecchina, PRL 123, "
+    "170602 (2019)): replica theory beside measured storage transitions.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _fmt(v: object) -> str:
+    if v is None:
+        return "not available"
+    if isinstance(v, float) and math.isinf(v):
+        return "∞"
+    return f"{v:.6f}" if isinstance(v, float) else str(v)
+
+
+@app.command()
+@handle_errors
+def theory(
+    activation: Annotated[str, typer.Option(
+        help="Hidden-unit activation: relu (K even, output weights ±1 halves), sign (K odd, majority vote) "
+        "or linear (the perceptron).")] = "relu",
+    weights: Annotated[str, typer.Option(help="Weight prior: spherical (continuous) or binary (±1).")]
+    = "spherical",
+    K: Annotated[str, typer.Option("--K", "-K", help="Number of hidden units, or 'inf' for K → ∞.")] = "inf",
+    ties: Annotated[str, typer.Option(
+        help="An output of exactly 0 (all ReLU units inactive) counts as an 'error' (the model's convention, "
+        "default) or as 'correct' (for both labels). Matters only for ReLU at finite K.")] = "error",
+    json: JsonOption = False,
+) -> None:
+    """Replica capacity α = P/N of the tree committee machine (Baldassi, Malatesta & Zecchina, PRL 2019).
+
+    Prints the replica-symmetric (RS) and one-step RSB (1RSB) capacities.
+
+    Spherical weights: RS at any K (closed form at K = inf, 1/E(d(z,S)²) at finite K); 1RSB at K = inf.
+
+    Binary weights: RS zero-entropy capacity (= frozen 1RSB) at K = inf and for the perceptron.
+
+    Binary weights at finite K: sign with odd K ≤ 15, ReLU with K = 2.
+
+    --ties error (default): an output of exactly 0 is a mistake, as in the model.
+
+    --ties correct: an output of 0 matches both labels; differs only for ReLU at small K (K = 2: 4/3 vs 3.81).
+
+    --json: one JSON object with keys alpha_rs, alpha_1rsb, activation, weights, K, ties, notes.
+
+    In JSON, null means not implemented (notes says why) and Infinity means the capacity diverges.
+
+    Examples:
+        depthlab committee theory --activation relu --K inf --json
+        depthlab committee theory --activation sign --K 3
+        depthlab committee theory --activation relu --weights binary
+        depthlab committee theory --activation relu --K 2 --ties correct
+    """
+    from depthlab.committee.theory import theory_values
+
+    values = theory_values(activation, weights, K, ties)
+    if json:
+        emit_json(values)
+        return
+    typer.echo(f"{values['activation']} committee machine, {values['weights']} weights, K = {values['K']}, "
+               f"ties = {values['ties']}")
+    typer.echo(f"  alpha_RS   = {_fmt(values['alpha_rs'])}")
+    typer.echo(f"  alpha_1RSB = {_fmt(values['alpha_1rsb'])}")
+    for note in values["notes"]:  # type: ignore[union-attr]
+        typer.echo(f"  note: {note}")
 
 
 def alpha_grid(alpha_min: float, alpha_max: float, alpha_step: float) -> tuple[float, ...]:
@@ -130,10 +196,10 @@ def figure(
 
     Works on partial runs too: it reads every finished cell in OUT/shards.
     """
-    from depthlab.committee import theory_table
     from depthlab.committee.analysis import extrapolate, transitions
     from depthlab.committee.experiment import success_table
     from depthlab.committee.figures import capacity_figure, success_figure
+    from depthlab.committee.theory import theory_table
     from depthlab.plotting import save_figure
     from depthlab.results import ShardStore
 

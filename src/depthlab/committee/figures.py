@@ -6,6 +6,8 @@
   curves,
   the ReLU 1RSB value at K → ∞ and the sign growth law (16/π)√(ln K).
 * :func:`robustness_figure` — training-error fraction vs weight noise, input noise and distance, ReLU vs sign.
+
+:data:`FIGURES` lists them for ``depthlab reproduce`` (each drawn from the experiment's tables).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from depthlab.plotting import new_figure
+from depthlab.report.types import FigureSpec
 
 _COLORS = {"relu": "tab:blue", "sign": "tab:red", "linear": "tab:gray"}
 
@@ -79,7 +82,7 @@ def capacity_figure(extrap: pd.DataFrame, theory: pd.DataFrame) -> Figure:
         if (ties == "correct").any():
             tc = t[ties == "correct"]
             ax.plot(tc["K"], tc["alpha"], color=_COLORS[act], ls=(0, (1, 3)), lw=1,
-                    label=f"{act}: RS, ties counted correct (note's recipe)")
+                    label=f"{act}: RS, ties counted correct")
     g = theory[theory["quantity"] == "alpha_growth"].sort_values("K")
     if len(g):
         ax.plot(g["K"], g["alpha"], color=_COLORS["sign"], ls="-.", lw=1, label="sign: (16/π)√(ln K)")
@@ -116,3 +119,17 @@ def robustness_figure(rob: pd.DataFrame) -> Figure:
         ax.set_title(f"{kind} perturbation")
         ax.legend(fontsize=6)
     return fig
+
+
+FIGURES = (
+    FigureSpec("capacity.png", "Headline: measured storage transition α_50 vs K (largest N, and 1/N-extrapolated) "
+               "for ReLU and sign committee machines, with the RS capacity at finite K, the ReLU RS and 1RSB values "
+               "at K → ∞ and the sign growth law (16/π)√(ln K).",
+               lambda r: capacity_figure(r.tables["extrapolated"], r.tables["theory"])),
+    FigureSpec("success.png", "Success probability (all αN patterns stored) vs α per K and N; dashed/dotted "
+               "verticals: RS/1RSB capacity at K → ∞.",
+               lambda r: success_figure(r.tables["success"], r.tables["theory"])),
+    FigureSpec("robustness.png", "Training-error fraction of found solutions after weight noise, input noise and "
+               "a move to distance d along random directions (local energy), ReLU vs sign at equal α.",
+               lambda r: robustness_figure(r.tables["robustness"])),
+)

@@ -32,11 +32,15 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from depthlab.activations import RELU, SIGN
+from depthlab.committee.theory.machine import output_weights as _output_weights
 from depthlab.errors import ConfigError, InputError
 from depthlab.seeding import numpy_rng
 from depthlab.validate import choice, finite_float, positive_int
 
-ACTIVATIONS: tuple[str, ...] = ("relu", "sign")
+#: The hidden units the trained machines use (their functions come from :mod:`depthlab.activations`).
+HIDDEN = {a.name: a for a in (RELU, SIGN)}
+ACTIVATIONS: tuple[str, ...] = tuple(HIDDEN)
 WEIGHTS: tuple[str, ...] = ("spherical", "binary")
 
 
@@ -85,12 +89,11 @@ class CommitteeSpec:
 
 def output_weights(K: int, activation: str, *, dtype: torch.dtype = torch.float64,
                    device: torch.device | str = "cpu") -> torch.Tensor:
-    """``(K,)`` fixed output weights: ReLU +1 for l < K/2 and −1 otherwise (CommReLU.jl); sign all +1."""
-    if activation == "relu":
-        c = torch.ones(K, dtype=dtype, device=device)
-        c[K // 2:] = -1.0
-        return c
-    return torch.ones(K, dtype=dtype, device=device)
+    """``(K,)`` fixed output weights: ReLU +1 for l < K/2 and −1 otherwise (CommReLU.jl); sign all +1.
+
+    The convention is defined once, in :func:`depthlab.committee.theory.machine.output_weights`.
+    """
+    return torch.as_tensor(_output_weights(K, activation), dtype=dtype, device=device)
 
 
 def check_alpha(alpha: float, name: str = "alpha") -> float:
@@ -183,8 +186,8 @@ def repeat_machines(X: torch.Tensor, repeats: int) -> torch.Tensor:
 
 
 def hidden(lam: torch.Tensor, activation: str) -> torch.Tensor:
-    """g(λ): ReLU max(0, λ) or sign(λ) (sign(0) = 0)."""
-    return lam.clamp_min(0.0) if activation == "relu" else torch.sign(lam)
+    """g(λ): ReLU max(0, λ) or sign(λ) (sign(0) = 0), from :mod:`depthlab.activations`."""
+    return HIDDEN[activation].torch_fn(lam)
 
 
 def output_field(lam: torch.Tensor, activation: str) -> torch.Tensor:

@@ -38,6 +38,7 @@ from depthlab.committee.annealing import anneal
 from depthlab.committee.model import (
     CommitteeSpec,
     check_solutions,
+    hidden,
     make_instances,
     n_errors,
     output_weights,
@@ -92,13 +93,13 @@ def committee_forward(W: torch.Tensor, X: torch.Tensor, activation: str, beta: f
     lam = preactivations(W, X)
     c = output_weights(W.shape[1], activation, dtype=W.dtype, device=W.device)
     if activation == "relu":
-        hard = torch.relu(lam)
+        hard = hidden(lam, activation)
         if leak == 0:
             return hard @ c
         soft = torch.where(lam > 0, lam, leak * lam)
         return (soft + (hard - soft).detach()) @ c
     soft = torch.tanh(beta * lam)
-    hard = torch.sign(lam)
+    hard = hidden(lam, activation)
     return (soft + (hard - soft).detach()) @ c
 
 

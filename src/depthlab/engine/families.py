@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from depthlab import activations
-from depthlab.engine.gram import mlp_backprop, mlp_gauss_newton
+from depthlab.engine.gram import mlp_backprop, mlp_gauss_newton, mlp_value_and_grad
 from depthlab.engine.types import Params
 from depthlab.errors import ConfigError
 from depthlab.seeding import stacked_normal
@@ -31,6 +31,9 @@ from depthlab.validate import choice, finite_float, positive_int
 
 ForwardFn = Callable[[Params, torch.Tensor], torch.Tensor]
 InitFn = Callable[..., Params]
+#: ``value_and_grad(params, X, Y, mode, margin, *, weight=None, out=None, value=True, work=None)
+#: -> (loss (M,), grads)``.
+ValueAndGradFn = Callable[..., tuple[torch.Tensor | None, Params]]
 
 #: Elementwise activations of :func:`mlp` by base name (``leaky_relu`` uses the family's ``negative_slope``,
 #: ``softplus`` its ``sharpness``); each is a :class:`depthlab.activations.Activation`.
@@ -68,10 +71,19 @@ class Family:
         jacobian: optional explicit ``jacobian(params, X) -> (M, N·out, P)`` of the real outputs (flattened
             point-major) with respect to the flat parameters (order of ``shapes``); without it the LM stage
             uses ``torch.func``. The MLP's is :func:`mlp_jacobian`.
-        gauss_newton: optional ``gauss_newton(params, X) -> (K, jt)`` with ``K = J Jᵀ`` ``(M, N·out, N·out)``
-            and ``jt(z) = Jᵀ z`` ``(M, P)``, computed without forming ``J``; the LM stage uses it for its
-            dual-form steps (more parameters than residuals). The MLP's is
-            :func:`depthlab.engine.gram.mlp_gauss_newton`.
+        gauss_newton: optional ``gauss_newton(params, X, *, out=None, work=None) -> (K, jt)`` with
+            ``K = J Jᵀ`` ``(M, N·out, N·out)`` and ``jt(z) = Jᵀ z`` ``(M, P)``, computed without forming ``J``;
+            the LM stage uses it for its dual-form steps (more parameters than residuals), passing ``(M, R, R)``
+            buffers ``out`` (for ``K``; it then factorises ``K`` in place) and ``work`` (scratch) that it reuses
+            across iterations. The MLP's is :func:`depthlab.engine.gram.mlp_gauss_newton`.
+        value_and_grad: optional ``value_and_grad(params, X, Y, mode, margin, *, weight=None, out=None,
+            value=True, work=None) -> (loss, grads)``: per-model ``loss_m = weight_m · ‖r_m‖²`` ``(M,)`` of the
+            residuals of :func:`depthlab.engine.objective.residuals` (``None`` when ``value=False``) and
+            ``grads[k] = ∂loss_m/∂params[k][m]`` (the keys and shapes of ``params``; written into the contiguous
+            buffers ``out`` when given), computed without autograd; ``work`` is a dict the hook may keep scratch
+            tensors in between calls (the caller passes the same one while the shapes stay the same). The Adam
+            stage calls it with ``out``, ``work`` and ``value=False`` on its hot path (real data only) and falls
+            back to autograd without it. The MLP's is :func:`depthlab.engine.gram.mlp_value_and_grad`.
     """
 
     name: str
@@ -89,8 +101,8 @@ class Family:
     repair: Callable[[Params, torch.Tensor], Params] | None = None
     readout: Callable[[Params, torch.Tensor, torch.Tensor], Params] | None = None
     jacobian: Callable[[Params, torch.Tensor], torch.Tensor] | None = None
-    gauss_newton: Callable[[Params, torch.Tensor],
-                           tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]] | None = None
+    gauss_newton: Callable[..., tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]] | None = None
+    value_and_grad: ValueAndGradFn | None = None
 
     @property
     def n_params(self) -> int:
@@ -203,12 +215,19 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
     def jacobian(params: Params, x: torch.Tensor) -> torch.Tensor:
         return mlp_jacobian(params, x, act, n_layers, bias)
 
-    def gauss_newton(params: Params, x: torch.Tensor
+    def gauss_newton(params: Params, x: torch.Tensor, *, out: torch.Tensor | None = None,
+                     work: torch.Tensor | None = None
                      ) -> tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]:
-        return mlp_gauss_newton(params, x, act, n_layers, bias)
+        return mlp_gauss_newton(params, x, act, n_layers, bias, out=out, work=work)
 
     def readout(params: Params, x: torch.Tensor, y: torch.Tensor) -> Params:
         return solve_readout(params, x, y, sigma, n_layers, bias)
+
+    def value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, mode: str, margin: float = 1.0, *,
+                       weight: torch.Tensor | None = None, out: Params | None = None, value: bool = True,
+                       work: dict[Any, torch.Tensor] | None = None) -> tuple[torch.Tensor | None, Params]:
+        return mlp_value_and_grad(params, x, y, act, n_layers, bias, mode, margin, weight=weight, out=out,
+                                  value=value, work=work)
     if activation == "relu":
         def repair(params: Params, x: torch.Tensor) -> Params:
             return revive_dead_relu_units(params, x, n_layers, bias)
@@ -224,7 +243,7 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
                   init_scales=scales, smooth=activation in SMOOTH_ACTIVATIONS,
                   act_per_point=2 * (sum(widths) + d_out), config=config, homotopy=homotopy,
                   repair=repair, readout=readout,
-                  jacobian=jacobian, gauss_newton=gauss_newton)
+                  jacobian=jacobian, gauss_newton=gauss_newton, value_and_grad=value_and_grad)
 
 
 @torch.no_grad()

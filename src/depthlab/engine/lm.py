@@ -3,9 +3,11 @@
 For each model the step solves ``(JᵀJ + λI) δ = −Jᵀr`` (Madsen, Nielsen & Tingleff, *Methods for non-linear
 least squares problems*, 2004, eq. 3.13). When the model has more parameters ``P`` than residuals ``R`` the
 same step is computed in the dual form ``δ = −Jᵀ (JJᵀ + λI)⁻¹ r`` (an R×R system). Either system is solved by
-a batched Cholesky factorisation (``torch.linalg.cholesky_ex``; a failed factorisation counts as a rejected
-step). The gain ratio ``ρ = (F(θ) − F(θ+δ)) / (½ δᵀ(λδ − Jᵀr))`` drives Nielsen's update (ibid. eq. 3.16):
-accept if ``ρ > 0`` with ``λ ← λ·max(1/3, 1 − (2ρ − 1)³), ν ← 2``; else ``λ ← λν, ν ← 2ν``.
+a batched Cholesky factorisation computed in place in the system matrix's own buffer and two triangular solves
+on that factor (:func:`cholesky_solve_inplace`; a failed factorisation counts as a rejected step); with the
+family's ``gauss_newton`` hook the kernel buffers are allocated once per stage and reused. The gain ratio
+``ρ = (F(θ) − F(θ+δ)) / (½ δᵀ(λδ − Jᵀr))`` drives Nielsen's update (ibid. eq. 3.16): accept if
+``ρ > 0`` with ``λ ← λ·max(1/3, 1 − (2ρ − 1)³), ν ← 2``; else ``λ ← λν, ν ← 2ν``.
 
 Per-model Jacobians ``J_m = ∂r_m/∂θ_m`` come from the family's explicit ``jacobian`` hook when it has one
 (MLPs: :func:`depthlab.engine.families.mlp_jacobian`), else from one batched autodiff call over all models:
@@ -41,6 +43,32 @@ def stacked_jacobian(fn: Callable[[torch.Tensor], torch.Tensor], theta: torch.Te
     return jac.permute(1, 0, 2)
 
 
+def cholesky_solve_inplace(a: torch.Tensor, rhs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Solve ``a x = rhs`` for a batch of symmetric positive definite ``a`` by Cholesky, overwriting ``a``.
+
+    The factor is computed in place in ``a``'s own memory (``a`` ``(M, R, R)``, contiguous, is read as the
+    column-major matrix it equals by symmetry, so LAPACK's ``potrf`` needs no transposed copy and no fresh
+    allocation), then two batched triangular solves (``trsm``) on that factor: no clone of the matrix or the
+    factor, unlike ``torch.cholesky_solve``.
+
+    Args:
+        a: ``(M, R, R)`` symmetric matrices (only one triangle is read); destroyed (holds the factor after).
+        rhs: ``(M, R, K)`` right-hand sides.
+
+    Returns:
+        ``(x, info)``: solutions ``(M, R, K)`` and LAPACK's ``info`` ``(M,)`` (0 where the factorisation
+        succeeded; the solution is meaningless elsewhere).
+    """
+    col = a.mT  # column-major view of the same (symmetric) matrix
+    info = torch.empty(a.shape[0], dtype=torch.int32, device=a.device)
+    try:
+        low, info = torch.linalg.cholesky_ex(col, out=(col, info))
+    except RuntimeError:  # pragma: no cover - a torch that refuses the aliased output: one copy
+        low, info = torch.linalg.cholesky_ex(col)
+    z = torch.linalg.solve_triangular(low, rhs, upper=False)
+    return torch.linalg.solve_triangular(low.mT, z, upper=True), info
+
+
 def lm_step(jac: torch.Tensor, r: torch.Tensor, lam: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Damped Gauss–Newton steps for a stack of models.
 
@@ -57,20 +85,19 @@ def lm_step(jac: torch.Tensor, r: torch.Tensor, lam: torch.Tensor) -> tuple[torc
     if p <= n_res:
         a = torch.bmm(jac.transpose(1, 2), jac)
         a.diagonal(dim1=1, dim2=2).add_(lam.unsqueeze(1))
-        chol, info = torch.linalg.cholesky_ex(a)
-        delta = -torch.cholesky_solve(g.unsqueeze(2), chol).squeeze(2)
+        sol, info = cholesky_solve_inplace(a, g.unsqueeze(2))
+        delta = -sol.squeeze(2)
     else:
         b = torch.bmm(jac, jac.transpose(1, 2))
         b.diagonal(dim1=1, dim2=2).add_(lam.unsqueeze(1))
-        chol, info = torch.linalg.cholesky_ex(b)
-        z = torch.cholesky_solve(r.unsqueeze(2), chol).squeeze(2)
-        delta = -torch.bmm(z.unsqueeze(1), jac).squeeze(1)
+        z, info = cholesky_solve_inplace(b, r.unsqueeze(2))
+        delta = -torch.bmm(z.transpose(1, 2), jac).squeeze(1)
     ok = (info == 0) & torch.isfinite(delta).all(dim=1)
     return torch.where(ok.unsqueeze(1), delta, torch.zeros_like(delta)), ok
 
 
 def lm_step_dual(kern: torch.Tensor, jt: Callable[[torch.Tensor], torch.Tensor], r: torch.Tensor,
-                 lam: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                 lam: torch.Tensor, *, overwrite: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Dual-form damped Gauss–Newton steps ``δ = −Jᵀ (JJᵀ + λI)⁻¹ r`` from ``K = JJᵀ`` and ``z ↦ Jᵀz``.
 
     Args:
@@ -78,16 +105,16 @@ def lm_step_dual(kern: torch.Tensor, jt: Callable[[torch.Tensor], torch.Tensor],
         jt: maps ``z`` ``(M, R)`` to ``Jᵀz`` ``(M, P)``.
         r: residuals ``(M, R)``.
         lam: damping ``(M,)``.
+        overwrite: factorise ``kern`` in place (its contents are destroyed); else a copy is factorised.
 
     Returns:
         ``(delta, ok, g)``: steps ``(M, P)``, the mask of successful factorisations, and the gradient
         ``g = Jᵀr`` ``(M, P)``.
     """
-    b = kern.clone()
+    b = kern if overwrite and kern.is_contiguous() else kern.contiguous().clone()
     b.diagonal(dim1=1, dim2=2).add_(lam.unsqueeze(1))
-    chol, info = torch.linalg.cholesky_ex(b)
-    z = torch.cholesky_solve(r.unsqueeze(2), chol).squeeze(2)
-    delta = -jt(z)
+    z, info = cholesky_solve_inplace(b, r.unsqueeze(2))
+    delta = -jt(z.squeeze(2))
     ok = (info == 0) & torch.isfinite(delta).all(dim=1)
     return torch.where(ok.unsqueeze(1), delta, torch.zeros_like(delta)), ok, jt(r)
 
@@ -147,17 +174,21 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
     lam0 = None
     dual_kernel = (cfg.lm_gauss_newton and family.gauss_newton is not None and cfg.mode == "regression"
                    and not xa.is_complex() and th.shape[1] > n_res)
+    if dual_kernel:  # K and a scratch matrix per model, reused by every iteration (models leave from the end)
+        kbuf = torch.empty(th.shape[0], n_res, n_res, dtype=dt, device=th.device)
+        wbuf = torch.empty_like(kbuf)
     for it in range(1, cfg.lm_steps + 1):
         if family.repair is not None and it % cfg.repair_every == 0:
             th = flatten(family.repair(unflatten(th, family), xa), family)
         if dual_kernel:
-            kern, jt = family.gauss_newton(unflatten(th, family), xa)
+            m_act = th.shape[0]
+            kern, jt = family.gauss_newton(unflatten(th, family), xa, out=kbuf[:m_act], work=wbuf[:m_act])
             kern = kern.to(dt)
             if lam is None:  # mean diag(JᵀJ) = trace(JJᵀ) / P
                 lam = cfg.lm_tau * (kern.diagonal(dim1=1, dim2=2).sum(1) / th.shape[1]).clamp_min(
                     torch.finfo(dt).tiny)
                 lam0 = lam.clone()
-            delta, ok, g = lm_step_dual(kern, jt, r, lam)
+            delta, ok, g = lm_step_dual(kern, jt, r, lam, overwrite=True)
         elif family.jacobian is not None and not xa.is_complex():
             jac = family.jacobian(unflatten(th, family), xa).to(dt)
             if cfg.mode == "classification":

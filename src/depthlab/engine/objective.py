@@ -42,7 +42,11 @@ def residuals(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Ten
     Regression: ``F(X) − Y`` flattened (complex entries split into real and imaginary parts), ``R = N·out``.
     Classification: ``max(0, margin − y_i f(x_i))``, ``R = N`` (targets ±1, one output).
     """
-    out = outputs(family, theta, x)
+    return residuals_of(outputs(family, theta, x), y, mode, margin)
+
+
+def residuals_of(out: torch.Tensor, y: torch.Tensor, mode: str, margin: float = 1.0) -> torch.Tensor:
+    """:func:`residuals` from the network outputs ``out`` ``(M, N, *out_shape)``: ``(M, R)``, real."""
     m = out.shape[0]
     if mode == "classification":
         return torch.relu(margin - y.reshape(m, -1) * out.reshape(m, -1))
@@ -109,7 +113,18 @@ def solved(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor
            threshold: float) -> torch.Tensor:
     """Per-model stopping test in the working dtype: relative residual ≤ ``threshold`` (regression) or every
     margin positive (classification). A cheap pre-check; :func:`certify` decides in float64."""
-    out = outputs(family, theta, x)
+    return solved_of(outputs(family, theta, x), y, mode, threshold)[0]
+
+
+@torch.no_grad()
+def solved_of(out: torch.Tensor, y: torch.Tensor, mode: str, threshold: float
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`solved` from the network outputs ``out`` ``(M, N, *out_shape)``.
+
+    Returns:
+        ``(solved, finite)``, each ``(M,)`` bool: the stopping test (which implies ``finite``) and whether all
+        of a model's outputs are finite.
+    """
     m = out.shape[0]
     if mode == "classification":
         ok = (y.reshape(m, -1) * out.reshape(m, -1)).min(dim=1).values > 0
@@ -118,4 +133,5 @@ def solved(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor
         diff = torch.view_as_real(diff) if diff.is_complex() else diff
         yy = torch.view_as_real(y) if y.is_complex() else y
         ok = diff.reshape(m, -1).norm(dim=1) <= threshold * yy.reshape(m, -1).norm(dim=1)
-    return ok & torch.isfinite(out.reshape(m, -1)).all(dim=1)
+    finite = torch.isfinite(out.reshape(m, -1)).all(dim=1)
+    return ok & finite, finite
