@@ -75,13 +75,15 @@ def parse_duration(text: str | int | float, name: str = "--max-time") -> float:
 
 
 def format_bytes(n: float) -> str:
-    """``1536`` → ``"1.5 KiB"``; binary units up to EiB."""
+    """``1536`` → ``"1.5 KiB"``; binary units up to YiB, then powers of ten (``"3.2e+30 bytes"``)."""
     n = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if abs(n) < 1024 or unit == "PiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+    if n < 1024:
+        return f"{n:.0f} B"
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"):
         n /= 1024
-    return f"{n:.1f} PiB"  # pragma: no cover
+        if n < 1024:
+            return f"{n:.1f} {unit}"
+    return f"{n * 1024.0**8:.2g} bytes"
 
 
 def format_seconds(s: float) -> str:

@@ -12,6 +12,12 @@ from depthlab.capacity.cli import app
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def _scratch_cwd(tmp_path, monkeypatch) -> None:
+    """`capacity run` keeps its shards in results/capacity-run by default: never in the repository."""
+    monkeypatch.chdir(tmp_path)
+
+
 def test_run_json_fake(fake_fitter) -> None:
     fake_fitter()
     r = runner.invoke(
@@ -76,17 +82,17 @@ def test_run_table_and_resume(fake_fitter, tmp_path) -> None:
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--depth", "0"], "depth"),
-        (["--width", "0"], "width"),
+        (["--depth", "0"], "--depth"),
+        (["--width", "0"], "--width"),
         (["--activation", "sign"], "activation"),
-        (["--n-min", "0"], "number of points N"),
-        (["--trials", "0"], "trials"),
+        (["--n-min", "0"], "--points-min"),  # the old spelling, rewritten
+        (["--trials", "0"], "--instances"),
     ],
 )
 def test_bad_options(args, needle) -> None:
     r = runner.invoke(app, ["run", "--device", "cpu", *args])
     assert r.exit_code == 2
-    assert "error:" in r.output and needle in r.output
+    assert "error" in r.output.lower() and needle in r.output
     assert "Traceback" not in r.output
 
 

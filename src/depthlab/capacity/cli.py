@@ -19,16 +19,24 @@ import dataclasses
 import math
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from depthlab.capacity.config import EXACT_TOL, SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS, CellConfig, SeedSplit
-from depthlab.capacity.experiment import REFERENCE_GAIN_PROBE as PROBE
-from depthlab.capacity.experiment import TUNING_SEEDS
-from depthlab.capacity.theory import bound_table
-from depthlab.clikit import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
-from depthlab.engine.families import ACTIVATIONS, SMOOTH_ACTIVATIONS
+from depthlab.clikit import (
+    DeviceOption,
+    JsonOption,
+    MaxMemoryOption,
+    SeedOption,
+    aliases,
+    default_out,
+    depth_option,
+    emit_json,
+    handle_errors,
+    out_option,
+    parse_int_list,
+    parse_str_list,
+)
 from depthlab.errors import ConfigError
 
 app = typer.Typer(
@@ -40,41 +48,71 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+#: The study's LM budget for smooth σ, as the help states it (tests check it against depthlab.capacity.config).
+LM_STEPS_HELP, LM_PATIENCE_HELP = 1500, 100
+OLD = {"--trials": "--instances", "--n-min": "--points-min", "--n-max": "--points-max", "--depths": "--depth",
+       "--n-points": "--points"}
+RUN_OUT, GRID_OUT = default_out("capacity", "run"), default_out("capacity", "grid")
+
 ActivationOpt = Annotated[
-    str,
-    typer.Option("--activation", "-a", help=f"Elementwise σ: {', '.join(ACTIVATIONS)} (ignored at depth 1)."),
+    str | None,
+    typer.Option("--activation", "-a", help="Elementwise σ: relu, leaky_relu, sigmoid, tanh, linear, softplus, "
+                 "gelu (the engine's MLP activations; ignored at depth 1)."),
 ]
-DepthOpt = Annotated[int, typer.Option("--depth", "-L", help="Number of weight layers L (1 is y = W x).")]
-WidthOpt = Annotated[int, typer.Option("--width", "-d", help="Width d: inputs, hidden units and outputs.")]
+DepthOpt = Annotated[int | None, depth_option("1 is y = W x", min=1)]
+WidthOpt = Annotated[int | None, typer.Option(
+    "--width", "-w", "--input-dim", "-d", metavar="D", min=1,
+    help="Hidden width d of the square network, which is also its input and output dimension (so --input-dim "
+    "and -d name the same number).")]
 BiasOpt = Annotated[bool, typer.Option("--bias/--no-bias", help="Biases on every layer.")]
-TrialsOpt = Annotated[int, typer.Option(help="Random data sets per N.")]
+InstancesOpt = Annotated[int, typer.Option("--instances", help="Random data sets per N.", min=1)]
 RestartsOpt = Annotated[
-    int, typer.Option(help="Random initialisations per data set (fitted if any restart fits).")
+    int, typer.Option(help="Random initialisations per data set (fitted if any restart fits).", min=1)
 ]
 LmStepsOpt = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--lm-steps",
         help="Levenberg–Marquardt iteration cap per model for smooth σ (tanh, sigmoid, linear; ReLU keeps the "
-        f"engine's budget). Default: the study's budget ({SMOOTH_LM_STEPS}); 0: engine default 300. Deep "
+        f"engine's budget). Default: the study's budget ({LM_STEPS_HELP}); 0: engine default 300. Deep "
         "smooth nets near capacity need more than 300 (docs/capacity.md, 'Reference difficulty').",
     ),
 ]
 LmPatienceOpt = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--lm-patience",
         help="LM iterations without 0.1% loss progress before a model stops as stalled, for smooth σ. "
-        f"Default: the study's budget ({SMOOTH_LM_PATIENCE}); 0: engine default 25.",
+        f"Default: the study's budget ({LM_PATIENCE_HELP}); 0: engine default 25.",
     ),
 ]
 
 
 TuningSeedsOpt = Annotated[
     list[str] | None,
-    typer.Option("--tuning-seeds", help="Data-set seeds the --init-gain was chosen on (repeat or comma-separate); "
-                 "--seed, the seed evaluated here, must not be one of them. Recorded in the output."),
+    typer.Option("--tuning-seeds", help="Data-set seeds the --init-gain was chosen on (a list such as 1,2 or 1-3, "
+                 "or repeated); --seed, the seed evaluated here, must not be one of them. Recorded in the output."),
 ]
+
+
+def _budget(lm_steps: int | None, lm_patience: int | None) -> tuple[int, int]:
+    from depthlab.capacity.config import SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS
+
+    return (SMOOTH_LM_STEPS if lm_steps is None else lm_steps,
+            SMOOTH_LM_PATIENCE if lm_patience is None else lm_patience)
+
+
+def _check_memory(depths: tuple[int, ...], widths: tuple[int, ...], bias: bool, n_max: int | None,
+                  max_memory: str | None, what: str) -> None:
+    """Refuse before importing the engine when one model of the largest cell cannot fit (:mod:`.sizes`)."""
+    from depthlab.budget import check_memory
+    from depthlab.capacity.sizes import one_model_bytes, parameters
+
+    L, d = max(depths), max(widths)
+    check_memory(one_model_bytes(L, d, bias, n_max), what=what, max_memory=max_memory,
+                 hint="lower --width (or --depth, --points-max)",
+                 detail=f"one model of depth {L}, width {d}: {parameters(L, d, bias)} parameters, its Jacobian and "
+                 "Gauss–Newton system; the engine fits models in chunks, so this is the least it needs")
 
 
 def _device(device: str):
@@ -87,46 +125,55 @@ def _fmt_ci(lo: float, hi: float) -> str:
     return f"[{lo:.2f}, {'∞' if math.isinf(hi) else f'{hi:.2f}'}]"
 
 
-@app.command()
+@app.command(cls=aliases(OLD))
 @handle_errors
 def run(
     activation: ActivationOpt = "tanh",
     depth: DepthOpt = 2,
     width: WidthOpt = 8,
     bias: BiasOpt = False,
-    trials: TrialsOpt = 16,
+    trials: InstancesOpt = 16,
     restarts: RestartsOpt = 4,
     n_min: Annotated[
-        int | None, typer.Option(help="First N of the ramp (default d/2, or d−2 at depth 1).")
+        int | None, typer.Option("--points-min", help="First N of the ramp (default d/2, or d−2 at depth 1).",
+                                 min=1)
     ] = None,
     n_max: Annotated[
         int | None,
-        typer.Option(help="Last N (default ⌊(P−S)/d⌋ + 1, beyond which exact fits have probability 0)."),
+        typer.Option("--points-max", help="Last N (default ⌊(P−S)/d⌋ + 1, beyond which exact fits have "
+                     "probability 0).", min=1),
     ] = None,
     step: Annotated[
-        int | None, typer.Option(help="Coarse N step; the transition is then refined with step 1.")
+        int | None, typer.Option(help="Coarse N step; the transition is then refined with step 1.", min=1)
     ] = None,
-    max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).")] = 0,
-    lm_steps: LmStepsOpt = SMOOTH_LM_STEPS,
-    lm_patience: LmPatienceOpt = SMOOTH_LM_PATIENCE,
+    max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).", min=0)] = 0,
+    lm_steps: LmStepsOpt = None,
+    lm_patience: LmPatienceOpt = None,
     init_gain: Annotated[
         float,
         typer.Option(help="Initial weight gain, W ~ N(0, gain²/fan_in) (0: engine default, 1 for tanh/sigmoid, "
                           "√2 for ReLU). Choose it on tuning seeds: `depthlab capacity tune-gain`."),
     ] = 0.0,
     tuning_seeds: TuningSeedsOpt = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Keep shards here; a re-run resumes.")
-    ] = None,
+    out: Annotated[Path, out_option("capacity", "run", "the (cell, N) shards")] = RUN_OUT,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
+    max_memory: MaxMemoryOption = None,
     json: JsonOption = False,
 ) -> None:
     """Measure one success curve N ↦ P(exact fit) and its capacity N* (where P crosses 1/2).
 
-    Example: depthlab capacity run -a tanh -L 2 -d 16 --trials 32 --restarts 4 --json
+    Examples:
+
+        depthlab capacity run -a tanh -L 2 -w 16 --instances 32 --restarts 4 --json
+
+        depthlab capacity run -a relu -L 3 -w 8 --points-min 6 --points-max 14 --out results/relu8
     """
+    _check_memory((depth,), (width,), bias, n_max, max_memory,
+                  f"capacity run --depth {depth} --width {width}")
+    from depthlab.capacity.config import EXACT_TOL, CellConfig, SeedSplit
     from depthlab.capacity.success import curve_result, open_store, run_curve
+    from depthlab.engine.families import SMOOTH_ACTIVATIONS
     from depthlab.progress import make_progress
 
     cell = CellConfig(
@@ -141,8 +188,9 @@ def run(
         init_gain=init_gain,
     )
     if cell.activation in SMOOTH_ACTIVATIONS:
-        cell = dataclasses.replace(cell, lm_steps=lm_steps, lm_patience=lm_patience)
-    split = SeedSplit(_split(tuning_seeds, "--tuning-seeds", int), (seed,)) if tuning_seeds else None
+        steps, patience = _budget(lm_steps, lm_patience)
+        cell = dataclasses.replace(cell, lm_steps=steps, lm_patience=patience)
+    split = SeedSplit(parse_int_list(tuning_seeds, "--tuning-seeds", minimum=0), (seed,)) if tuning_seeds else None
     dev = _device(device)
     with tempfile.TemporaryDirectory(prefix="depthlab-capacity-") as tmp:
         store = open_store(out if out is not None else tmp)
@@ -166,7 +214,7 @@ def run(
     _print_curve(cell, res)
 
 
-def _print_curve(cell: CellConfig, res: dict) -> None:
+def _print_curve(cell: Any, res: dict) -> None:
     typer.echo(f"{cell.label}: trials={cell.trials} restarts={cell.restarts} (exact: rel. residual ≤ {cell.tol:g})")
     typer.echo(f"{'N':>4} {'fitted':>9} {'P':>6} {'95% Wilson':>16} {'P/attempt':>9} {'median best res':>16}")
     for r in res["curve"]:
@@ -182,73 +230,65 @@ def _print_curve(cell: CellConfig, res: dict) -> None:
     )
 
 
-def _split(values: list[str] | None, name: str, cast):
-    out = []
-    for v in values or []:
-        for part in str(v).split(","):
-            part = part.strip()
-            if part:
-                try:
-                    out.append(cast(part))
-                except ValueError:
-                    raise ConfigError(f"{name}: cannot read {part!r}") from None
-    if not out:
-        raise ConfigError(f"{name} is empty")
-    return out
-
-
-@app.command()
+@app.command(cls=aliases(OLD))
 @handle_errors
 def grid(
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Grid folder (shards, tables, figures, manifest).")
-    ],
-    widths: Annotated[list[str] | None, typer.Option("--width", "-d", help="Widths, repeat or comma-separate "
-                                                   "(default 8,16,32).")] = None,
-    depths: Annotated[list[str] | None, typer.Option("--depth", "-L", help="Depths (default 1,2,3,4).")]
-    = None,
-    activations: Annotated[list[str] | None, typer.Option("--activation", "-a", help="Activations (default "
-                                                        "relu,sigmoid,tanh).")] = None,
+    out: Annotated[Path, out_option("capacity", "grid", "shards, tables, figures and the manifest")] = GRID_OUT,
+    widths: Annotated[list[str] | None, typer.Option("--width", "-w", "--input-dim", "-d", metavar="D",
+                                                   help="Widths d (= input dimension): a list such as 8,16,32 "
+                                                   "or 8-12, or repeated (default 8,16,32).")] = None,
+    depths: Annotated[list[str] | None, typer.Option("--depth", "-L", metavar="L", help="Depths: number of weight "
+                                                   "layers L, a list (default 1-4).")] = None,
+    activations: Annotated[list[str] | None, typer.Option("--activation", "-a", help="Activations, a list "
+                                                        "(default relu,sigmoid,tanh).")] = None,
     bias: Annotated[str, typer.Option(help="Biases: both, on or off.")] = "both",
-    trials: TrialsOpt = 16,
+    trials: InstancesOpt = 16,
     restarts: RestartsOpt = 4,
-    max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).")] = 0,
-    lm_steps: LmStepsOpt = SMOOTH_LM_STEPS,
-    lm_patience: LmPatienceOpt = SMOOTH_LM_PATIENCE,
+    max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).", min=0)] = 0,
+    lm_steps: LmStepsOpt = None,
+    lm_patience: LmPatienceOpt = None,
     init_gain: Annotated[
         float, typer.Option(help="Initial weight gain of the smooth-σ cells (0: engine default).")
     ] = 0.0,
     tuning_seeds: TuningSeedsOpt = None,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
+    max_memory: MaxMemoryOption = None,
     json: JsonOption = False,
 ) -> None:
     """Run (or resume) the whole study: N* for every cell, ratios N*(L)/N*(1), figures.
 
     Interrupt it any time: finished (cell, N) shards are kept and the same command continues without
     recomputing or duplicating them.
-    """
-    from depthlab.capacity.grid import GridSpec, run_grid
 
+    Examples:
+
+        depthlab capacity grid -w 8 -L 1-3 --bias off --instances 8 --restarts 2
+
+        depthlab capacity grid --out results/capacity-grid --width 8,16 --activation relu,tanh
+    """
     biases = {"both": (False, True), "on": (True,), "off": (False,)}
     if bias not in biases:
         raise ConfigError(f"unknown --bias {bias!r}; choose both, on or off")
-    widths = widths or ["8,16,32"]
-    depths = depths or ["1,2,3,4"]
-    activations = activations or ["relu,sigmoid,tanh"]
+    ws = parse_int_list(widths or ["8,16,32"], "--width")
+    ls = parse_int_list(depths or ["1-4"], "--depth")
+    _check_memory(ls, ws, bias != "off", None, max_memory, f"capacity grid at depth {max(ls)}, width {max(ws)}")
+    from depthlab.capacity.grid import GridSpec, run_grid
+
+    steps, patience = _budget(lm_steps, lm_patience)
     spec = GridSpec(
-        widths=tuple(_split(widths, "--width", int)),
-        depths=tuple(_split(depths, "--depth", int)),
-        activations=tuple(_split(activations, "--activation", str)),
+        widths=ws,
+        depths=ls,
+        activations=parse_str_list(activations or ["relu,sigmoid,tanh"], "--activation"),
         biases=biases[bias],
         trials=trials,
         restarts=restarts,
         seed=seed,
         max_steps=max_steps,
-        lm_steps=lm_steps,
-        lm_patience=lm_patience,
+        lm_steps=steps,
+        lm_patience=patience,
         init_gain=init_gain,
-        tuning_seeds=tuple(_split(tuning_seeds, "--tuning-seeds", int)) if tuning_seeds else (),
+        tuning_seeds=parse_int_list(tuning_seeds, "--tuning-seeds", minimum=0) if tuning_seeds else (),
     )
     result = run_grid(spec, out, device=_device(device))
     if json:
@@ -279,16 +319,26 @@ def grid(
     typer.echo(f"written to {out} ({result.computed} N computed, {result.reused} reused)")
 
 
-@app.command()
+@app.command(cls=aliases(OLD))
 @handle_errors
 def bound(
     width: WidthOpt = 8,
-    depths: Annotated[str, typer.Option("--depths", help="Comma-separated depths.")] = "1,2,3,4",
+    depths: Annotated[str, typer.Option("--depth", "-L", metavar="L", help="Depths: number of weight layers L, "
+                                        "a list such as 1-4 or 1,2,4.")] = "1-4",
     bias: BiasOpt = False,
     json: JsonOption = False,
 ) -> None:
-    """Print the parameter-count bounds (P − S)/d: the most generic points an exact fit can reach."""
-    ds = _split([depths], "--depths", int)
+    """Print the parameter-count bounds (P − S)/d: the most generic points an exact fit can reach.
+
+    Examples:
+
+        depthlab capacity bound -w 16
+
+        depthlab capacity bound -w 8 -L 1-6 --bias --json
+    """
+    from depthlab.capacity.theory import bound_table
+
+    ds = parse_int_list(depths, "--depth")
     rows = bound_table(ds, width, ["relu", "sigmoid", "tanh", "linear"], bias=bias)
     if json:
         emit_json({"bounds": rows})
@@ -300,47 +350,66 @@ def bound(
         )
 
 
-@app.command("tune-gain")
+@app.command("tune-gain", cls=aliases(OLD))
 @handle_errors
 def tune_gain(
-    activation: ActivationOpt = PROBE["activation"],
-    depth: DepthOpt = PROBE["depth"],
-    width: WidthOpt = PROBE["width"],
+    activation: ActivationOpt = None,
+    depth: DepthOpt = None,
+    width: WidthOpt = None,
     bias: BiasOpt = False,
-    n_points: Annotated[int, typer.Option("--n-points", "-n", help="N at which the candidate gains compete.")]
-    = PROBE["n_points"],
+    n_points: Annotated[int | None, typer.Option("--points", "-n", help="N at which the candidate gains compete.",
+                                                 min=1)] = None,
     gains: Annotated[list[str] | None, typer.Option("--gains", help="Candidate gains in order of preference for "
-                     "ties (repeat or comma-separate; 0: engine default). Default: "
-                     f"{','.join(f'{g:g}' for g in PROBE['gains'])}.")] = None,
-    trials: Annotated[int, typer.Option(help="Data sets per (gain, tuning seed).")] = PROBE["trials"],
-    restarts: Annotated[int, typer.Option(help="Restarts per data set.")] = PROBE["restarts"],
-    lm_steps: LmStepsOpt = SMOOTH_LM_STEPS,
-    lm_patience: LmPatienceOpt = SMOOTH_LM_PATIENCE,
-    tuning: Annotated[list[str] | None, typer.Option("--tuning-seeds", help="Seeds the probe fits (default: the "
-                      f"study's tuning seeds {','.join(map(str, TUNING_SEEDS))}).")] = None,
+                     "ties (a comma list or repeated; 0: engine default). Default: the probe's 1, 0.5, 2.")] = None,
+    trials: Annotated[int | None, typer.Option("--instances", help="Data sets per (gain, tuning seed).", min=1)]
+    = None,
+    restarts: Annotated[int | None, typer.Option(help="Restarts per data set.", min=1)] = None,
+    lm_steps: LmStepsOpt = None,
+    lm_patience: LmPatienceOpt = None,
+    tuning: Annotated[list[str] | None, typer.Option("--tuning-seeds", help="Seeds the probe fits, a list "
+                      "(default: the study's tuning seeds).")] = None,
     evaluation: Annotated[list[str] | None, typer.Option("--evaluation-seeds", help="Seeds the chosen gain will be "
                           "judged on; refused as tuning seeds (default 0, the report's seed).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Keep the probe's shards here; a re-run "
                                              "resumes.")] = None,
     device: DeviceOption = "auto",
+    max_memory: MaxMemoryOption = None,
     json: JsonOption = False,
 ) -> None:
     """Choose an initialisation gain on tuning seeds only: fit the cell at one N with each candidate gain.
 
     Rule (fixed before the data): the gain with the highest per-attempt success rate pooled over the tuning
     seeds wins; ties go to the earlier candidate. The defaults are the probe of the full-scale tanh d = 16, L = 3
-    reference cell: put the printed gain in depthlab.capacity.experiment.REFERENCE_GAIN_L3 and the tuning seeds
-    in REFERENCE_GAIN_L3_TUNED_ON, then evaluate (`depthlab reproduce --full --study capacity`).
+    reference cell (N = 34, 16 data sets × 1 restart per gain and seed): put the printed gain in
+    depthlab.capacity.experiment.REFERENCE_GAIN_L3 and the tuning seeds in REFERENCE_GAIN_L3_TUNED_ON, then
+    evaluate (`depthlab reproduce --full --study capacity`).
+
+    Examples:
+
+        depthlab capacity tune-gain --tuning-seeds 1,2 --json
+
+        depthlab capacity tune-gain -a tanh -L 2 -w 8 --points 12 --gains 1,0.5 --instances 4 --restarts 1
     """
+    probe_depth, probe_width = depth or 3, width or 16
+    _check_memory((probe_depth,), (probe_width,), bias, n_points, max_memory,
+                  f"capacity tune-gain --depth {probe_depth} --width {probe_width}")
+    from depthlab.capacity.config import CellConfig, SeedSplit
+    from depthlab.capacity.experiment import REFERENCE_GAIN_PROBE as PROBE
+    from depthlab.capacity.experiment import TUNING_SEEDS
     from depthlab.capacity.success import open_store
     from depthlab.capacity.tuning import choose_gain, gain_probe
+    from depthlab.engine.families import SMOOTH_ACTIVATIONS
 
-    seeds = SeedSplit(tuple(_split(tuning, "--tuning-seeds", int)) if tuning else TUNING_SEEDS,
-                      tuple(_split(evaluation, "--evaluation-seeds", int)) if evaluation else (0,))
-    cell = CellConfig(depth=depth, width=width, activation=activation, bias=bias, trials=trials, restarts=restarts)
+    seeds = SeedSplit(parse_int_list(tuning, "--tuning-seeds", minimum=0) if tuning else TUNING_SEEDS,
+                      parse_int_list(evaluation, "--evaluation-seeds", minimum=0) if evaluation else (0,))
+    cell = CellConfig(depth=depth or PROBE["depth"], width=width or PROBE["width"],
+                      activation=activation or PROBE["activation"], bias=bias, trials=trials or PROBE["trials"],
+                      restarts=restarts or PROBE["restarts"])
     if cell.activation in SMOOTH_ACTIVATIONS:
-        cell = dataclasses.replace(cell, lm_steps=lm_steps, lm_patience=lm_patience)
-    candidates = [float(g) for g in _split(gains, "--gains", float)] if gains else list(PROBE["gains"])
+        steps, patience = _budget(lm_steps, lm_patience)
+        cell = dataclasses.replace(cell, lm_steps=steps, lm_patience=patience)
+    n_points = n_points or PROBE["n_points"]
+    candidates = [_gain(g) for g in parse_str_list(gains, "--gains")] if gains else list(PROBE["gains"])
     probe = gain_probe(cell, n_points, candidates, seeds, device=_device(device),
                        store=open_store(out) if out is not None else None)
     chosen = choose_gain(probe)
@@ -352,3 +421,10 @@ def tune_gain(
                f"(evaluation seeds {list(seeds.evaluation)} not used)")
     typer.echo(probe.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     typer.echo(f"chosen gain: {chosen:g} (highest pooled per-attempt success; ties to the earlier candidate)")
+
+
+def _gain(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError(f"--gains: cannot read {text!r} as a number") from None
