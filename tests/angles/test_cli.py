@@ -51,4 +51,4 @@ def test_bad_inputs_exit_2_with_message():
     ]:
         res = runner.invoke(app, args)
         assert res.exit_code == 2, (args, res.output)
-        assert "error:" in res.output and word in res.output, res.output
+        assert "error" in res.output.lower() and word in res.output, res.output

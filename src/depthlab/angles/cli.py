@@ -6,11 +6,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
-from depthlab.clikit import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
-from depthlab.errors import ConfigError
+from depthlab.clikit import (
+    DeviceOption,
+    JsonOption,
+    MaxMemoryOption,
+    MaxTimeOption,
+    SeedOption,
+    aliases,
+    default_out,
+    depth_option,
+    emit_json,
+    handle_errors,
+    out_option,
+    parse_int_list,
+    width_option,
+)
 
 app = typer.Typer(
     name="angles",
@@ -22,32 +34,36 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-WidthOption = Annotated[int, typer.Option("--width", "-n", help="Width n of every hidden layer (≥ 2).")]
+OLD = {"-n": "--width"}
+FIGURE_OUT = default_out("angles", "figure")
+WidthOption = Annotated[int, width_option("width n of every layer (≥ 2: an angle needs two neurons).", min=2)]
 WidthsOption = Annotated[
     str | None,
     typer.Option(
         "--widths",
-        help="Comma-separated widths n_1,…,n_L of the layers (overrides --width/--depth). "
+        help="Widths n_1,…,n_L of the layers, a list such as 16,32,8 (overrides --width/--depth). "
         "The width of layer ℓ+1 enters the step θ_ℓ → θ_{ℓ+1}.",
     ),
 ]
-DepthOption = Annotated[int, typer.Option("--depth", "-L", help="Number of layers L (≥ 1).")]
+DepthOption = Annotated[int, depth_option("Here each layer is a weight matrix followed by ReLU (no readout), and "
+                                          "θ_ℓ is measured after each", min=1)]
 Theta0Option = Annotated[float, typer.Option("--theta0", "-t", help="Input angle θ_0 in radians, in [0, π].")]
 
 
-def _widths(width: int, depth: int, widths: str | None) -> list[int]:
-    from depthlab.angles.simcore import check_widths
+def _widths(width: int, depth: int, widths: str | None, theta0: float) -> list[int]:
+    """The layer widths, after the checks that need no numerical code (θ_0 in [0, π], widths ≥ 2)."""
+    import math
 
+    if not 0.0 <= theta0 <= math.pi:
+        from depthlab.errors import ConfigError
+
+        raise ConfigError(f"--theta0 must be an angle in [0, π] (radians), got {theta0}")
     if widths:
-        try:
-            ws = [int(w) for w in widths.replace(" ", "").split(",") if w]
-        except ValueError:
-            raise ConfigError(f"--widths must be comma-separated integers, got {widths!r}") from None
-        return list(check_widths(ws))
-    return list(check_widths(width, depth))
+        return list(parse_int_list(widths, "--widths", minimum=2))
+    return [width] * depth
 
 
-@app.command()
+@app.command(cls=aliases(OLD))
 @handle_errors
 def predict(
     width: WidthOption = 256,
@@ -58,13 +74,19 @@ def predict(
 ) -> None:
     """Predicted mean of ln sin²θ_ℓ per layer (Algorithm 1, Theorem 1) and the infinite-width angles (eq. 12).
 
-    Example: depthlab angles predict --width 64 --depth 50 --theta0 1.5708 --json
+    Examples:
+
+        depthlab angles predict --width 64 --depth 50 --theta0 1.5708 --json
+
+        depthlab angles predict --widths 256,128,64 --theta0 0.1
     """
+    ws = _widths(width, depth, widths, theta0)
+    import numpy as np
+
     from depthlab.angles.simcore import check_theta0
     from depthlab.angles.theory.predict import predict_mean_path
 
     t0 = check_theta0(theta0)
-    ws = _widths(width, depth, widths)
     p = predict_mean_path(t0, ws)
     out = {
         "theta0": t0,
@@ -95,7 +117,7 @@ def predict(
     console().print(tab)
 
 
-@app.command()
+@app.command(cls=aliases(OLD))
 @handle_errors
 def simulate(
     width: WidthOption = 256,
@@ -103,7 +125,7 @@ def simulate(
     theta0: Theta0Option = 0.1,
     widths: WidthsOption = None,
     networks: Annotated[
-        int, typer.Option("--networks", "-M", help="Number of random networks (≥ 1).")
+        int, typer.Option("--networks", "-M", help="Number of random networks M (the Monte Carlo sample).", min=1)
     ] = 1000,
     method: Annotated[
         str,
@@ -116,19 +138,31 @@ def simulate(
                                             "depthlab.activations).")] = "relu",
     sigma_b: Annotated[float, typer.Option("--sigma-b", help="Bias standard deviation (0 = paper).")] = 0.0,
     seed: SeedOption = 0,
-    device: DeviceOption = "cpu",
+    device: DeviceOption = "auto",
+    max_memory: MaxMemoryOption = None,
+    max_time: MaxTimeOption = "1h",
     json: JsonOption = False,
 ) -> None:
     """Monte Carlo of θ_ℓ over many random networks: mean and SD of ln sin²θ_ℓ per layer.
 
-    Example: depthlab angles simulate --width 256 --depth 30 --theta0 0.1 --networks 5000 --json
+    The memory and the CPU time are estimated from the arguments first (angles/sizes.py); a run above the
+    memory available or --max-time is refused with the estimate.
+
+    Examples:
+
+        depthlab angles simulate --width 256 --depth 30 --theta0 0.1 --networks 5000 --json
+
+        depthlab angles simulate --widths 16,32,8 --networks 2000 --method full
     """
+    if method not in ("full", "markov"):
+        from depthlab.errors import ConfigError
+
+        raise ConfigError(f"unknown method {method!r}; choose one of: full, markov")
+    ws = _widths(width, depth, widths, theta0)
+    _check_budget(method, ws, networks, device, max_memory, max_time)
     from depthlab.angles.markov import simulate_markov
     from depthlab.angles.montecarlo import simulate_full
-    from depthlab.validate import choice
 
-    method = choice(method, "method", ("full", "markov"))
-    ws = _widths(width, depth, widths)
     sim = simulate_full if method == "full" else simulate_markov
     run = sim(theta0, ws, networks, seed=seed, device=device, activation=activation, sigma_b=sigma_b)
     out = run.summary()
@@ -157,6 +191,48 @@ def simulate(
     console().print(tab)
 
 
+def _check_budget(method: str, ws: list[int], networks: int, device: str, max_memory: str | None,
+                  max_time: str) -> None:
+    """Refuse before allocating: time first on a CPU (a driver-less machine cannot use CUDA), then memory."""
+    from depthlab.angles.sizes import simulate_bytes, simulate_seconds
+    from depthlab.budget import ResourceError, check_memory, check_time, format_seconds
+
+    what = f"angles simulate --networks {networks} --method {method} (depth {len(ws)}, width {max(ws)})"
+    hint = "lower --networks (the standard error of E ln sin²θ falls like 1/√M) or the widths"
+    try:
+        check_memory(simulate_bytes(method, ws, networks), what=what, hint=hint, max_memory=max_memory,
+                     detail="every network's per-layer angles and one chunk's working set")
+    except ResourceError as exc:
+        memory_error: ResourceError | None = exc
+    else:
+        memory_error = None
+    if not _may_use_cuda(device):
+        secs = simulate_seconds(method, ws, networks, _threads())
+        try:
+            check_time(secs, what=what, hint=hint, max_time=max_time,
+                       detail=f"at the measured CPU rate, {_threads()} thread(s)")
+        except ResourceError:
+            if memory_error is None:
+                raise
+            raise ResourceError(f"{memory_error}. It would also take about {format_seconds(secs)}, more than "
+                                "--max-time") from None
+        if secs > 60:
+            typer.echo(f"note: estimated {format_seconds(secs)} on this CPU", err=True)
+    if memory_error is not None:
+        raise memory_error
+
+
+def _may_use_cuda(device: str) -> bool:
+    return device.startswith("cuda") or (device == "auto" and Path("/proc/driver/nvidia/version").exists())
+
+
+def _threads() -> int:
+    import os
+
+    value = os.environ.get("DEPTHLAB_THREADS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else max(1, (os.cpu_count() or 1))
+
+
 @app.command()
 @handle_errors
 def figure(
@@ -167,14 +243,21 @@ def figure(
             "p-values over seeds, both constructions), activations, training, or all."
         ),
     ] = "all",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG files.")] = Path("figures"),
+    out: Annotated[Path, out_option("angles", "figure", "the PNG files")] = FIGURE_OUT,
     scale: Annotated[
         str, typer.Option(help="quick (minutes on a CPU) or full (the paper's sizes).")
     ] = "quick",
     seed: SeedOption = 0,
-    device: DeviceOption = "cpu",
+    device: DeviceOption = "auto",
 ) -> None:
-    """Draw the study's figures (Monte Carlo against the predictions) into PNG files."""
+    """Draw the study's figures (Monte Carlo against the predictions) into PNG files.
+
+    Examples:
+
+        depthlab angles figure fig1
+
+        depthlab angles figure all --out results/angles-figure --scale quick
+    """
     from depthlab.angles import experiment as ex
     from depthlab.angles import figures as fg
     from depthlab.angles.claims import PAPER_KS
