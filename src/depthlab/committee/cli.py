@@ -13,12 +13,24 @@ import math
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
-from depthlab.clikit import DeviceOption, JsonOption, SeedOption, emit_json, handle_errors
+from depthlab.clikit import (
+    DeviceOption,
+    JsonOption,
+    MaxMemoryOption,
+    SeedOption,
+    default_out,
+    emit_json,
+    handle_errors,
+    out_option,
+    parse_int_list,
+)
 from depthlab.errors import ConfigError
-from depthlab.validate import finite_float
+
+RUN_OUT, LOCATE_OUT = default_out("committee", "run"), default_out("committee", "locate")
+K_HELP = "Hidden units K (the paper's K; --width in docs/cli.md)"
+N_HELP = "Input dimension N (the paper's N; --input-dim in docs/cli.md)"
 
 app = typer.Typer(
     name="committee",
@@ -45,7 +57,7 @@ def theory(
         "or linear (the perceptron).")] = "relu",
     weights: Annotated[str, typer.Option(help="Weight prior: spherical (continuous) or binary (±1).")]
     = "spherical",
-    K: Annotated[str, typer.Option("--K", "-K", help="Number of hidden units, or 'inf' for K → ∞.")] = "inf",
+    K: Annotated[str, typer.Option("--K", "-K", "--width", "-w", help=f"{K_HELP}, or 'inf' for K → ∞.")] = "inf",
     ties: Annotated[str, typer.Option(
         help="An output of exactly 0 (all ReLU units inactive) counts as an 'error' (the model's convention, "
         "default) or as 'correct' (for both labels). Matters only for ReLU at finite K.")] = "error",
@@ -70,9 +82,13 @@ def theory(
     In JSON, null means not implemented (notes says why) and Infinity means the capacity diverges.
 
     Examples:
+
         depthlab committee theory --activation relu --K inf --json
+
         depthlab committee theory --activation sign --K 3
+
         depthlab committee theory --activation relu --weights binary
+
         depthlab committee theory --activation relu --K 2 --ties correct
     """
     from depthlab.committee.theory import theory_values
@@ -92,6 +108,8 @@ def theory(
 def alpha_grid(alpha_min: float, alpha_max: float, alpha_step: float) -> tuple[float, ...]:
     """α values from ``alpha_min`` to ``alpha_max`` (inclusive) in steps of ``alpha_step``; all must be >
     0."""
+    from depthlab.validate import finite_float
+
     lo = finite_float(alpha_min, "--alpha-min")
     hi = finite_float(alpha_max, "--alpha-max")
     step = finite_float(alpha_step, "--alpha-step")
@@ -101,7 +119,7 @@ def alpha_grid(alpha_min: float, alpha_max: float, alpha_step: float) -> tuple[f
         raise ConfigError(f"--alpha-max ({hi}) must be ≥ --alpha-min ({lo})")
     if step <= 0:
         raise ConfigError(f"--alpha-step must be > 0, got {step}")
-    n = int(np.floor((hi - lo) / step + 1e-9)) + 1
+    n = math.floor((hi - lo) / step + 1e-9) + 1
     if n > 200:
         raise ConfigError(f"the α grid has {n} points (> 200); use a larger --alpha-step")
     return tuple(round(lo + i * step, 10) for i in range(n))
@@ -110,32 +128,33 @@ def alpha_grid(alpha_min: float, alpha_max: float, alpha_step: float) -> tuple[f
 @app.command()
 @handle_errors
 def run(
-    K: Annotated[list[int], typer.Option(
-        "--K", "-K", help="Hidden units (repeatable). Even for relu, odd for sign; each N is rounded to the "
-        "nearest multiple of K.")]
-    = [4],  # noqa: B006
-    N: Annotated[list[int], typer.Option("--N", "-N", help="Input sizes (repeatable); each is rounded to the "
-                                         "nearest multiple of K.")] = [64],  # noqa: B006
+    K: Annotated[list[str], typer.Option(
+        "--K", "-K", "--width", "-w", metavar="K", help=f"{K_HELP}: a list such as 2,4,8 or repeated. Even for "
+        "relu, odd for sign; each N is rounded to the nearest multiple of K.")]
+    = ["4"],  # noqa: B006
+    N: Annotated[list[str], typer.Option("--N", "-N", "--input-dim", "-d", metavar="N",
+                                         help=f"{N_HELP}: a list or repeated; each is rounded to the nearest "
+                                         "multiple of K.")] = ["64"],  # noqa: B006
     alpha_min: Annotated[float, typer.Option(help="Smallest load α = P/N (> 0).")] = 0.5,
     alpha_max: Annotated[float, typer.Option(help="Largest load α.")] = 3.0,
     alpha_step: Annotated[float, typer.Option(help="Step of the α grid.")] = 0.25,
     activation: Annotated[str, typer.Option(help="relu or sign.")] = "relu",
     weights: Annotated[str, typer.Option(help="spherical (engine, Adam) or binary (simulated annealing).")]
     = "spherical",
-    instances: Annotated[int, typer.Option(help="Random storage problems per (K, N, α).")] = 32,
+    instances: Annotated[int, typer.Option(help="Random storage problems per (K, N, α).", min=1)] = 32,
     restarts: Annotated[int, typer.Option(help="Random starts per problem (solved if any restart stores "
-                                               "every pattern).")] = 1,
+                                               "every pattern).", min=1)] = 1,
     algorithm: Annotated[str, typer.Option(help="Continuous weights: adam (shared engine, straight-through "
                                           "surrogate) or least-action (sign units only: batched least-action "
                                           "learning, Mitchison & Durbin 1989).")] = "adam",
     steps: Annotated[int, typer.Option(help="Adam steps (or least-action epochs) per machine (spherical "
-                                            "weights).")] = 2000,
-    sweeps: Annotated[int, typer.Option(help="Annealing sweeps per machine (binary weights).")] = 300,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Result folder; re-running the same command "
-                                                          "resumes (finished cells are skipped).")]
-    = Path("committee-run"),
+                                            "weights).", min=1)] = 2000,
+    sweeps: Annotated[int, typer.Option(help="Annealing sweeps per machine (binary weights).", min=1)] = 300,
+    out: Annotated[Path, out_option("committee", "run", "shards and tables (finished cells are skipped)")]
+    = RUN_OUT,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
+    max_memory: MaxMemoryOption = None,
     json: JsonOption = False,
 ) -> None:
     """Measure P(all P = αN random patterns stored) vs α and the transition α_50 (success = 1/2).
@@ -147,18 +166,25 @@ def run(
     OUT/transitions.parquet and OUT/manifest.json.
 
     Examples:
-        depthlab committee run --K 2 --K 4 --K 8 --N 64 --N 128 --alpha-min 1 --alpha-max 3 -o relu-run
-        depthlab committee run --activation sign --K 3 --K 7 --N 63 --alpha-max 5 -o sign-run --json
-        depthlab committee run --activation sign --algorithm least-action --K 1 --K 3 --K 7 --N 255 -o la
+
+        depthlab committee run --K 2,4,8 --N 64,128 --alpha-min 1 --alpha-max 3 -o results/relu-run
+
+        depthlab committee run --activation sign --K 3,7 --N 63 --alpha-max 5 -o results/sign-run --json
+
+        depthlab committee run --activation sign --algorithm least-action --K 1,3,7 --N 255 -o results/la
+
         depthlab committee run --weights binary --K 2 --N 42 --alpha-min 0.2 --alpha-max 0.8 --alpha-step 0.1
     """
+    ks, ns = parse_int_list(K, "--K"), parse_int_list(N, "--N")
+    alphas = alpha_grid(alpha_min, alpha_max, alpha_step)
+    _check_memory(ns, alphas[-1], instances, restarts, max_memory)
     from depthlab.committee.analysis import extrapolate, transitions
     from depthlab.committee.experiment import SweepConfig, run_sweep, success_table
     from depthlab.device import resolve_device
     from depthlab.results import recorded_run
 
-    cfg = SweepConfig(activation=activation, weights=weights, Ks=tuple(K), Ns=tuple(N),
-                      alphas=alpha_grid(alpha_min, alpha_max, alpha_step), instances=instances,
+    cfg = SweepConfig(activation=activation, weights=weights, Ks=ks, Ns=ns,
+                      alphas=alphas, instances=instances,
                       restarts=restarts,
                       seed=seed, steps=steps, sweeps=sweeps, algorithm=algorithm)
     dev = resolve_device(device)
@@ -185,16 +211,33 @@ def run(
                    f"± {r.alpha_inf_se:.3f}")
 
 
+def _check_memory(ns: tuple[int, ...], alpha: float, instances: int, restarts: int, max_memory: str | None) -> None:
+    from depthlab.budget import check_memory
+    from depthlab.committee.sizes import cell_bytes
+
+    n = max(ns)
+    check_memory(cell_bytes(n, alpha, instances, restarts), what=f"committee run --N {n} --alpha-max {alpha:g}",
+                 max_memory=max_memory, hint="lower --N, --alpha-max or --instances",
+                 detail=f"{instances}×{restarts} machines, each with its own {math.ceil(alpha * n)} × {n} patterns")
+
+
 @app.command()
 @handle_errors
 def figure(
-    out: Annotated[Path, typer.Option("--out", "-o", help="A folder written by `depthlab committee run`.")]
-    = Path("committee-run"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="A folder written by `depthlab committee run` (default "
+                                      "results/committee-run); the figures are written into it.")]
+    = RUN_OUT,
     json: JsonOption = False,
 ) -> None:
     """Draw OUT/success.png (success vs α with the replica capacities) and OUT/capacity.png (α_50 vs K).
 
     Works on partial runs too: it reads every finished cell in OUT/shards.
+
+    Examples:
+
+        depthlab committee figure
+
+        depthlab committee figure --out results/relu-run --json
     """
     from depthlab.committee.analysis import extrapolate, transitions
     from depthlab.committee.experiment import success_table
@@ -226,8 +269,7 @@ def locate(
     preset: Annotated[str, typer.Option(help="Named locator preset (depthlab.committee.locator.PRESETS): "
                                              "medium (~45 single-thread CPU-minutes, N up to 1024) or tiny.")]
     = "medium",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Result folder; re-running resumes.")]
-    = Path("committee-locate"),
+    out: Annotated[Path, out_option("committee", "locate", "one folder per preset part")] = LOCATE_OUT,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
     json: JsonOption = False,
@@ -238,8 +280,11 @@ def locate(
     OUT/<part>/shards, keyed like `committee run` cells; OUT/transitions.parquet and OUT/extrapolated.parquet
     hold α_50(K, N) and the extrapolation α_50(N) = α_∞ + b/N.
 
-    Example:
-        depthlab committee locate --preset medium --out runs/committee-medium --device cuda
+    Examples:
+
+        depthlab committee locate --preset tiny
+
+        depthlab committee locate --preset medium --out results/committee-medium --device cuda
     """
     from depthlab.committee.analysis import extrapolate, transitions
     from depthlab.committee.locator import run_preset
