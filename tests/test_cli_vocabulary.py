@@ -132,7 +132,7 @@ TEN = {
     "capacity run d = 1e6": (["capacity", "run", "--width", "1000000"], "memory"),
     "committee run N = 1e6": (["committee", "run", "--N", "1000000"], "memory"),
     "angles full width 1e6": (["angles", "simulate", "--width", "1000000", "--method", "full"], "memory"),
-    "angles 1e9 networks": (["angles", "simulate", "--networks", "1000000000"], "would take"),
+    "angles 1e9 networks": (["angles", "simulate", "--networks", "1000000000"], "take about"),
     "interp depth 0": (["interp", "analyse", "--train", "--depth", "0"], "--depth"),
     "interp width 0": (["interp", "analyse", "--train", "--width", "0"], "--width"),
     "interp text as npz": (["interp", "construct", "--input", "TEXT"], "not an NPZ file"),

@@ -106,3 +106,11 @@ def test_bound_json() -> None:
 def test_grid_bad_bias(tmp_path) -> None:
     r = runner.invoke(app, ["grid", "--out", str(tmp_path), "--bias", "maybe"])
     assert r.exit_code == 2 and "--bias" in r.output
+
+
+def test_help_states_the_study_budget() -> None:
+    """The CLI states the LM budget without importing the config (torch); the numbers must be the config's."""
+    from depthlab.capacity import cli
+    from depthlab.capacity.config import SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS
+
+    assert (cli.LM_STEPS_HELP, cli.LM_PATIENCE_HELP) == (SMOOTH_LM_STEPS, SMOOTH_LM_PATIENCE)
