@@ -33,7 +33,8 @@ SHELL = {"", "bash", "sh", "shell", "console"}
 _FENCE = re.compile(r"^(\s*)```([\w-]*)\s*$")
 _MARK = re.compile(r"<!--\s*ci:(.*?)-->", re.S)
 #: Private references a user of the repository cannot follow.
-FORBIDDEN = re.compile(r"shared/notes|shared/probes|/work/|issue\s*#\s*\d+|\bnotes\s*§|\(issue \d+\)")
+FORBIDDEN = re.compile(r"shared/notes|shared/probes|/work/|issue\s*#\s*\d+|\bnotes\s*§|\(issue \d+\)|[Tt]he issue\b|"
+                       r"\bissue notes|issue's\b|as the issue")
 
 
 @dataclass(frozen=True)

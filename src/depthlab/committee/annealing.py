@@ -1,6 +1,6 @@
 """Binary weights: batched simulated annealing over many committee machines at once, and exhaustive enumeration.
 
-Algorithm (stated, as the issue asks): Metropolis simulated annealing on the energy E(W) = number of training
+Algorithm: Metropolis simulated annealing on the energy E(W) = number of training
 errors (patterns with stability Δ ≤ 0), single-weight flips, inverse temperature β annealed geometrically
 from ``beta0`` to ``beta1`` over ``sweeps`` sweeps of N proposals each. This is the energy and move set of
 the authors' Monte Carlo code (RRRMC.jl, ``src/graphs/CommReLU.jl`` and ``CommStep.jl``), with plain

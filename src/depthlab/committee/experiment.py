@@ -12,7 +12,7 @@ it stopped and a changed setting never reuses stale shards.
 Instance data derive from ``(seed, activation, weights, K, N, P, instance)`` and initialisations from
 ``(…, instance, restart)`` only, so results do not depend on chunking or on the order cells run in.
 
-For sign units K must be odd; :func:`sign_Ks` maps the issue's K ∈ {2, 4, 8, 16, 32} to K − 1 ∈ {1, 3, 7, 15,
+For sign units K must be odd; :func:`sign_Ks` maps the ReLU study's K ∈ {2, 4, 8, 16, 32} to K − 1 ∈ {1, 3, 7, 15,
 31} (K = 1 is the perceptron, the α_c = 2 anchor).
 
 :func:`run` (``quick`` ≤ ~2 min on a 2-core CPU; ``full`` is a GPU-scale run, presets in

@@ -1,6 +1,6 @@
 """Least-action learning for sign (threshold) committee machines, batched over machines.
 
-Algorithm (stated, as the issue asks): the *least-action* rule of Nilsson (Learning Machines, 1965, the
+Algorithm: the *least-action* rule of Nilsson (Learning Machines, 1965, the
 committee-machine training procedure) and Mitchison & Durbin, "Bounds on the learning capacity of some
 multi-layer networks", Biol. Cybern. 60, 345 (1989), in a parallel (batch) form with a margin:
 

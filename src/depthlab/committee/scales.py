@@ -2,7 +2,7 @@
 
 One dictionary per scale; the experiment (:func:`depthlab.committee.experiment.run`) runs it and the claims
 (:mod:`depthlab.committee.claims`) declare one row per machine it measures. Pure data: no imports, so reading
-the presets loads nothing heavy. Sign K are the issue's K − 1 (odd; K = 1 is the perceptron).
+the presets loads nothing heavy. Sign K are the ReLU K − 1 (odd; K = 1 is the perceptron).
 """
 
 from __future__ import annotations

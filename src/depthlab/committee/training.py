@@ -8,7 +8,7 @@ Continuous (spherical) weights
     classification mode (squared hinge Σ_μ max(0, κ − y^μ f(ξ^μ))² with margin κ, Adam, per-machine stopping
     as soon as every margin is > 0, success certified in float64).
 
-    Surrogate for sign units (stated, as the issue asks): a **straight-through tanh**. The forward value is
+    Surrogate for sign units: a **straight-through tanh**. The forward value is
     the true machine's Σ_l sign(λ_l) (so the engine's stopping test and its float64 certificate judge the
     TRUE sign machine), while the backward pass uses d/dλ tanh(βλ) = β sech²(βλ) (``beta`` = β = 1, fixed, λ
     has unit variance). With κ ≤ 1 the hinge is zero on correctly classified patterns (y·Σ sign = ±1, ±3, …),

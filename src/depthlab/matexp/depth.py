@@ -33,7 +33,7 @@ from depthlab.validate import finite_float, positive_int
 
 #: Scale of the random starting weights (entries CN(0, INIT_SCALE²/d)); nested exponentials grow quickly.
 INIT_SCALE = 0.7
-#: Success threshold on every equation's relative residual (issue: "certified by residual ≤ 1e-10").
+#: Success threshold on every equation's relative residual (certified by a forward evaluation, every residual ≤ it).
 SUCCESS_TOL = 1e-10
 
 
