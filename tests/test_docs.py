@@ -8,6 +8,8 @@ A comment right before a block changes that (docs/cli.md, "Examples that run"):
 * ``<!-- ci: skip: REASON -->`` — not run; the reason is required and listed by ``test_skipped_examples``;
 * ``<!-- ci: not code -->`` — not an example (a file layout, an error message, a formula);
 * ``<!-- ci: exit N -->`` — run the block; every command must exit with status N (a documented refusal);
+* ``<!-- ci: sub: OLD => NEW; OLD2 => NEW2 -->`` — run the block (Python or shell) with these textual
+  substitutions, e.g. smaller sizes (each OLD must occur in the block);
 * ``<!-- ci:`` newline, commands, newline ``-->`` — run these tiny-scale commands instead of the block's lines.
 
 Any shell line that is not a ``depthlab`` command (``make``, ``pip``, ``ray``, …) must sit in a skipped block. TOML
@@ -53,7 +55,7 @@ class Block:
 
     @property
     def kind(self) -> str:
-        """``"skip"``, ``"not code"``, ``"exit"``, ``"replace"`` or ``"run"``."""
+        """``"skip"``, ``"not code"``, ``"exit"``, ``"sub"``, ``"replace"`` or ``"run"``."""
         m = self.marker
         if m is None:
             return "run"
@@ -63,7 +65,21 @@ class Block:
             return "not code"
         if re.fullmatch(r"exit \d+", m):
             return "exit"
+        if m.startswith("sub:"):
+            return "sub"
         return "replace"
+
+    def code(self) -> str:
+        """The block's text with the ``sub:`` substitutions applied (each must occur)."""
+        text = self.text
+        if self.kind == "sub":
+            for pair in self.marker.removeprefix("sub:").split(";"):
+                old, sep, new = pair.partition("=>")
+                old, new = old.strip(), new.strip()
+                if not sep or old not in text:
+                    raise AssertionError(f"{self.id}: ci substitution {pair.strip()!r} does not match the block")
+                text = text.replace(old, new)
+        return text
 
     @property
     def expected_exit(self) -> int:
@@ -75,7 +91,7 @@ class Block:
 
     def commands(self) -> list[list[str]]:
         """argv of each shell command to run: the marker's replacement lines, else the block's own lines."""
-        text = self.marker if self.kind == "replace" else self.text
+        text = self.marker if self.kind == "replace" else self.code()
         text = re.sub(r"\\\n\s*", " ", text or "")
         out = []
         for line in text.splitlines():
@@ -155,7 +171,7 @@ def test_every_example_runs_or_says_why_not() -> None:
     for b in ALL:
         if b.kind == "skip" and not b.skip_reason:
             problems.append(f"{b.id}: 'ci: skip' needs a reason ('<!-- ci: skip: why -->')")
-        if _shell(b) and b.kind in ("run", "exit", "replace"):
+        if _shell(b) and b.kind in ("run", "exit", "replace", "sub"):
             for argv in b.commands():
                 if argv[0] != "depthlab":
                     problems.append(f"{b.id}: '{shlex.join(argv)}' is not a depthlab command; give the block a "
@@ -226,7 +242,7 @@ def _run_shell(b: Block) -> list[str]:
 
 def _run_python(b: Block) -> list[str]:
     try:
-        exec(compile(b.text, b.id, "exec"), {"__name__": "__docs__"})
+        exec(compile(b.code(), b.id, "exec"), {"__name__": "__docs__"})
     except Exception as exc:  # report, do not stop at the first broken example
         return [f"{b.id}: {type(exc).__name__}: {exc}"]
     return []

@@ -17,6 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 
 from depthlab.plotting import new_figure
 from depthlab.report.types import FigureSpec
@@ -55,49 +56,80 @@ def success_figure(success: pd.DataFrame, theory: pd.DataFrame | None = None) ->
     return fig
 
 
+#: One colour per measured series (activation, algorithm): no two series share colour and style.
+_SERIES_COLORS = {("relu", "adam-engine"): "tab:blue", ("sign", "adam-engine"): "tab:red",
+                  ("sign", "least-action"): "tab:purple"}
+_SPARE_COLORS = ("tab:green", "tab:orange", "tab:brown", "tab:olive", "tab:cyan")
+_MARKERS = ("o", "^", "D", "v", "P")
+
+
+def _series_color(act: str, alg: str, used: dict[tuple[str, str], str]) -> str:
+    if (act, alg) not in used:
+        spare = [c for c in _SPARE_COLORS if c not in used.values()]
+        used[(act, alg)] = _SERIES_COLORS.get((act, alg), spare[0] if spare else "k")
+    return used[(act, alg)]
+
+
 def capacity_figure(extrap: pd.DataFrame, theory: pd.DataFrame) -> Figure:
-    """Measured α_50 vs K (largest N and 1/N-extrapolated) with the replica curves, ReLU vs sign."""
-    fig, axes = new_figure(1, 1, width=6.5, height=4.2)
+    """Measured α_50 vs K (largest N and 1/N-extrapolated) with the replica curves, ReLU vs sign.
+
+    Each measured series (activation, algorithm) has its own colour and marker (solid line: largest N; dotted,
+    hollow squares: extrapolated to 1/N → 0); theory curves carry no markers (dashed: RS at finite K; dash-dot:
+    the sign growth law; grey: the ReLU K → ∞ values). K is an integer axis.
+    """
+    fig, axes = new_figure(1, 1, width=9.0, height=4.4)
     ax = axes[0][0]
+    extrap = extrap.copy()
+    for col in ("alpha50_Nmax", "alpha50_Nmax_se", "alpha_inf", "alpha_inf_se"):
+        if col not in extrap.columns:  # no cell crossed 1/2: nothing measured to draw
+            extrap[col] = np.nan
     algs = extrap["algorithm"] if "algorithm" in extrap.columns else pd.Series("", index=extrap.index)
+    used: dict[tuple[str, str], str] = {}
+    ks: set[int] = set()
     for act in ("relu", "sign"):
         for j, alg in enumerate(sorted(set(algs[extrap["activation"] == act]))):
             e = extrap[(extrap["activation"] == act) & (extrap["weights"] == "spherical")
                        & (algs == alg)].sort_values("K")
             if not len(e):
                 continue
-            mk, name = ("o^"[min(j, 1)], f"{act} ({alg})" if alg else act)
-            ax.errorbar(e["K"], e["alpha50_Nmax"], yerr=e["alpha50_Nmax_se"], color=_COLORS[act], marker=mk,
-                        ls="-" if j == 0 else "-.", label=f"{name}: measured α_50 (N max)")
+            color, name = _series_color(act, alg, used), f"{act} ({alg})" if alg else act
+            ks.update(int(k) for k in e["K"])
+            ax.errorbar(e["K"], e["alpha50_Nmax"], yerr=e["alpha50_Nmax_se"], color=color,
+                        marker=_MARKERS[j % len(_MARKERS)], ls="-", capsize=2,
+                        label=f"{name}: measured α_50 (largest N)")
             ok = np.isfinite(e["alpha_inf"])
             if ok.any():
-                ax.errorbar(e["K"][ok], e["alpha_inf"][ok], yerr=e["alpha_inf_se"][ok], color=_COLORS[act],
-                            marker="s", mfc="none", ls=":", label=f"{name}: α_50 extrapolated 1/N → 0")
+                ax.errorbar(e["K"][ok], e["alpha_inf"][ok], yerr=e["alpha_inf_se"][ok], color=color, marker="s",
+                            mfc="none", ls=":", capsize=2, label=f"{name}: α_50 extrapolated to 1/N → 0")
         t = theory[(theory["activation"] == act) & (theory["weights"] == "spherical")
                    & np.isfinite(theory["K"]) & (theory["quantity"] == "alpha_rs")].sort_values("K")
         ties = t["ties"] if "ties" in t.columns else pd.Series("error", index=t.index)
         if (ties == "error").any():
             te = t[ties == "error"]
-            ax.plot(te["K"], te["alpha"], color=_COLORS[act], ls="--", lw=1, label=f"{act}: RS (finite K)")
+            ax.plot(te["K"], te["alpha"], color=_COLORS[act], ls="--", lw=1.2, label=f"{act}: RS (finite K)")
         if (ties == "correct").any():
             tc = t[ties == "correct"]
-            ax.plot(tc["K"], tc["alpha"], color=_COLORS[act], ls=(0, (1, 3)), lw=1,
+            ax.plot(tc["K"], tc["alpha"], color=_COLORS[act], ls=(0, (3, 1, 1, 1, 1, 1)), lw=1.2,
                     label=f"{act}: RS, ties counted correct")
     g = theory[theory["quantity"] == "alpha_growth"].sort_values("K")
     if len(g):
-        ax.plot(g["K"], g["alpha"], color=_COLORS["sign"], ls="-.", lw=1, label="sign: (16/π)√(ln K)")
+        ax.plot(g["K"], g["alpha"], color=_COLORS["sign"], ls="-.", lw=1.2, label="sign: (16/π)√(ln K)")
     for q, ls in (("alpha_rs", "--"), ("alpha_1rsb", ":")):
         r = theory[(theory["activation"] == "relu") & (theory["weights"] == "spherical")
                    & np.isinf(theory["K"]) & (theory["quantity"] == q)]
         if len(r):
             val = float(r["alpha"].iloc[0])
-            ax.axhline(val, color=_COLORS["relu"], ls=ls, lw=0.8,
-                       label=f"relu: {'RS' if q == 'alpha_rs' else '1RSB'} K→∞ = {val:.3f}")
+            ax.axhline(val, color="0.45", ls=ls, lw=1.0,
+                       label=f"relu: {'RS' if q == 'alpha_rs' else '1RSB'} K → ∞ = {val:.3f}")
     ax.set_xscale("log", base=2)
+    ticks = sorted(ks | {int(k) for k in theory["K"] if np.isfinite(k) and k >= 1})
+    if ticks:
+        ax.set_xticks(ticks, [str(k) for k in ticks])
+        ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("K (hidden units)")
     ax.set_ylabel("capacity α = P/N")
     ax.set_title("Capacity vs K: replica theory (lines) and measured α_50 (markers)")
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     return fig
 
 
