@@ -23,14 +23,30 @@ from typing import Annotated, Any
 
 import typer
 
+from depthlab.capacity.cli_options import (
+    GRID_OUT,
+    LM_PATIENCE_HELP,
+    LM_STEPS_HELP,
+    OLD,
+    RUN_OUT,
+    ActivationOpt,
+    BiasOpt,
+    DepthOpt,
+    InstancesOpt,
+    LmPatienceOpt,
+    LmStepsOpt,
+    RestartsOpt,
+    TuningSeedsOpt,
+    WidthOpt,
+    check_cell_memory,
+    smooth_budget,
+)
 from depthlab.clikit import (
     DeviceOption,
     JsonOption,
     MaxMemoryOption,
     SeedOption,
     aliases,
-    default_out,
-    depth_option,
     emit_json,
     handle_errors,
     out_option,
@@ -38,6 +54,8 @@ from depthlab.clikit import (
     parse_str_list,
 )
 from depthlab.errors import ConfigError
+
+__all__ = ["LM_PATIENCE_HELP", "LM_STEPS_HELP", "app"]
 
 app = typer.Typer(
     name="capacity",
@@ -47,73 +65,6 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-#: The study's LM budget for smooth σ, as the help states it (tests check it against depthlab.capacity.config).
-LM_STEPS_HELP, LM_PATIENCE_HELP = 1500, 100
-OLD = {"--trials": "--instances", "--n-min": "--points-min", "--n-max": "--points-max", "--depths": "--depth",
-       "--n-points": "--points"}
-RUN_OUT, GRID_OUT = default_out("capacity", "run"), default_out("capacity", "grid")
-
-ActivationOpt = Annotated[
-    str | None,
-    typer.Option("--activation", "-a", help="Elementwise σ: relu, leaky_relu, sigmoid, tanh, linear, softplus, "
-                 "gelu (the engine's MLP activations; ignored at depth 1)."),
-]
-DepthOpt = Annotated[int | None, depth_option("1 is y = W x", min=1)]
-WidthOpt = Annotated[int | None, typer.Option(
-    "--width", "-w", "--input-dim", "-d", metavar="D", min=1,
-    help="Hidden width d of the square network, which is also its input and output dimension (so --input-dim "
-    "and -d name the same number).")]
-BiasOpt = Annotated[bool, typer.Option("--bias/--no-bias", help="Biases on every layer.")]
-InstancesOpt = Annotated[int, typer.Option("--instances", help="Random data sets per N.", min=1)]
-RestartsOpt = Annotated[
-    int, typer.Option(help="Random initialisations per data set (fitted if any restart fits).", min=1)
-]
-LmStepsOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--lm-steps",
-        help="Levenberg–Marquardt iteration cap per model for smooth σ (tanh, sigmoid, linear; ReLU keeps the "
-        f"engine's budget). Default: the study's budget ({LM_STEPS_HELP}); 0: engine default 300. Deep "
-        "smooth nets near capacity need more than 300 (docs/capacity.md, 'Reference difficulty').",
-    ),
-]
-LmPatienceOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--lm-patience",
-        help="LM iterations without 0.1% loss progress before a model stops as stalled, for smooth σ. "
-        f"Default: the study's budget ({LM_PATIENCE_HELP}); 0: engine default 25.",
-    ),
-]
-
-
-TuningSeedsOpt = Annotated[
-    list[str] | None,
-    typer.Option("--tuning-seeds", help="Data-set seeds the --init-gain was chosen on (a list such as 1,2 or 1-3, "
-                 "or repeated); --seed, the seed evaluated here, must not be one of them. Recorded in the output."),
-]
-
-
-def _budget(lm_steps: int | None, lm_patience: int | None) -> tuple[int, int]:
-    from depthlab.capacity.config import SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS
-
-    return (SMOOTH_LM_STEPS if lm_steps is None else lm_steps,
-            SMOOTH_LM_PATIENCE if lm_patience is None else lm_patience)
-
-
-def _check_memory(depths: tuple[int, ...], widths: tuple[int, ...], bias: bool, n_max: int | None,
-                  max_memory: str | None, what: str) -> None:
-    """Refuse before importing the engine when one model of the largest cell cannot fit (:mod:`.sizes`)."""
-    from depthlab.budget import check_memory
-    from depthlab.capacity.sizes import one_model_bytes, parameters
-
-    L, d = max(depths), max(widths)
-    check_memory(one_model_bytes(L, d, bias, n_max), what=what, max_memory=max_memory,
-                 hint="lower --width (or --depth, --points-max)",
-                 detail=f"one model of depth {L}, width {d}: {parameters(L, d, bias)} parameters, its Jacobian and "
-                 "Gauss–Newton system; the engine fits models in chunks, so this is the least it needs")
-
 
 def _device(device: str):
     from depthlab.device import resolve_device
@@ -169,7 +120,7 @@ def run(
 
         depthlab capacity run -a relu -L 3 -w 8 --points-min 6 --points-max 14 --out results/relu8
     """
-    _check_memory((depth,), (width,), bias, n_max, max_memory,
+    check_cell_memory((depth,), (width,), bias, n_max, max_memory,
                   f"capacity run --depth {depth} --width {width}")
     from depthlab.capacity.config import EXACT_TOL, CellConfig, SeedSplit
     from depthlab.capacity.success import curve_result, open_store, run_curve
@@ -188,7 +139,7 @@ def run(
         init_gain=init_gain,
     )
     if cell.activation in SMOOTH_ACTIVATIONS:
-        steps, patience = _budget(lm_steps, lm_patience)
+        steps, patience = smooth_budget(lm_steps, lm_patience)
         cell = dataclasses.replace(cell, lm_steps=steps, lm_patience=patience)
     split = SeedSplit(parse_int_list(tuning_seeds, "--tuning-seeds", minimum=0), (seed,)) if tuning_seeds else None
     dev = _device(device)
@@ -272,10 +223,10 @@ def grid(
         raise ConfigError(f"unknown --bias {bias!r}; choose both, on or off")
     ws = parse_int_list(widths or ["8,16,32"], "--width")
     ls = parse_int_list(depths or ["1-4"], "--depth")
-    _check_memory(ls, ws, bias != "off", None, max_memory, f"capacity grid at depth {max(ls)}, width {max(ws)}")
+    check_cell_memory(ls, ws, bias != "off", None, max_memory, f"capacity grid at depth {max(ls)}, width {max(ws)}")
     from depthlab.capacity.grid import GridSpec, run_grid
 
-    steps, patience = _budget(lm_steps, lm_patience)
+    steps, patience = smooth_budget(lm_steps, lm_patience)
     spec = GridSpec(
         widths=ws,
         depths=ls,
@@ -391,7 +342,7 @@ def tune_gain(
         depthlab capacity tune-gain -a tanh -L 2 -w 8 --points 12 --gains 1,0.5 --instances 4 --restarts 1
     """
     probe_depth, probe_width = depth or 3, width or 16
-    _check_memory((probe_depth,), (probe_width,), bias, n_points, max_memory,
+    check_cell_memory((probe_depth,), (probe_width,), bias, n_points, max_memory,
                   f"capacity tune-gain --depth {probe_depth} --width {probe_width}")
     from depthlab.capacity.config import CellConfig, SeedSplit
     from depthlab.capacity.experiment import REFERENCE_GAIN_PROBE as PROBE
@@ -406,7 +357,7 @@ def tune_gain(
                       activation=activation or PROBE["activation"], bias=bias, trials=trials or PROBE["trials"],
                       restarts=restarts or PROBE["restarts"])
     if cell.activation in SMOOTH_ACTIVATIONS:
-        steps, patience = _budget(lm_steps, lm_patience)
+        steps, patience = smooth_budget(lm_steps, lm_patience)
         cell = dataclasses.replace(cell, lm_steps=steps, lm_patience=patience)
     n_points = n_points or PROBE["n_points"]
     candidates = [_gain(g) for g in parse_str_list(gains, "--gains")] if gains else list(PROBE["gains"])
