@@ -8,6 +8,13 @@ import pytest
 import depthlab.capacity.success as success
 
 
+@pytest.fixture(autouse=True)
+def _scratch_cwd(tmp_path, monkeypatch) -> None:
+    """`capacity run` keeps its shards in results/capacity-run by default: never in the repository (a fake
+    fitter's shards there would be reused by a real run)."""
+    monkeypatch.chdir(tmp_path)
+
+
 class FakeFitter:
     """Deterministic stand-in for the engine: data set t fits at N iff N < 10 + (t mod 4) (any restart).
 

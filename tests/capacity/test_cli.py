@@ -12,12 +12,6 @@ from depthlab.capacity.cli import app
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _scratch_cwd(tmp_path, monkeypatch) -> None:
-    """`capacity run` keeps its shards in results/capacity-run by default: never in the repository."""
-    monkeypatch.chdir(tmp_path)
-
-
 def test_run_json_fake(fake_fitter) -> None:
     fake_fitter()
     r = runner.invoke(
