@@ -138,7 +138,7 @@ def reproduce(
     from depthlab.errors import ConfigError
 
     scale = "quick" if quick else "full"
-    study = list(parse_str_list(study, "--study", registry.studies())) if study else None
+    study = list(parse_str_list(study, "--study")) if study else None
     chosen = [registry.get_study(n) for n in study] if study else list(registry.studies().values())
     total, per = registry.estimate(chosen, scale)
     parts = ", ".join(f"{k} {'?' if v is None else f'{v:.0f} s'}" for k, v in per.items())
