@@ -21,7 +21,7 @@ PEERS = {
     "jax": "JAX jit(vmap(grad)), Adam in one lax.fori_loop",
     "bmm": "hand-written stacked bmm, manual backward, in-place Adam",
     "loop": "per-model loop (nn.Sequential + torch Adam each)",
-    "today": "the engine before issue 15 (same iterates)",
+    "today": "the engine before this release (same iterates)",
     "explicit_jacobian": "explicit Jacobian J (M, R, P)",
     "scipy": "SciPy least_squares(method='lm') per model, exact Jacobian",
 }

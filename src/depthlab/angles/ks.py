@@ -33,6 +33,7 @@ from depthlab.angles.markov import simulate_markov
 from depthlab.angles.theory.authors_notebook import AuthorsDensity, authors_density
 from depthlab.angles.theory.layer_arrays import density
 from depthlab.angles.theory.predict import DensityPrediction
+from depthlab.device import threads as thread_limit
 from depthlab.validate import positive_int
 
 Cdf = Callable[[ArrayLike], np.ndarray]
@@ -95,15 +96,11 @@ def ks_seed_table(theta0: float, width: int, depth: int, paths: int, seeds: Sequ
         return [{"seed": int(seed), **ks_rows(run.layer(ell), ell, ours, theirs)} for ell in layers]
 
     rows: list[dict[str, float]] = []
-    threads = torch.get_num_threads()
-    if workers > 1:
-        torch.set_num_threads(1)
-    try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for k, seed_rows in enumerate(pool.map(one, seeds)):
-                rows.extend(seed_rows)
-                if progress is not None:
-                    progress(k + 1, len(seeds))
-    finally:
-        torch.set_num_threads(threads)
+    # workers > 1: one torch and BLAS thread per worker (depthlab.device's policy), restored after
+    per_worker = 1 if workers > 1 else torch.get_num_threads()
+    with thread_limit(per_worker), ThreadPoolExecutor(max_workers=workers) as pool:
+        for k, seed_rows in enumerate(pool.map(one, seeds)):
+            rows.extend(seed_rows)
+            if progress is not None:
+                progress(k + 1, len(seeds))
     return pd.DataFrame(rows)

@@ -94,22 +94,27 @@ def _chain_chunk(
     c12 = torch.full((c,), math.cos(theta0) + sigma_b**2, dtype=f64, device=dev)
     if sigma_b > 0:  # det C = sin²θ_0 + σ_b²·|x_α − x_β|², |x_α − x_β|² = 2 − 2 cos θ_0
         s2_pre = (math.sin(theta0) ** 2 + sigma_b**2 * (2.0 - 2.0 * math.cos(theta0))) / (c11 * c22)
+    # one draw buffer for every layer (fresh multi-MB allocations page-fault on every layer)
+    buf = torch.empty(c * 2 * max(ws), dtype=dtype, device=dev)
     for ell in range(1, depth + 1):
         n = ws[ell - 1]
-        g = fill_normal(torch.empty(c, 2, n, dtype=dtype, device=dev), seed, STREAM_MARKOV, first_block, ell)
+        g = fill_normal(buf[: c * 2 * n].view(c, 2, n), seed, STREAM_MARKOV, first_block, ell)
         sin_psi = torch.sqrt(s2_pre.clamp(0.0, 1.0))
         cos_psi = torch.sign(c12) * torch.sqrt((1.0 - s2_pre).clamp(0.0, 1.0))
-        za = torch.sqrt(c11).to(dtype).unsqueeze(-1) * g[:, 0]
-        zb = torch.sqrt(c22).to(dtype).unsqueeze(-1) * (
-            cos_psi.to(dtype).unsqueeze(-1) * g[:, 0] + sin_psi.to(dtype).unsqueeze(-1) * g[:, 1]
-        )
-        st = pair_stats(act.torch_fn(za).to(f64), act.torch_fn(zb).to(f64))
+        za, zb = g[:, 0], g[:, 1]
+        # in place: zb = √C22 (cos ψ g0 + sin ψ g1) first (it reads g0), then za = √C11 g0
+        zb.mul_(sin_psi.to(dtype).unsqueeze(-1)).addcmul_(za, cos_psi.to(dtype).unsqueeze(-1))
+        zb.mul_(torch.sqrt(c22).to(dtype).unsqueeze(-1))
+        za.mul_(torch.sqrt(c11).to(dtype).unsqueeze(-1))
+        st = pair_stats(act.torch_fn(za).to(f64), act.torch_fn(zb).to(f64), need_d2=sigma_b > 0)
         theta[:, ell] = st["theta"]
         sin2[:, ell] = st["sin2"]
         w2 = gain * gain
         c11 = w2 * st["k11"] + sigma_b**2
         c22 = w2 * st["k22"] + sigma_b**2
         c12 = w2 * st["k12"] + sigma_b**2
-        det = w2 * w2 * st["k11"] * st["k22"] * st["sin2"] + w2 * sigma_b**2 * st["d2"]
+        det = w2 * w2 * st["k11"] * st["k22"] * st["sin2"]
+        if sigma_b > 0:
+            det = det + w2 * sigma_b**2 * st["d2"]
         s2_pre = det / (c11 * c22)
     return theta, sin2

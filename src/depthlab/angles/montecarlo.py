@@ -133,11 +133,15 @@ def _simulate_chunk(
     )
     za, zb = initial_pair(theta0, ws[0], w1[..., :2], sigma_b * w1[..., 2] if extra else None)
     pa, pb = za, zb  # rebound to φ(z) at layer 1, before the first use at layer 2
+    # one weight buffer for every layer: fresh (C, n, n) allocations page-fault on every layer, which costs about
+    # a third of the drawing rate (docs/performance.md)
+    size = max((ws[k] * (ws[k - 1] + extra) for k in range(1, depth)), default=0)
+    buf = torch.empty(c * size, dtype=dtype, device=dev)
     for ell in range(1, depth + 1):
         if ell > 1:
             n_in, n_out = ws[ell - 2], ws[ell - 1]
             w = fill_normal(
-                torch.empty(c, n_out, n_in + extra, dtype=dtype, device=dev),
+                buf[: c * n_out * (n_in + extra)].view(c, n_out, n_in + extra),
                 seed,
                 STREAM_FULL,
                 first_block,
@@ -148,7 +152,7 @@ def _simulate_chunk(
                 z = z + sigma_b * w[..., n_in:]
             za, zb = z[..., 0], z[..., 1]
         pa, pb = act.torch_fn(za), act.torch_fn(zb)
-        st = pair_stats(pa.to(torch.float64), pb.to(torch.float64))
+        st = pair_stats(pa.to(torch.float64), pb.to(torch.float64), need_d2=False)
         theta[:, ell] = st["theta"]
         sin2[:, ell] = st["sin2"]
         if renorm:

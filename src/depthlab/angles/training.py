@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from depthlab.device import threads as thread_limit
 from depthlab.errors import MissingExtraError
 from depthlab.seeding import numpy_rng, torch_generator
 
@@ -160,14 +161,10 @@ def training_link(
 
     cfg = cfg or TrainConfig()
     torch.manual_seed(0)  # nothing below uses the global generator; fixed for safety
-    threads = torch.get_num_threads()
     # The matrices are tiny (≤ 64×64): one thread is ~1000× faster than a contended thread pool on a busy CPU
-    # (measured 10 µs vs 12 ms per bmm on the 2-core build machine).
-    torch.set_num_threads(1)
-    try:
+    # (measured 10 µs vs 12 ms per bmm on the 2-core build machine). The one thread policy, torch and BLAS.
+    with thread_limit(1):
         return _training_link(architectures, cfg, seed, progress)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _training_link(

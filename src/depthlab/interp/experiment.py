@@ -20,9 +20,8 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
-import torch
-from threadpoolctl import threadpool_limits  # comes with scikit-learn, a dependency
 
+from depthlab.device import threads as thread_limit
 from depthlab.interp.datasets import clusters, digits, nearly_coincident, points_on_line, random_points
 from depthlab.interp.layer_analysis import analyse
 from depthlab.interp.theory import neuron_counts
@@ -96,13 +95,8 @@ def one_thread(enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            yield
-    finally:
-        torch.set_num_threads(before)
+    with thread_limit(1):
+        yield
 
 
 def _row(con: Construction, **extra) -> dict:

@@ -16,9 +16,8 @@ import traceback
 from dataclasses import dataclass, field
 
 import pandas as pd
-import torch
 
-from depthlab.device import resolve_device
+from depthlab.device import resolve_device, set_threads
 from depthlab.errors import DepthlabError
 from depthlab.sweep.registry import get_sweepable
 from depthlab.sweep.spec import Job
@@ -59,7 +58,7 @@ def pin_worker(device: str | None, threads: int | None = None) -> None:
     global _WORKER_DEVICE
     _WORKER_DEVICE = device
     if threads:
-        torch.set_num_threads(threads)
+        set_threads(threads)  # torch and BLAS together (depthlab.device's policy)
 
 
 def label_rows(job: Job, df: pd.DataFrame) -> pd.DataFrame:
