@@ -46,7 +46,7 @@ def test_quick_run_structure(fake_fitter, monkeypatch, tmp_path) -> None:
     # the fake fitter fits data set t iff N < 10 + t mod 4 for every architecture, so N*(2) = N*(1): ratio 1
     assert rows["ratio-relu-d8"].verdict == Verdict.DIFFERS
     assert rows["reference-L2"].verdict == rows["reference-L3"].verdict == Verdict.NOT_RUN
-    assert "--trials 32 --restarts 2`" in rows["reference-L2"].measured
+    assert "--instances 32 --restarts 2`" in rows["reference-L2"].measured
     l3 = rows["reference-L3"].measured
     assert "tune-gain" in l3 and "--init-gain G --tuning-seeds 1" in l3
     # ... and fits y = Wx beyond N = d, which the dimension count forbids: the bound check catches it

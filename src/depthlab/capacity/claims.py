@@ -203,7 +203,7 @@ def _bound(r: StudyResult):
 def _reference_command(depth: int) -> str:
     """How to measure the reference cell alone (at the report's default seed 0)."""
     spec = next(s for s in REFERENCE_SPECS if s.depths[0] == depth)
-    cmd = f"depthlab capacity run -a tanh -L {depth} -d 16 --trials {spec.trials} --restarts {spec.restarts}"
+    cmd = f"depthlab capacity run -a tanh -L {depth} --width 16 --instances {spec.trials} --restarts {spec.restarts}"
     if spec.init_gain <= 0:
         return f"one cell: `{cmd}`"
     if 0 in spec.tuning_seeds:
