@@ -48,7 +48,8 @@ def test_quick_run_structure(fake_fitter, monkeypatch, tmp_path) -> None:
     assert rows["reference-L2"].verdict == rows["reference-L3"].verdict == Verdict.NOT_RUN
     assert "--instances 32 --restarts 2`" in rows["reference-L2"].measured
     l3 = rows["reference-L3"].measured
-    assert "tune-gain" in l3 and "--init-gain G --tuning-seeds 1" in l3
+    # the gain was re-decided on tuning seed 1: the row names the cell's command with that gain and seed
+    assert f"--init-gain {experiment.REFERENCE_GAIN_L3:g} --tuning-seeds 1" in l3
     # ... and fits y = Wx beyond N = d, which the dimension count forbids: the bound check catches it
     assert rows["parameter-count-bound"].verdict == Verdict.FAILS
     assert rows["parameter-count-bound"].failed == ("L=1 d=8 linear",)
@@ -73,6 +74,10 @@ def _full(fake_fitter, monkeypatch, tuned_on):
                                      tuning_seeds=tuned_on if rs.init_gain > 0 else ())
                  for rs in experiment.REFERENCE_SPECS)
     monkeypatch.setattr(experiment, "REFERENCE_SPECS", refs)
+    monkeypatch.setattr(experiment, "REFERENCE_GAIN_L3_TUNED_ON", tuned_on)
+    from depthlab.capacity import claims
+
+    monkeypatch.setattr(claims, "REFERENCE_SPECS", refs)
     monkeypatch.setitem(experiment.COVER_CASES, "full", [(4, 2)])
     monkeypatch.setitem(experiment.COVER_TRIALS, "full", 50)
     return fake, refs
