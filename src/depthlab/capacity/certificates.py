@@ -51,6 +51,7 @@ import json
 import math
 import os
 import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,6 +190,8 @@ def load_certificate(path: str | Path) -> Certificate:
     """
     path = Path(path)
     bad = f"{path} is not a capacity certificate"
+    if not zipfile.is_zipfile(path):
+        raise CertificateError(f"{bad} (not a NumPy .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as z:
             missing = [k for k in _KEYS if k not in z.files]
@@ -197,7 +200,7 @@ def load_certificate(path: str | Path) -> Certificate:
             a = {k: z[k] for k in _KEYS}
     except CertificateError:
         raise
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise CertificateError(f"{bad} (cannot read it as NumPy .npz: {exc})") from None
     try:
         if str(a["format"]) != FORMAT:

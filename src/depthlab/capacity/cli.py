@@ -9,6 +9,8 @@ Commands:
 * ``depthlab capacity grid`` — the whole study (widths × depths × activations × biases) into ``--out DIR``,
   resumable, with progress bars, tables (Parquet) and figures.
 * ``depthlab capacity bound`` — the parameter-count bounds (P − S)/d, no fitting.
+* ``depthlab capacity verify`` — re-check the stored exact fits (``DIR/certificates``) with an independent
+  NumPy/mpmath forward pass (:mod:`depthlab.capacity.certificates`).
 * ``depthlab capacity tune-gain`` — choose an initialisation gain on tuning seeds only (the probe behind the
   full-scale L = 3 reference cell's gain), refusing any seed the evaluation uses.
 """
@@ -41,6 +43,8 @@ from depthlab.capacity.cli_options import (
     check_cell_memory,
     smooth_budget,
 )
+from depthlab.capacity.cli_verify import RequireBoundOpt, check_bound
+from depthlab.capacity.cli_verify import verify as _verify
 from depthlab.clikit import (
     DeviceOption,
     JsonOption,
@@ -106,6 +110,7 @@ def run(
                           "√2 for ReLU). Choose it on tuning seeds: `depthlab capacity tune-gain`."),
     ] = 0.0,
     tuning_seeds: TuningSeedsOpt = None,
+    require_bound: RequireBoundOpt = False,
     out: Annotated[Path, out_option("capacity", "run", "the (cell, N) shards")] = RUN_OUT,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
@@ -120,6 +125,9 @@ def run(
 
         depthlab capacity run -a relu -L 3 -w 8 --points-min 6 --points-max 14 --out results/relu8
     """
+    if require_bound:
+        top = check_bound(depth, width, activation, bias, n_min, n_max)
+        n_max = top if n_max is None else n_max
     check_cell_memory((depth,), (width,), bias, n_max, max_memory,
                   f"capacity run --depth {depth} --width {width}")
     from depthlab.capacity.config import EXACT_TOL, CellConfig, SeedSplit
@@ -202,6 +210,7 @@ def grid(
         float, typer.Option(help="Initial weight gain of the smooth-σ cells (0: engine default).")
     ] = 0.0,
     tuning_seeds: TuningSeedsOpt = None,
+    require_bound: RequireBoundOpt = False,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
     max_memory: MaxMemoryOption = None,
@@ -240,6 +249,7 @@ def grid(
         lm_patience=patience,
         init_gain=init_gain,
         tuning_seeds=parse_int_list(tuning_seeds, "--tuning-seeds", minimum=0) if tuning_seeds else (),
+        require_bound=require_bound,
     )
     result = run_grid(spec, out, device=_device(device))
     if json:
@@ -379,3 +389,6 @@ def _gain(text: str) -> float:
         return float(text)
     except ValueError:
         raise ConfigError(f"--gains: cannot read {text!r} as a number") from None
+
+
+app.command("verify", cls=aliases(OLD))(handle_errors(_verify))
