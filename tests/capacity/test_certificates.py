@@ -18,9 +18,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import depthlab.capacity.success as success
 from depthlab.capacity.certificates import (
     CERT_DIR,
     certificate_files,
+    expected_layout,
     load_certificate,
     residual_mpmath,
     residual_numpy,
@@ -101,6 +103,17 @@ def test_a_tampered_weight_is_caught(real_run, tmp_path) -> None:
     assert "FAILED" in r.output and f"fit (trial {arrays['trial'][0]}, restart {arrays['restart'][0]})" in r.output
 
 
+def test_a_claimed_fit_without_certificate_is_caught(real_run, tmp_path) -> None:
+    out = tmp_path / "run"
+    shutil.copytree(real_run, out)
+    gone = certificate_files(out)[0]
+    n_fits = load_certificate(gone).theta.shape[0]
+    gone.unlink()
+    r = runner.invoke(app, ["verify", str(out)])
+    assert r.exit_code == EXIT_NOT_VERIFIED, r.output
+    assert r.output.count(f"shard {gone.stem}.parquet claims an exact fit") == n_fits
+
+
 def test_resumed_run_writes_no_duplicate_certificates(fake_fitter, tmp_path) -> None:
     cell = CellConfig(depth=2, width=4, activation="relu", trials=4, restarts=2)
     store = open_store(tmp_path)
@@ -154,12 +167,37 @@ def test_require_bound_refuses_before_any_work(fake_fitter, tmp_path) -> None:
     assert fake.calls == [] and not (tmp_path / "g").exists()
 
 
-def test_require_bound_caps_the_default_ramp(fake_fitter, tmp_path) -> None:
-    fake = fake_fitter()
-    r = runner.invoke(app, ["run", "-a", "tanh", "-L", "2", "-d", "8", "--instances", "4", "--restarts", "1",
-                            "--require-bound", "--out", str(tmp_path / "r"), "--device", "cpu", "--json"])
+class AlwaysFits:
+    """A fake fitter under which every attempt fits (so the N ramp runs to its last N)."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def __call__(self, cell, n, x, y, device="cpu"):
+        self.calls.append(int(n))
+        return np.full((x.shape[0], cell.restarts), 1e-12)
+
+    def with_params(self, cell, n, x, y, device="cpu"):
+        layout = expected_layout(cell.depth, cell.width, cell.bias)
+        res = self(cell, n, x, y, device)
+        return res, np.zeros((*res.shape, sum(int(np.prod(s)) for _, s in layout))), layout
+
+
+@pytest.mark.parametrize("flag", [False, True])
+def test_require_bound_caps_the_default_ramp(monkeypatch, tmp_path, flag) -> None:
+    fake = AlwaysFits()
+    monkeypatch.setattr(success, "fit_cell_point", fake)
+    monkeypatch.setattr(success, "fit_cell_point_params", fake.with_params)
+    extra = ["--require-bound"] if flag else []
+    r = runner.invoke(app, ["run", "-a", "tanh", "-L", "2", "-d", "8", "--instances", "2", "--restarts", "1",
+                            "--out", str(tmp_path / "r"), "--device", "cpu", "--json", *extra])
     assert r.exit_code == 0, r.output
-    assert max(n for _, n in fake.calls) <= 16  # ⌊2·64/8⌋; without the flag the ramp may reach 17
+    assert max(fake.calls) == (16 if flag else 17)  # ⌊2·64/8⌋ = 16; the default ramp ends one past it
+    fake.calls.clear()
+    r = runner.invoke(app, ["grid", "-w", "8", "-L", "2", "-a", "relu", "--bias", "off", "--instances", "2",
+                            "--restarts", "1", "--out", str(tmp_path / "g"), "--device", "cpu", *extra])
+    assert r.exit_code == 0, r.output
+    assert max(fake.calls) == (15 if flag else 16)  # ⌊(128 − 8)/8⌋ = 15
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)

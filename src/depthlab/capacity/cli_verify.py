@@ -71,7 +71,8 @@ def verify(
     For each stored fit (weights, X, Y) the relative residual ‖F(X) − Y‖_F / ‖Y‖_F is recomputed by a float64
     NumPy forward pass with its own code (not the engine's) and, for d ≤ 8, in mpmath with 50 digits. A fit
     verifies when the NumPy residual plus its rounding bound B is ≤ tol, NumPy and stored residuals differ by
-    ≤ 2B, and mpmath (when run) is ≤ tol and within B of both (docs/capacity.md, "Certificates").
+    ≤ 2B, and mpmath (when run) is ≤ tol and within B of both (docs/capacity.md, "Certificates"). In a run folder
+    with shards, every fit a shard claims must have a certificate entry, and every entry a claim.
 
     Exit status: 0 all verify; 3 some fit does not; 2 no certificates, or a file that is not one.
 
@@ -86,10 +87,11 @@ def verify(
     files = certificate_files(path)
     certs = [load_certificate(f) for f in files]  # refuse a non-certificate before computing anything
     reports = [verify_certificate(c, tol=tol, mp_max_width=mp_max_width) for c in certs]
-    ok = all(r.ok for r in reports)
+    unmatched = uncertified_claims(path, certs)
+    ok = all(r.ok for r in reports) and not unmatched
     fits = sum(int(r.stored.size) for r in reports)
     if json:
-        typer.echo(_json.dumps({"ok": ok, "files": len(reports), "fits": fits,
+        typer.echo(_json.dumps({"ok": ok, "files": len(reports), "fits": fits, "unmatched_claims": unmatched,
                                 "reports": [r.as_dict() for r in reports]}))
     else:
         typer.echo(f"{'file':<22} {'cell':<26} {'fits':>4} {'max numpy':>10} {'max mpmath':>10} "
@@ -101,7 +103,32 @@ def verify(
                        f"{d['max_numpy_vs_stored']:>15.1e} {d['max_bound']:>8.1e}  {'ok' if r.ok else 'FAILED'}")
             for msg in r.failures:
                 typer.echo(f"  {msg}")
+        for msg in unmatched:
+            typer.echo(f"shards vs certificates: {msg}")
         bad = sum(not r.ok for r in reports)
-        typer.echo(f"{fits} fits in {len(reports)} files: " + ("all verify" if ok else f"{bad} file(s) FAILED"))
+        verdict = "all verify" if ok else f"{bad} file(s) FAILED, {len(unmatched)} shard mismatch(es)"
+        typer.echo(f"{fits} fits in {len(reports)} files: {verdict}")
     if not ok:
         raise typer.Exit(EXIT_NOT_VERIFIED)
+
+
+def uncertified_claims(path: Path, certs: list) -> list[str]:
+    """Where ``path`` is a run folder with ``shards/``: every fit a shard claims (``success``) must have a
+    certificate entry and every entry a claim. Returns one message per mismatch (empty: they match)."""
+    shard_dir = Path(path) / "shards"
+    if not shard_dir.is_dir():
+        return []
+    import pandas as pd
+
+    held = {c.key: {(int(t), int(r)) for t, r in zip(c.trial, c.restart, strict=True)} for c in certs}
+    out = []
+    for shard in sorted(shard_dir.glob("*.parquet")):
+        rows = pd.read_parquet(shard, columns=["trial", "restart", "success"])
+        claimed = {(int(t), int(r)) for t, r in zip(rows["trial"][rows["success"]], rows["restart"][rows["success"]],
+                                                   strict=True)}
+        have = held.get(shard.stem, set())
+        out += [f"shard {shard.name} claims an exact fit (trial {t}, restart {r}) with no certificate"
+                for t, r in sorted(claimed - have)]
+        out += [f"certificate {shard.stem}.npz holds (trial {t}, restart {r}), which its shard does not claim"
+                for t, r in sorted(have - claimed)]
+    return out  # a certificate without its shard (a unit interrupted after it) is checked on its own
