@@ -90,6 +90,14 @@ def test_verify_passes_and_residuals_agree_within_the_bound(real_run) -> None:
     assert '"ok": true' in r.output
 
 
+def test_verify_finds_run_folders_below_a_path(real_run, tmp_path) -> None:
+    for name in ("a", "b"):  # e.g. the reference and grid folders of a reproduce output
+        shutil.copytree(real_run, tmp_path / "out" / name)
+    r = runner.invoke(app, ["verify", str(tmp_path / "out"), "--json"])
+    assert r.exit_code == 0, r.output
+    assert f'"files": {2 * len(certificate_files(real_run))}' in r.output
+
+
 def test_a_tampered_weight_is_caught(real_run, tmp_path) -> None:
     out = tmp_path / "run"
     shutil.copytree(real_run, out)

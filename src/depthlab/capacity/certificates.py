@@ -3,25 +3,12 @@
 Every (cell, N) unit whose T·R attempts include exact fits writes ``OUT/certificates/<key>.npz`` (``<key>`` is the
 unit's shard name, so a resumed run overwrites, never duplicates, and the file is written atomically *before* the
 shard that marks the unit finished). One file holds, for the K fitted attempts of that unit (NumPy ``.npz``, no
-pickled objects; read with ``np.load(path, allow_pickle=False)``):
-
-========================  ==========  ==============================================================
-array                     shape       meaning
-========================  ==========  ==============================================================
-``format``                ()          ``"depthlab-capacity-certificate/1"``
-``activation``            ()          σ (``relu``, ``leaky_relu``, ``sigmoid``, ``tanh``, ``linear``, …)
-``width``, ``depth``      ()          d (input = hidden = output width), L (weight layers)
-``bias``                  ()          biases on every layer
-``negative_slope``        ()          slope of ``leaky_relu`` for negative inputs (0.01)
-``n_points``, ``seed``    ()          N, the data-set seed of the cell
-``tol``                   ()          the exact-fit threshold on the relative residual (1e-8)
-``layout``                ()          the parameter layout, e.g. ``"W1:2x2,b1:2,W2:2x2,b2:2"``
-``cell``, ``key``         ()          the cell's configuration (JSON) and the unit's content hash
-``trial``, ``restart``    (K,)        data set t and restart r of each fitted attempt
-``theta``                 (K, P)      flat float64 parameters, blocks in the order of ``layout``
-``x``, ``y``              (K, N, d)   the data set itself (float64), one row per point
-``residual``              (K,)        the relative residual the run computed (engine, float64)
-========================  ==========  ==============================================================
+pickled objects; read with ``np.load(path, allow_pickle=False)``): scalars ``format``
+(``"depthlab-capacity-certificate/1"``), ``activation``, ``width`` d, ``depth`` L, ``bias``, ``negative_slope``
+(leaky ReLU, 0.01), ``n_points`` N, ``seed`` (the cell's data-set seed), ``tol`` (1e-8), ``layout`` (e.g.
+``"W1:2x2,b1:2,W2:2x2,b2:2"``), ``cell`` (its configuration, JSON) and ``key``; per fit ``trial``, ``restart``
+(K,), ``theta`` (K, P) float64, ``x``, ``y`` (K, N, d) the data set itself, and ``residual`` (K,) the relative
+residual the run computed (engine, float64).
 
 **Parameter order.** ``theta`` is the concatenation of ``W1, b1, W2, b2, …, WL, bL`` (no ``b`` blocks without
 biases); ``W_k`` is a (d, d) block stored row-major (C order), ``b_k`` a length-d vector. Rows of ``W_k`` act on the
@@ -389,7 +376,9 @@ def verify_certificate(cert: Certificate, *, tol: float | None = None, mp_max_wi
 
 
 def certificate_files(path: str | Path) -> list[Path]:
-    """The certificate files of a run folder (``DIR/certificates/*``), of a certificates folder, or one file.
+    """The certificate files under ``path``: one file; the files of ``path/certificates`` (a run folder) or of
+    ``path`` itself when it is a certificates folder; else of every ``certificates`` folder below ``path`` (e.g.
+    a ``depthlab reproduce`` output), else the ``.npz`` files directly in ``path``.
 
     Raises:
         CertificateError: the path does not exist or holds no certificate file.
@@ -399,10 +388,15 @@ def certificate_files(path: str | Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise CertificateError(f"{path} does not exist: give a run folder (capacity run/grid --out) or a file")
-    folder = path / CERT_DIR if (path / CERT_DIR).is_dir() else path
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    if folder == path:  # a folder other than certificates/: only its .npz files are candidates
-        files = [p for p in files if p.suffix == ".npz"]
+    if (path / CERT_DIR).is_dir():
+        folders = [path / CERT_DIR]
+    elif path.name == CERT_DIR:
+        folders = [path]
+    else:
+        folders = sorted(p for p in path.rglob(CERT_DIR) if p.is_dir())
+    files = sorted(p for f in folders for p in f.iterdir() if p.is_file() and not p.name.startswith("."))
+    if not folders:  # a folder of collected certificates: only its .npz files are candidates
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix == ".npz")
     if not files:
         raise CertificateError(f"no certificates in {path}: expected {path / CERT_DIR}/*.npz, written by "
                                "`depthlab capacity run --out DIR` or `capacity grid --out DIR` for every exact fit")

@@ -59,7 +59,8 @@ def check_bound(depth: int, width: int, activation: str, bias: bool, n_min: int 
 
 def verify(
     path: Annotated[Path, typer.Argument(metavar="DIR", help="A `capacity run`/`grid` --out folder (its "
-                                          "certificates/ subfolder), a certificates folder, or one .npz file.")],
+                                          "certificates/ subfolder), a folder above several (a `depthlab "
+                                          "reproduce` output), a certificates folder, or one .npz file.")],
     tol: Annotated[float | None, typer.Option("--tol", help="Relative-residual threshold to verify against "
                                                "(default: each certificate's own, 1e-8).", min=0.0)] = None,
     mp_max_width: Annotated[int, typer.Option("--mp-max-width", help="Also recompute in mpmath (50 digits) "
@@ -87,7 +88,7 @@ def verify(
     files = certificate_files(path)
     certs = [load_certificate(f) for f in files]  # refuse a non-certificate before computing anything
     reports = [verify_certificate(c, tol=tol, mp_max_width=mp_max_width) for c in certs]
-    unmatched = uncertified_claims(path, certs)
+    unmatched = uncertified_claims(certs)
     ok = all(r.ok for r in reports) and not unmatched
     fits = sum(int(r.stored.size) for r in reports)
     if json:
@@ -112,23 +113,27 @@ def verify(
         raise typer.Exit(EXIT_NOT_VERIFIED)
 
 
-def uncertified_claims(path: Path, certs: list) -> list[str]:
-    """Where ``path`` is a run folder with ``shards/``: every fit a shard claims (``success``) must have a
-    certificate entry and every entry a claim. Returns one message per mismatch (empty: they match)."""
-    shard_dir = Path(path) / "shards"
-    if not shard_dir.is_dir():
-        return []
+def uncertified_claims(certs: list) -> list[str]:
+    """For every run folder holding the certificates (``ROOT/certificates/*.npz`` beside ``ROOT/shards/``): each
+    fit a shard claims (``success``) must have a certificate entry and each entry a claim. Returns one message
+    per mismatch (empty: they match). A certificate without its shard (a unit interrupted between the two
+    writes) is checked on its own."""
     import pandas as pd
 
-    held = {c.key: {(int(t), int(r)) for t, r in zip(c.trial, c.restart, strict=True)} for c in certs}
+    held: dict[Path, dict[str, set[tuple[int, int]]]] = {}
+    for c in certs:
+        if c.path.parent.name == "certificates":
+            held.setdefault(c.path.parent.parent, {})[c.key] = {
+                (int(t), int(r)) for t, r in zip(c.trial, c.restart, strict=True)}
     out = []
-    for shard in sorted(shard_dir.glob("*.parquet")):
-        rows = pd.read_parquet(shard, columns=["trial", "restart", "success"])
-        claimed = {(int(t), int(r)) for t, r in zip(rows["trial"][rows["success"]], rows["restart"][rows["success"]],
-                                                   strict=True)}
-        have = held.get(shard.stem, set())
-        out += [f"shard {shard.name} claims an exact fit (trial {t}, restart {r}) with no certificate"
-                for t, r in sorted(claimed - have)]
-        out += [f"certificate {shard.stem}.npz holds (trial {t}, restart {r}), which its shard does not claim"
-                for t, r in sorted(have - claimed)]
-    return out  # a certificate without its shard (a unit interrupted after it) is checked on its own
+    for root, keys in sorted(held.items()):
+        for shard in sorted((root / "shards").glob("*.parquet")):
+            rows = pd.read_parquet(shard, columns=["trial", "restart", "success"])
+            ok = rows["success"].to_numpy(dtype=bool)
+            claimed = {(int(t), int(r)) for t, r in zip(rows["trial"][ok], rows["restart"][ok], strict=True)}
+            have = keys.get(shard.stem, set())
+            out += [f"shard {shard.name} claims an exact fit (trial {t}, restart {r}) with no certificate"
+                    for t, r in sorted(claimed - have)]
+            out += [f"certificate {shard.stem}.npz holds (trial {t}, restart {r}), which its shard does not claim"
+                    for t, r in sorted(have - claimed)]
+    return out
