@@ -104,13 +104,13 @@ def run(
     max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).", min=0)] = 0,
     lm_steps: LmStepsOpt = None,
     lm_patience: LmPatienceOpt = None,
+    require_bound: RequireBoundOpt = False,
     init_gain: Annotated[
         float,
         typer.Option(help="Initial weight gain, W ~ N(0, gain²/fan_in) (0: engine default, 1 for tanh/sigmoid, "
                           "√2 for ReLU). Choose it on tuning seeds: `depthlab capacity tune-gain`."),
     ] = 0.0,
     tuning_seeds: TuningSeedsOpt = None,
-    require_bound: RequireBoundOpt = False,
     out: Annotated[Path, out_option("capacity", "run", "the (cell, N) shards")] = RUN_OUT,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
@@ -125,11 +125,11 @@ def run(
 
         depthlab capacity run -a relu -L 3 -w 8 --points-min 6 --points-max 14 --out results/relu8
     """
-    if require_bound:
-        top = check_bound(depth, width, activation, bias, n_min, n_max)
-        n_max = top if n_max is None else n_max
     check_cell_memory((depth,), (width,), bias, n_max, max_memory,
                   f"capacity run --depth {depth} --width {width}")
+    if require_bound:  # refuse an N above (P − S)/d before any work; the default ramp ends at the bound
+        top = check_bound(depth, width, activation, bias, n_min, n_max)
+        n_max = top if n_max is None else n_max
     from depthlab.capacity.config import EXACT_TOL, CellConfig, SeedSplit
     from depthlab.capacity.success import curve_result, open_store, run_curve
     from depthlab.engine.families import SMOOTH_ACTIVATIONS
@@ -206,11 +206,11 @@ def grid(
     max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).", min=0)] = 0,
     lm_steps: LmStepsOpt = None,
     lm_patience: LmPatienceOpt = None,
+    require_bound: RequireBoundOpt = False,
     init_gain: Annotated[
         float, typer.Option(help="Initial weight gain of the smooth-σ cells (0: engine default).")
     ] = 0.0,
     tuning_seeds: TuningSeedsOpt = None,
-    require_bound: RequireBoundOpt = False,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
     max_memory: MaxMemoryOption = None,
@@ -243,13 +243,13 @@ def grid(
         biases=biases[bias],
         trials=trials,
         restarts=restarts,
+        require_bound=require_bound,
         seed=seed,
         max_steps=max_steps,
         lm_steps=steps,
         lm_patience=patience,
         init_gain=init_gain,
         tuning_seeds=parse_int_list(tuning_seeds, "--tuning-seeds", minimum=0) if tuning_seeds else (),
-        require_bound=require_bound,
     )
     result = run_grid(spec, out, device=_device(device))
     if json:
