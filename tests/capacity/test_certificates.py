@@ -146,7 +146,7 @@ def test_resumed_run_writes_no_duplicate_certificates(fake_fitter, tmp_path) -> 
     assert again.calls  # the resumed run did compute the missing N
 
 
-@pytest.mark.parametrize("kind", ["junk", "missing-arrays", "empty-folder"])
+@pytest.mark.parametrize("kind", ["junk", "missing-arrays", "no-fits", "empty-folder"])
 def test_not_a_certificate_exits_2(real_run, tmp_path, kind) -> None:
     folder = tmp_path / CERT_DIR
     folder.mkdir()
@@ -155,6 +155,12 @@ def test_not_a_certificate_exits_2(real_run, tmp_path, kind) -> None:
         (folder / "notes.npz").write_text("not an archive\n")
     elif kind == "missing-arrays":
         np.savez(folder / "partial.npz", theta=np.zeros((1, 8)))
+    elif kind == "no-fits":
+        with np.load(certificate_files(real_run)[0], allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        for k in ("trial", "restart", "theta", "x", "y", "residual"):
+            arrays[k] = arrays[k][:0]
+        np.savez(folder / "empty.npz", **arrays)
     r = runner.invoke(app, ["verify", str(tmp_path)])
     assert r.exit_code == 2, r.output
     want = "no certificates" if kind == "empty-folder" else "is not a capacity certificate"

@@ -199,6 +199,8 @@ def load_certificate(path: str | Path) -> Certificate:
         if str(a["layout"]) != want:
             raise CertificateError(f"{bad}: parameter layout {str(a['layout'])!r}, expected {want!r}")
         n, k = int(a["n_points"]), a["theta"].shape[0]
+        if a["theta"].ndim != 2 or k == 0:
+            raise CertificateError(f"{bad}: theta must hold at least one fit, shape (K ≥ 1, P)")
         p = L * d * d + (L * d if b else 0)
         shapes = {"theta": (k, p), "x": (k, n, d), "y": (k, n, d), "residual": (k,), "trial": (k,),
                   "restart": (k,)}
