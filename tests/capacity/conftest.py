@@ -33,12 +33,22 @@ class FakeFitter:
         ok = n < 10 + (t % 4) + np.zeros((1, cell.restarts))
         return np.where(ok, 1e-12, 0.5)
 
+    def with_params(self, cell, n, x, y, device="cpu"):
+        """The certificate path's fitter: the same residuals, zero weights (fake certificates, never verified)."""
+        from depthlab.capacity.certificates import expected_layout
+
+        res = self(cell, n, x, y, device)
+        layout = expected_layout(cell.depth, cell.width, cell.bias)
+        p = sum(int(np.prod(s)) for _, s in layout)
+        return res, np.zeros((*res.shape, p)), layout
+
 
 @pytest.fixture
 def fake_fitter(monkeypatch):
     def make(fail_after: int | None = None) -> FakeFitter:
         fake = FakeFitter(fail_after)
         monkeypatch.setattr(success, "fit_cell_point", fake)
+        monkeypatch.setattr(success, "fit_cell_point_params", fake.with_params)
         return fake
 
     return make

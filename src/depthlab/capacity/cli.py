@@ -9,6 +9,8 @@ Commands:
 * ``depthlab capacity grid`` — the whole study (widths × depths × activations × biases) into ``--out DIR``,
   resumable, with progress bars, tables (Parquet) and figures.
 * ``depthlab capacity bound`` — the parameter-count bounds (P − S)/d, no fitting.
+* ``depthlab capacity verify`` — re-check the stored exact fits (``DIR/certificates``) with an independent
+  NumPy/mpmath forward pass (:mod:`depthlab.capacity.certificates`).
 * ``depthlab capacity tune-gain`` — choose an initialisation gain on tuning seeds only (the probe behind the
   full-scale L = 3 reference cell's gain), refusing any seed the evaluation uses.
 """
@@ -41,6 +43,8 @@ from depthlab.capacity.cli_options import (
     check_cell_memory,
     smooth_budget,
 )
+from depthlab.capacity.cli_verify import RequireBoundOpt, check_bound
+from depthlab.capacity.cli_verify import verify as _verify
 from depthlab.clikit import (
     DeviceOption,
     JsonOption,
@@ -100,6 +104,7 @@ def run(
     max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).", min=0)] = 0,
     lm_steps: LmStepsOpt = None,
     lm_patience: LmPatienceOpt = None,
+    require_bound: RequireBoundOpt = False,
     init_gain: Annotated[
         float,
         typer.Option(help="Initial weight gain, W ~ N(0, gain²/fan_in) (0: engine default, 1 for tanh/sigmoid, "
@@ -122,6 +127,9 @@ def run(
     """
     check_cell_memory((depth,), (width,), bias, n_max, max_memory,
                   f"capacity run --depth {depth} --width {width}")
+    if require_bound:  # refuse an N above (P − S)/d before any work; the default ramp ends at the bound
+        top = check_bound(depth, width, activation, bias, n_min, n_max)
+        n_max = top if n_max is None else n_max
     from depthlab.capacity.config import EXACT_TOL, CellConfig, SeedSplit
     from depthlab.capacity.success import curve_result, open_store, run_curve
     from depthlab.engine.families import SMOOTH_ACTIVATIONS
@@ -198,6 +206,7 @@ def grid(
     max_steps: Annotated[int, typer.Option(help="Optimiser iteration cap (0: engine default).", min=0)] = 0,
     lm_steps: LmStepsOpt = None,
     lm_patience: LmPatienceOpt = None,
+    require_bound: RequireBoundOpt = False,
     init_gain: Annotated[
         float, typer.Option(help="Initial weight gain of the smooth-σ cells (0: engine default).")
     ] = 0.0,
@@ -234,6 +243,7 @@ def grid(
         biases=biases[bias],
         trials=trials,
         restarts=restarts,
+        require_bound=require_bound,
         seed=seed,
         max_steps=max_steps,
         lm_steps=steps,
@@ -379,3 +389,6 @@ def _gain(text: str) -> float:
         return float(text)
     except ValueError:
         raise ConfigError(f"--gains: cannot read {text!r} as a number") from None
+
+
+app.command("verify", cls=aliases(OLD))(handle_errors(_verify))

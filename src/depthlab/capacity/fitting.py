@@ -70,6 +70,28 @@ def fit_cell_point(
     return np.asarray(res.rel_residual, dtype=np.float64).reshape(x.shape[0], R)
 
 
+def fit_cell_point_params(
+    cell: CellConfig, n_points: int, x: torch.Tensor, y: torch.Tensor, device: torch.device | str = "cpu"
+) -> tuple[np.ndarray, np.ndarray, tuple[tuple[str, tuple[int, ...]], ...]]:
+    """:func:`fit_cell_point` keeping the final parameters (for the exact-fit certificates).
+
+    Returns:
+        ``(residual, theta, layout)``: relative residuals (T, R); flat float64 parameters (T, R, P) in the
+        family's order (``layout``: ``((name, shape), …)``, e.g. ``W1 (d, d), b1 (d,), W2 …``).
+    """
+    R = cell.restarts
+    fam = cell_family(cell)
+    xs = x.repeat_interleave(R, dim=0)
+    ys = y.repeat_interleave(R, dim=0)
+    res = fit(fam, (xs, ys), key=f"{cell.key}/N{int(n_points)}", indices=range(xs.shape[0]),
+              config=fit_config(cell), device=device, keep_params=True)
+    assert res.params is not None
+    theta = torch.cat([res.params[k].reshape(xs.shape[0], -1) for k in fam.shapes], dim=1)
+    layout = tuple((k, tuple(int(s) for s in v)) for k, v in fam.shapes.items())
+    return (np.asarray(res.rel_residual, dtype=np.float64).reshape(x.shape[0], R),
+            theta.to(torch.float64).numpy().reshape(x.shape[0], R, -1), layout)
+
+
 def fit_perceptron(
     x: torch.Tensor, y: torch.Tensor, *, key: str, device: torch.device | str = "cpu"
 ) -> np.ndarray:

@@ -9,6 +9,8 @@ Layout of a grid folder ``OUT``::
     OUT/ratios.parquet                     N*(2)/N*(1) (and N*(3)/N*(1), …) per activation, width, bias
     OUT/success_curves_d<d>.png, OUT/n_star_vs_depth.png
     OUT/manifest.json                      config, seed, versions, device, git SHA, times
+    OUT/certificates/<key>.npz             weights and data of every exact fit of a (cell, N) shard
+                                           (:mod:`depthlab.capacity.certificates`; `capacity verify OUT`)
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from depthlab.capacity.success import (
     run_curve,
     summarise_grid,
 )
+from depthlab.capacity.theory import capacity_bound, max_fittable
 from depthlab.engine.families import SMOOTH_ACTIVATIONS
 from depthlab.errors import ConfigError
 from depthlab.plotting import save_figure
@@ -55,6 +58,8 @@ class GridSpec:
         tuning_seeds: the data-set seeds the grid's tuned knobs (``init_gain``) were chosen on. ``seed`` is the
             seed the grid evaluates on, so it must not be one of them (:meth:`seed_split`; :func:`run_grid`
             refuses the grid otherwise). Recorded in the grid's manifest.
+        require_bound: no N above a cell's counting bound (P − S)/d: each default ramp ends at ⌊(P − S)/d⌋ and
+            an ``n_ranges`` entry above it is refused before any fitting.
     """
 
     widths: Sequence[int] = (8, 16, 32)
@@ -70,6 +75,7 @@ class GridSpec:
     init_gain: float = 0.0
     n_ranges: dict[tuple[int, int], tuple[int, int, int]] = field(default_factory=dict)
     tuning_seeds: tuple[int, ...] = ()
+    require_bound: bool = False
 
     def seed_split(self) -> SeedSplit | None:
         """Tuning seeds vs the evaluation seed ``seed`` (``None`` when no knob was tuned).
@@ -118,7 +124,26 @@ class GridSpec:
             "n_ranges": {f"L{k[0]}_d{k[1]}": list(v) for k, v in self.n_ranges.items()},
             **({"init_gain": self.init_gain} if self.init_gain > 0 else {}),
             **({"tuning_seeds": list(self.tuning_seeds)} if self.tuning_seeds else {}),
+            **({"require_bound": True} if self.require_bound else {}),
         }
+
+    def n_range(self, cell: CellConfig) -> tuple[int | None, int | None, int | None]:
+        """The (n_min, n_max, step) of ``cell`` (``None``: :func:`default_n_range`), capped by the bound when
+        :attr:`require_bound`.
+
+        Raises:
+            ConfigError: with ``require_bound``, an ``n_ranges`` entry reaching above the cell's bound.
+        """
+        lo, hi, step = self.n_ranges.get((cell.depth, cell.width), (None, None, None))
+        if not self.require_bound:
+            return lo, hi, step
+        top = max_fittable(cell.depth, cell.width, cell.activation, bias=cell.bias)
+        nb = capacity_bound(cell.depth, cell.width, cell.activation, bias=cell.bias)
+        for name, n in (("n_max", hi), ("n_min", lo)):
+            if n is not None and n > top:
+                raise ConfigError(f"{cell.label}: n_ranges {name} = {n} is above the counting bound (P − S)/d = "
+                                  f"{nb:.2f}; lower it to ≤ {top}, or set require_bound=False")
+        return lo, top if hi is None else hi, step
 
 
 @dataclass
@@ -159,6 +184,7 @@ def run_grid(
     spec.seed_split()  # a grid never evaluates on the seeds its knobs were tuned on
     store = open_store(out)
     cells = spec.cells()
+    ranges = [spec.n_range(c) for c in cells]  # --require-bound refuses before any work
     results: list[dict[str, Any]] = []
     counts = {"computed": 0, "reused": 0}
     with (
@@ -166,7 +192,7 @@ def run_grid(
         make_progress() as prog,
     ):
         task = prog.add_task("capacity grid (cells)", total=len(cells))
-        for cell in cells:
+        for cell, rng in zip(cells, ranges, strict=True):
             sub = prog.add_task(f"  {cell.label}: N", total=None)
 
             def tick(n: int, computed: bool, sub: Any = sub, label: str = cell.label) -> None:
@@ -174,7 +200,6 @@ def run_grid(
                 cached = "" if computed else " (cached)"
                 prog.update(sub, advance=1, description=f"  {label}: N={n}{cached}")
 
-            rng = spec.n_ranges.get((cell.depth, cell.width), (None, None, None))
             rows = run_curve(
                 cell, store, n_min=rng[0], n_max=rng[1], step=rng[2], device=device, on_point=tick
             )

@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 import torch
 
+from depthlab.capacity.certificates import write_certificate
 from depthlab.capacity.config import CellConfig, check_n_points
 from depthlab.capacity.curves import Crossing, estimate_crossing, wilson_interval
-from depthlab.capacity.fitting import fit_cell_point
+from depthlab.capacity.fitting import fit_cell_point, fit_cell_point_params
 from depthlab.capacity.theory import capacity_bound, max_fittable
 from depthlab.errors import ConfigError
 from depthlab.results import ShardStore
@@ -65,8 +66,12 @@ def make_data(
     return z[..., :d].contiguous(), z[..., d:].contiguous()
 
 
-def run_point(cell: CellConfig, n_points: int, device: torch.device | str = "cpu") -> pd.DataFrame:
+def run_point(cell: CellConfig, n_points: int, device: torch.device | str = "cpu", *,
+              certificates: str | Path | None = None) -> pd.DataFrame:
     """Fit all T·R models of ``cell`` at N = ``n_points`` (one stacked engine call) and return their rows.
+
+    With ``certificates`` (a run folder), the weights and data of every exact fit are written to
+    ``<certificates>/certificates/<point key>.npz`` (:mod:`depthlab.capacity.certificates`) before returning.
 
     Returns:
         A table with :data:`POINT_COLUMNS`, T·R rows (data set ``trial``, restart ``restart``).
@@ -74,7 +79,13 @@ def run_point(cell: CellConfig, n_points: int, device: torch.device | str = "cpu
     n = check_n_points(n_points)
     t0 = time.perf_counter()
     x, y = make_data(cell.width, n, range(cell.trials), cell.seed, device)
-    residual = fit_cell_point(cell, n, x, y, device)  # (T, R) float64 relative residuals
+    if certificates is None:
+        residual = fit_cell_point(cell, n, x, y, device)  # (T, R) float64 relative residuals
+    else:
+        residual, theta, layout = fit_cell_point_params(cell, n, x, y, device)
+        write_certificate(certificates, cell.point_key(n), cell.as_dict(), n, residual=residual,
+                          success=residual <= cell.tol, theta=theta, x=x.cpu().numpy(), y=y.cpu().numpy(),
+                          layout=layout)
     seconds = time.perf_counter() - t0
     T, R = cell.trials, cell.restarts
     return pd.DataFrame(
@@ -170,6 +181,7 @@ def run_curve(
     stop_after: int = 2,
     refine: bool = True,
     on_point: Callable[[int, bool], None] | None = None,
+    certify: bool = True,
 ) -> pd.DataFrame:
     """Measure a success curve of ``cell``, resumably.
 
@@ -186,6 +198,8 @@ def run_curve(
         stop_after: consecutive all-failure N that end the ramp.
         refine: fill in step-1 N across the transition.
         on_point: called as ``on_point(N, computed)`` after each N (for progress bars).
+        certify: write the exact fits' certificates beside the shards (``<store root>/certificates``), each
+            before its shard, so a resumed curve never writes one twice.
 
     Returns:
         All point rows of the curve (one row per data set × restart and N), sorted by N.
@@ -204,7 +218,7 @@ def run_curve(
         key = cell.point_key(n)
         computed = not store.has(key)
         if computed:
-            df = run_point(cell, n, device)
+            df = run_point(cell, n, device, certificates=store.root if certify else None)
             store.write(key, df, config={**cell.as_dict(), "n_points": n})
         df = store.read(key)
         frames[n] = df
