@@ -11,7 +11,8 @@ family's ``gauss_newton`` hook the kernel buffers are allocated once per stage a
 
 Per-model Jacobians ``J_m = ∂r_m/∂θ_m`` come from the family's explicit ``jacobian`` hook when it has one
 (MLPs: :func:`depthlab.engine.families.mlp_jacobian`; complex families return the Jacobian of their real-split
-outputs, e.g. the matrix-exponential nets' Daleckii–Krein Jacobian in :mod:`depthlab.matexp.family`), else from one batched autodiff call over all models:
+outputs, e.g. the matrix-exponential nets' Daleckii–Krein Jacobian in :mod:`depthlab.matexp.family`), else
+from one batched autodiff call over all models:
 ``jacfwd`` of ``u ↦ r(θ + u)`` with ``u`` shared by the models (``P`` forward passes) when ``P ≤ R``, else
 ``jacrev`` of ``θ ↦ Σ_m r_m(θ)`` (``R`` backward passes). Because model ``m``'s residual depends only on
 ``θ_m``, both give exactly the stacked per-model Jacobians ``(M, R, P)``.
