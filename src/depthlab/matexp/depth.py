@@ -181,7 +181,7 @@ class DepthTableConfig:
     """
 
     depths: tuple[int, ...] = (1, 2, 3, 4, 5)
-    dims: tuple[int, ...] = (2, 3, 4, 5, 6, 7, 8)
+    dims: tuple[int, ...] = (2, 3, 4, 5, 6)
     instances: int = 4
     restarts: int = 16
     max_iter: int = 300
