@@ -308,9 +308,9 @@ def depth_table_cmd(
     For each (L, d), n = 1, 2, … random equations are attacked from --restarts random starts per instance,
     all stacked in one engine fit (Levenberg–Marquardt with the Daleckii–Krein Jacobian), until fewer than half
     of the instances are solved (every residual ≤ 1e-10). n_max(L, d) is printed beside the count bound L
-    (L·d² unknowns vs n·d² equations). The defaults are the study's full table (L ≤ 5, d ≤ 6: about 10
-    minutes on one CPU thread). Interrupt at any time; the same command resumes. With --json, one JSON object
-    with key `n_max` (rows depth, d, n_max, count_bound).
+    (L·d² unknowns vs n·d² equations). The defaults are the study's full table (L ≤ 5, d ≤ 6; d ≤ 4 takes
+    minutes on one CPU thread, d = 5 and 6 most of an hour). Interrupt at any time; the same command resumes.
+    With --json, one JSON object with key `n_max` (rows depth, d, n_max, count_bound).
 
     Examples:
 

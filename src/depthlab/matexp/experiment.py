@@ -77,7 +77,8 @@ def quick_config(seed: int = 0) -> MatexpStudyConfig:
 
 def full_config(seed: int = 0) -> MatexpStudyConfig:
     """The full study: d up to 256 for the closed form; the depth table at L = 1..5, d = 2..6 (4 instances ×
-    16 restarts × 300 LM iterations per (L, d, n) cell; about 10 minutes on one CPU thread)."""
+    16 restarts × 300 LM iterations per (L, d, n) cell; d ≤ 4 took 6 minutes on one loaded CPU thread, d = 5
+    and 6 take most of the time: plan for an hour on a CPU)."""
     return MatexpStudyConfig(
         closed_form=ClosedFormConfig(dims=(1, 2, 4, 8, 16, 64, 256), instances=32, certify_max_d=8, seed=seed),
         depth=DepthTableConfig(seed=seed),
