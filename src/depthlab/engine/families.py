@@ -69,8 +69,10 @@ class Family:
             squares (never increases the regression residual); the LM stage calls it at its start.
             The MLP uses :func:`solve_readout`.
         jacobian: optional explicit ``jacobian(params, X) -> (M, N·out, P)`` of the real outputs (flattened
-            point-major) with respect to the flat parameters (order of ``shapes``); without it the LM stage
-            uses ``torch.func``. The MLP's is :func:`mlp_jacobian`.
+            point-major; complex outputs split as ``torch.view_as_real`` does, real part first, so
+            ``N·out = N·out_size``) with respect to the flat parameters (order of ``shapes``); without it the
+            LM stage uses ``torch.func``. The MLP's is :func:`mlp_jacobian`; the matrix-exponential nets'
+            (complex weights as real pairs) is :func:`depthlab.matexp.family.matexp_jacobian`.
         gauss_newton: optional ``gauss_newton(params, X, *, out=None, work=None) -> (K, jt)`` with
             ``K = J Jᵀ`` ``(M, N·out, N·out)`` and ``jt(z) = Jᵀ z`` ``(M, P)``, computed without forming ``J``;
             the LM stage uses it for its dual-form steps (more parameters than residuals), passing ``(M, R, R)``

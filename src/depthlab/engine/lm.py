@@ -10,7 +10,9 @@ family's ``gauss_newton`` hook the kernel buffers are allocated once per stage a
 ``ρ > 0`` with ``λ ← λ·max(1/3, 1 − (2ρ − 1)³), ν ← 2``; else ``λ ← λν, ν ← 2ν``.
 
 Per-model Jacobians ``J_m = ∂r_m/∂θ_m`` come from the family's explicit ``jacobian`` hook when it has one
-(MLPs: :func:`depthlab.engine.families.mlp_jacobian`), else from one batched autodiff call over all models:
+(MLPs: :func:`depthlab.engine.families.mlp_jacobian`; complex families return the Jacobian of their real-split
+outputs, e.g. the matrix-exponential nets' Daleckii–Krein Jacobian in :mod:`depthlab.matexp.family`), else
+from one batched autodiff call over all models:
 ``jacfwd`` of ``u ↦ r(θ + u)`` with ``u`` shared by the models (``P`` forward passes) when ``P ≤ R``, else
 ``jacrev`` of ``θ ↦ Σ_m r_m(θ)`` (``R`` backward passes). Because model ``m``'s residual depends only on
 ``θ_m``, both give exactly the stacked per-model Jacobians ``(M, R, P)``.
@@ -189,7 +191,7 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
                     torch.finfo(dt).tiny)
                 lam0 = lam.clone()
             delta, ok, g = lm_step_dual(kern, jt, r, lam, overwrite=True)
-        elif family.jacobian is not None and not xa.is_complex():
+        elif family.jacobian is not None:
             jac = family.jacobian(unflatten(th, family), xa).to(dt)
             if cfg.mode == "classification":
                 active_rows = (r > 0).to(dt) * ya.reshape(ya.shape[0], -1)

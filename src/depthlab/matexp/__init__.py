@@ -21,7 +21,8 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "depthlab.matexp.theory": (
         "DEFAULT_TOL", "BatchedSolution", "Certificate", "Diagnosis", "Diagnostics", "ExtendedSolution",
         "InaccurateSolutionError", "MatexpProblem", "MatexpSolution", "MatexpWarning", "OneLayerFit", "certify",
-        "diagnose", "forward", "forward_torch", "hard_instance", "make_problem", "one_equation_exact", "one_layer_fit",
+        "diagnose", "forward", "forward_torch", "jacobian_torch", "hard_instance", "make_problem",
+        "one_equation_exact", "one_layer_fit",
         "random_problem", "random_problems", "solve_batched", "solve_extended", "solve_problem", "solve_two",
     ),
     "depthlab.matexp.depth": ("DepthFitResult", "DepthTableConfig", "depth_table", "fit_depth", "summarize"),

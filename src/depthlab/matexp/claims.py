@@ -88,12 +88,16 @@ def _l2_n2(r: StudyResult):
 
 def _n_max(r: StudyResult):
     s = r.tables["n_max"]
+    t = r.tables["depth_table"]
     by_l = s.groupby("depth")["n_max"].agg(["min", "max"])
     text = "; ".join(f"L={int(L)}: {int(x['min'])}" + (f"–{int(x['max'])}" if x["max"] != x["min"] else "")
                      for L, x in by_l.iterrows())
     at = bool((s["n_max"] == s["count_bound"]).all())
     dims = sorted(int(v) for v in s["d"].unique())
-    return measured(f"{'n_max(L) = L' if at else 'n_max(L) ≠ L somewhere'} over d ∈ {dims}: {text}")
+    tries = (f" ({t.groupby(['depth', 'd', 'n']).size().max()} instances × {int(t['restarts'].max())} restarts "
+             f"per (L, d, n))") if len(t) else ""
+    return measured(f"{'n_max(L) = L' if at else 'n_max(L) ≠ L somewhere'} over L ∈ "
+                    f"{sorted(int(v) for v in s['depth'].unique())}, d ∈ {dims}{tries}: {text}")
 
 
 CLAIMS = (
@@ -156,8 +160,8 @@ FINDINGS = (
     Finding(
         key="l2-solves-n2",
         question="Does depth L = 2 already solve n = 2 equations? (the paper uses L = 3)",
-        evidence="batched Levenberg–Marquardt from random restarts; solved = every equation's residual ≤ 1e-10 "
-                 "for some restart; a numerical lower estimate",
+        evidence="the engine's batched Levenberg–Marquardt from random restarts; solved = every equation's "
+                 "residual ≤ 1e-10 for some restart; a numerical lower estimate",
         measure=_l2_n2,
     ),
     Finding(
@@ -165,7 +169,9 @@ FINDINGS = (
         question="How many equations does a depth-L expm network solve? Count bound: L·d² unknowns vs n·d² "
                  "equations gives n ≤ L",
         evidence="n_max(L, d) = largest n with ≥ half the random instances solved (every residual ≤ 1e-10) by "
-                 "some restart; a numerical lower estimate",
+                 "some restart of the engine's Levenberg–Marquardt (Daleckii–Krein Jacobian); a numerical lower "
+                 "estimate. Quick scale: L ≤ 3, d ≤ 3; full scale (--full, or depthlab matexp depth-table): "
+                 "L ≤ 5, d ≤ 6",
         measure=_n_max,
     ),
 )

@@ -61,9 +61,12 @@ def solve_bytes(d: int) -> int:
 
 
 def depth_table_bytes(depth: int, d: int, n: int, models: int) -> int:
-    """Estimated peak memory of one depth-table cell: tangents (M·n·L·d⁴) and Gauss–Newton matrices (M·(L·d²)²)."""
-    p = depth * d * d
-    return 16 * min(models, 256) * (4 * n * d * d * p + 2 * p * p)
+    """Estimated peak memory of one depth-table cell on the engine (complex weights as real pairs: R = 2·n·d²
+    residuals, P = 2·L·d² parameters per model): the real Jacobian and its copies (3·R·P), the damped normal
+    matrix (3·min(R, P)²) and the complex Daleckii–Krein tangents (n·L·d⁴), float64, for up to 256 models at
+    once (an upper estimate where the engine's memory plan chunks more finely)."""
+    r, p = 2 * n * d * d, 2 * depth * d * d
+    return 8 * min(models, 256) * (3 * r * p + 3 * min(r, p) ** 2 + 2 * n * depth * d ** 4)
 
 
 def load_problem_npz(path: Path) -> dict[str, Any]:
@@ -287,7 +290,7 @@ def _print_solution(r: dict) -> None:
 @handle_errors
 def depth_table_cmd(
     depths: Annotated[str, depth_option("A list, e.g. 1-5 or 1,2,3")] = "1-5",
-    dims: Annotated[str, input_dim_option("matrix sizes d, a list, e.g. 2-8.")] = "2-8",
+    dims: Annotated[str, input_dim_option("matrix sizes d, a list, e.g. 2-6.")] = "2-6",
     instances: Annotated[int, typer.Option(help="Random instances per (L, d, n).", min=1)] = 4,
     restarts: Annotated[int, typer.Option(help="Random LM starts per instance (stacked in one batch).", min=1)] = 16,
     max_iter: Annotated[int, typer.Option(help="LM iterations per start.", min=1)] = 300,
@@ -302,16 +305,18 @@ def depth_table_cmd(
 ) -> None:
     """How many equations f(X_i) = Y_i can a depth-L expm network solve? (beyond the paper)
 
-    For each (L, d), n = 1, 2, … random equations are attacked by batched Levenberg–Marquardt from many random
-    starts until fewer than half of the instances are solved (every residual ≤ 1e-10). n_max(L, d) is printed
-    beside the count bound L (L·d² unknowns vs n·d² equations). Interrupt at any time; the same command resumes.
+    For each (L, d), n = 1, 2, … random equations are attacked from --restarts random starts per instance,
+    all stacked in one engine fit (Levenberg–Marquardt with the Daleckii–Krein Jacobian), until fewer than half
+    of the instances are solved (every residual ≤ 1e-10). n_max(L, d) is printed beside the count bound L
+    (L·d² unknowns vs n·d² equations). The defaults are the study's full table (L ≤ 5, d ≤ 6; d ≤ 4 takes
+    minutes on one CPU thread, d = 5 and 6 most of an hour). Interrupt at any time; the same command resumes.
     With --json, one JSON object with key `n_max` (rows depth, d, n_max, count_bound).
 
     Examples:
 
         depthlab matexp depth-table --depth 1-3 --input-dim 2,3 --points-max 4
 
-        depthlab matexp depth-table --depth 1-5 --input-dim 2-8 --out results/matexp-depth-table --json
+        depthlab matexp depth-table --depth 1-5 --input-dim 2-6 --out results/matexp-depth-table --json
     """
     from depthlab.budget import check_memory
 
@@ -319,7 +324,7 @@ def depth_table_cmd(
     check_memory(depth_table_bytes(max(ls), max(ds), n_cap, instances * restarts),
                  what=f"matexp depth-table at L = {max(ls)}, d = {max(ds)}, n = {n_cap}",
                  hint="lower --input-dim, --depth or --points-max", max_memory=max_memory,
-                 detail="Jacobian tangents and Gauss–Newton matrices of up to 256 stacked starts")
+                 detail="Jacobians, tangents and Gauss–Newton matrices of up to 256 stacked starts")
     from depthlab.matexp.depth import DepthTableConfig, config_dict, depth_table, summarize
     from depthlab.results import ShardStore, recorded_run
 

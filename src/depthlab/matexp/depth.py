@@ -2,15 +2,17 @@
 
 The network W_L·expm(W_{L−1}·…expm(W_1·X)) has L·d² complex unknowns; n equations f(X_i) = Y_i impose n·d²
 complex conditions. Counting suggests n_max(L) = L. Gai & Zhang (arXiv 2407.02540) solve n = 2 in closed form
-with L = 3. Here the equations are solved numerically by a batched damped Gauss–Newton (Levenberg–Marquardt)
-iteration on the complex parameters, with many random restarts per instance, all stacked on one tensor program.
+with L = 3. Here the equations are solved numerically, with many random restarts per instance stacked as one
+tensor program, by the engine (:func:`depthlab.engine.fit`, its ``"lm"`` solver: batched Levenberg–Marquardt
+with Nielsen's damping) on the family :func:`depthlab.matexp.family.matexp_net`.
 
-The map is holomorphic in the weights, so complex Gauss–Newton with the holomorphic Jacobian J is exact
-Gauss–Newton for the real problem. J is built by forward propagation of all L·d² tangent directions, with the
-Fréchet derivative of expm from the Daleckii–Krein formula: for Z = V diag(z) V⁻¹,
-L_exp(Z, E) = V (Φ ∘ (V⁻¹ E V)) V⁻¹, Φ_rs = (e^{z_r} − e^{z_s})/(z_r − z_s) (Higham, *Functions of Matrices*,
-Thm. 3.11). The Jacobian only steers the step; every residual is a fresh forward evaluation with
-``torch.linalg.matrix_exp`` in complex128, and a success means every equation's relative residual is ≤ ``tol``.
+The map is holomorphic in the weights, so Gauss–Newton with the holomorphic Jacobian J is exact Gauss–Newton
+for the real problem; the family hands the engine J in real pairs (``w_re``, ``w_im``), built by forward
+propagation of all L·d² tangent directions with the Fréchet derivative of expm from the Daleckii–Krein
+formula: for Z = V diag(z) V⁻¹, L_exp(Z, E) = V (Φ ∘ (V⁻¹ E V)) V⁻¹, Φ_rs = (e^{z_r} − e^{z_s})/(z_r − z_s)
+(Higham, *Functions of Matrices*, Thm. 3.11; :func:`depthlab.matexp.theory.network.jacobian_torch`). The
+Jacobian only steers the step; every residual is a fresh forward evaluation with ``torch.linalg.matrix_exp``
+in complex128, and a success means every equation's relative residual is ≤ ``tol``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import pandas as pd
 import torch
 
 from depthlab.device import resolve_device
+from depthlab.engine import FitConfig, fit
+from depthlab.matexp.family import complex_weights, matexp_net
 from depthlab.matexp.theory.network import forward_torch
 from depthlab.progress import make_progress
 from depthlab.results import ShardStore
@@ -35,6 +39,11 @@ from depthlab.validate import finite_float, positive_int
 INIT_SCALE = 0.7
 #: Success threshold on every equation's relative residual (certified by a forward evaluation, every residual ≤ it).
 SUCCESS_TOL = 1e-10
+#: The LM stage stops a model once ‖F − Y‖_F/‖Y‖_F ≤ this (rounding level; the pre-engine loop stopped at every
+#: equation ≤ 1e-13).
+STOP_TOL = 1e-13
+#: LM iterations without a 0.1% loss decrease after which a start is abandoned (see :func:`lm_config`).
+LM_PATIENCE = 25
 
 
 @dataclass(frozen=True)
@@ -78,142 +87,63 @@ def random_equations(instances: int, n: int, d: int, seed: int = 0, *,
     return xy[:, 0], xy[:, 1]
 
 
-def _expm_frechet_factors(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Eigendecomposition factors for the Daleckii–Krein Fréchet derivative of expm at ``z`` (..., d, d)."""
-    lam, v = torch.linalg.eig(z)
-    vinv = torch.linalg.inv_ex(v)[0]
-    delta = lam[..., :, None] - lam[..., None, :]
-    small = delta.abs() < 1e-12
-    ratio = torch.where(small, torch.ones_like(delta), torch.expm1(delta) / torch.where(small, 1, delta))
-    phi = torch.exp(lam)[..., None, :] * ratio  # Φ_rs = e^{z_s}·expm1(z_r − z_s)/(z_r − z_s)
-    return v, vinv, phi
-
-
-def _jacobian(x: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Outputs and holomorphic Jacobian of the depth-L network.
-
-    Args:
-        x: ``(M, n, d, d)`` inputs; w: ``(M, L, d, d)`` weights.
-
-    Returns:
-        ``(F, J)``: F ``(M, n, d, d)``; J ``(M, n·d·d, L·d·d)`` with J[m, (i,r,c), (k,a,b)] = ∂F_i[r,c]/∂W_k[a,b].
-    """
-    m, n, d, _ = x.shape
-    depth = w.shape[1]
-    eye = torch.eye(d, dtype=x.dtype, device=x.device)
-    h = x  # H_0 = X
-    z = None
-    tangent = None  # (M, n, P_so_far, d, d)
-    for k in range(depth):
-        wk = w[:, k][:, None]  # (M, 1, d, d)
-        if k > 0:
-            v, vinv, phi = _expm_frechet_factors(z)  # (M,n,…)
-            h = torch.linalg.matrix_exp(z)
-            # propagate earlier directions through expm: dH = V (Φ ∘ (V⁻¹ dZ V)) V⁻¹
-            g = vinv[:, :, None] @ tangent @ v[:, :, None]
-            dh = v[:, :, None] @ (phi[:, :, None] * g) @ vinv[:, :, None]
-            tangent = wk[:, :, None] @ dh  # W_k dH
-        # directions of W_k itself: dZ_k = E_ab H_{k-1}: row a of dZ is row b of H
-        own = torch.einsum("ar,mibc->miabrc", eye, h).reshape(m, n, d * d, d, d)
-        tangent = own if tangent is None else torch.cat([tangent, own], dim=2)
-        z = wk @ h
-    jac = tangent.permute(0, 1, 3, 4, 2).reshape(m, n * d * d, depth * d * d)
-    return z, jac
-
-
-def _residual(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-equation relative residuals (M, n) and the total squared residual (M,), inf where not finite."""
+def _residual(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Per-equation relative residuals ``(M, n)`` of a fresh forward evaluation; inf where not finite."""
     f = forward_torch(x, w)
-    diff = torch.linalg.matrix_norm(f - y)
-    rel = diff / torch.linalg.matrix_norm(y)
-    total = (diff**2).sum(dim=-1)
-    bad = ~torch.isfinite(total)
-    rel = torch.where(bad[:, None], torch.full_like(rel, math.inf), rel)
-    total = torch.where(bad, torch.full_like(total, math.inf), total)
-    return rel, total
+    rel = torch.linalg.matrix_norm(f - y) / torch.linalg.matrix_norm(y)
+    bad = ~torch.isfinite(rel).all(dim=-1)
+    return torch.where(bad[:, None], torch.full_like(rel, math.inf), rel)
 
 
-def _init_weights(x: torch.Tensor, y: torch.Tensor, depth: int, seeds: Sequence[tuple[int, ...]],
-                  key: str) -> torch.Tensor:
-    """Random CN(0, INIT_SCALE²/d) weights for layers 1..L−1; W_L by least squares on the given data.
+def initial_weights(depth: int, d: int, seeds: Sequence[tuple[int, ...]], key: str, *,
+                    device: str | torch.device = "cpu") -> torch.Tensor:
+    """``(M, L, d, d)`` random starting weights, entries CN(0, INIT_SCALE²/d); start m depends only on
+    ``(key, seeds[m])``. (The engine's LM stage then re-solves W_L by least squares: the family's readout.)"""
+    return stacked_normal(key, seeds, (depth, d, d), complex_=True, device=device) * (INIT_SCALE / math.sqrt(d))
 
-    A start whose hidden exponentials overflow keeps its random W_L (LM then rejects it at once).
+
+def lm_config(max_iter: int, patience: int | None = None) -> FitConfig:
+    """The engine configuration of every depth-table fit: one ``"lm"`` stage of ``max_iter`` iterations.
+
+    A model stops when ‖F − Y‖_F/‖Y‖_F ≤ :data:`STOP_TOL` (solved to rounding level), when it has not lowered
+    its loss by 0.1% in ``patience`` iterations (default :data:`LM_PATIENCE`), or when its damping exceeds
+    1e16 × its start. The engine's own success flag (total residual ≤ ``SUCCESS_TOL``) is not used: the table
+    judges every equation separately (:func:`solve_stacked`).
     """
-    m, n, d, _ = x.shape
-    w = stacked_normal(key, seeds, (depth, d, d), complex_=True, device=x.device) * (INIT_SCALE / math.sqrt(d))
-    h = x
-    for k in range(depth - 1):
-        h = torch.linalg.matrix_exp(w[:, k][:, None] @ h)
-    # W_L [H_1 … H_n] = [Y_1 … Y_n]  ⇔  [H]ᵀ W_Lᵀ = [Y]ᵀ
-    hcat = h.transpose(0, 1).permute(1, 2, 0, 3).reshape(m, d, n * d)
-    ycat = y.transpose(0, 1).permute(1, 2, 0, 3).reshape(m, d, n * d)
-    finite = torch.isfinite(torch.view_as_real(hcat)).flatten(1).all(dim=-1)
-    hcat = torch.where(finite[:, None, None], hcat, torch.zeros_like(hcat))
-    sol = torch.linalg.lstsq(hcat.mT, ycat.mT, driver="gelsd" if x.device.type == "cpu" else None).solution.mT
-    ok = finite & torch.isfinite(torch.view_as_real(sol)).flatten(1).all(dim=-1)
-    w[:, -1] = torch.where(ok[:, None, None], sol, w[:, -1])
-    return w
+    return FitConfig(stages=("lm",), tol=SUCCESS_TOL, lm_polish_factor=STOP_TOL / SUCCESS_TOL,
+                     lm_steps=positive_int(max_iter, "max_iter"),
+                     lm_patience=LM_PATIENCE if patience is None else positive_int(patience, "patience"))
 
 
-def levenberg_marquardt(x: torch.Tensor, y: torch.Tensor, w0: torch.Tensor, *, max_iter: int = 200,
-                        tol: float = SUCCESS_TOL, stop_tol: float = 1e-13) -> tuple[torch.Tensor, torch.Tensor,
-                                                                                     torch.Tensor]:
-    """Batched Levenberg–Marquardt on M independent models.
+def solve_stacked(x: torch.Tensor, y: torch.Tensor, w0: torch.Tensor, *, max_iter: int = 300,
+                  device: str | torch.device = "cpu", chunk: int | None = None,
+                  patience: int | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Fit M independent models through the engine (:func:`depthlab.engine.fit`, the ``"lm"`` solver).
 
     Args:
         x, y: ``(M, n, d, d)`` equations of each model; w0: ``(M, L, d, d)`` starting weights.
-        max_iter: iteration budget per model.
-        tol: success threshold on every equation's relative residual.
-        stop_tol: a model stops once every equation is below this (rounding level).
+        max_iter: LM iterations per model.
+        device: where the engine runs.
+        chunk: models per stacked batch (default: planned by the engine from the memory available); results
+            do not depend on it.
+        patience: see :func:`lm_config`.
 
     Returns:
-        ``(weights, residuals (M, n), iterations (M,))``.
+        ``(weights (M, L, d, d), residuals (M, n), iterations (M,))`` on CPU; ``residuals`` is every
+        equation's relative residual from a fresh float64 forward evaluation of the returned weights.
     """
-    m = x.shape[0]
-    w = w0.clone()
-    rel, total = _residual(x, y, w)
-    mu = torch.full((m,), math.nan, dtype=torch.float64, device=x.device)
-    nu = torch.full((m,), 2.0, dtype=torch.float64, device=x.device)
-    iters = torch.zeros(m, dtype=torch.int64, device=x.device)
-    active = torch.arange(m, device=x.device)
-    for _ in range(max_iter):
-        keep = (rel[active].amax(dim=-1) > stop_tol) & torch.isfinite(total[active]) & ~(mu[active] > 1e16)
-        active = active[keep]
-        if active.numel() == 0:
-            break
-        xa, ya, wa = x[active], y[active], w[active]
-        f, jac = _jacobian(xa, wa)
-        r = (f - ya).reshape(active.numel(), -1)
-        jh = jac.mH
-        a = jh @ jac
-        g = (jh @ r[..., None])[..., 0]
-        mua = mu[active]
-        diag_max = a.diagonal(dim1=-2, dim2=-1).real.amax(dim=-1)
-        mua = torch.where(torch.isnan(mua), 1e-3 * diag_max, mua)
-        eye = torch.eye(a.shape[-1], dtype=a.dtype, device=a.device)
-        chol, info = torch.linalg.cholesky_ex(a + mua.to(a.dtype)[:, None, None] * eye)
-        step = -torch.cholesky_solve(g[..., None], chol)[..., 0]
-        step = torch.where((info == 0)[:, None], step, torch.zeros_like(step))
-        w_new = wa + step.reshape(wa.shape)
-        rel_new, total_new = _residual(xa, ya, w_new)
-        better = (total_new < total[active]) & (info == 0)
-        # Nielsen's damping update from the gain ratio ρ = actual / predicted decrease (Madsen, Nielsen &
-        # Tingleff, "Methods for non-linear least squares problems", 2004, §3.2)
-        predicted = (step.conj() * (mua[:, None].to(step.dtype) * step - g)).sum(dim=-1).real
-        rho = (total[active] - total_new) / predicted.clamp_min(1e-300)
-        nua = nu[active]
-        shrink = torch.clamp(1 - (2 * rho - 1) ** 3, min=1 / 3)
-        mu[active] = torch.where(better, mua * shrink, mua * nua)
-        nu[active] = torch.where(better, torch.full_like(nua, 2.0), nua * 2)
-        w[active] = torch.where(better[:, None, None, None], w_new, wa)
-        rel[active] = torch.where(better[:, None], rel_new, rel[active])
-        total[active] = torch.where(better, total_new, total[active])
-        iters[active] += 1
-    return w, rel, iters
+    m, _, d, _ = x.shape
+    fam = matexp_net(d, w0.shape[1], init_scale=INIT_SCALE / math.sqrt(d))
+    init = {"w_re": w0.real.contiguous(), "w_im": w0.imag.contiguous()}
+    res = fit(fam, (x, y), key="matexp-depth", indices=range(m), init=init,
+              config=lm_config(max_iter, patience), device=device, chunk_size=chunk)
+    w = complex_weights(res.params)
+    return w, _residual(x.cpu(), y.cpu(), w), torch.as_tensor(res.lm_steps)
 
 
 def fit_depth(x: torch.Tensor, y: torch.Tensor, depth: int, *, restarts: int = 16, max_iter: int = 200,
-              tol: float = SUCCESS_TOL, seed: int = 0, chunk: int = 256) -> DepthFitResult:
+              tol: float = SUCCESS_TOL, seed: int = 0, chunk: int | None = None,
+              device: str | torch.device = "cpu") -> DepthFitResult:
     """Fit each instance's n equations with a depth-L network from ``restarts`` random starts.
 
     Args:
@@ -221,7 +151,8 @@ def fit_depth(x: torch.Tensor, y: torch.Tensor, depth: int, *, restarts: int = 1
         depth: L ≥ 1.
         restarts: random starts per instance (restart r of instance i is seeded by (seed, L, d, n, i, r)).
         max_iter: LM iterations per start.
-        chunk: models per stacked batch (bounds memory: the Jacobian tangents take ~M·n·L·d⁴·16 bytes).
+        tol: success threshold on every equation's relative residual.
+        chunk: models per stacked batch (default: the engine's plan); results do not depend on it.
 
     Returns:
         :class:`DepthFitResult`.
@@ -230,19 +161,11 @@ def fit_depth(x: torch.Tensor, y: torch.Tensor, depth: int, *, restarts: int = 1
     restarts = positive_int(restarts, "restarts")
     inst, n, d, _ = x.shape
     seeds = [(depth, d, n, i, r) for i in range(inst) for r in range(restarts)]
-    xs = x.repeat_interleave(restarts, dim=0)
-    ys = y.repeat_interleave(restarts, dim=0)
-    out_w, out_r, out_it = [], [], []
-    for lo in range(0, len(seeds), chunk):
-        hi = min(lo + chunk, len(seeds))
-        w0 = _init_weights(xs[lo:hi], ys[lo:hi], depth, seeds[lo:hi], key=f"matexp-depth-init:{seed}")
-        w, rel, it = levenberg_marquardt(xs[lo:hi], ys[lo:hi], w0, max_iter=max_iter, tol=tol)
-        out_w.append(w)
-        out_r.append(rel)
-        out_it.append(it)
-    return DepthFitResult(weights=torch.cat(out_w).reshape(inst, restarts, depth, d, d),
-                          residuals=torch.cat(out_r).reshape(inst, restarts, n),
-                          iterations=torch.cat(out_it).reshape(inst, restarts), tol=tol)
+    w0 = initial_weights(depth, d, seeds, key=f"matexp-depth-init:{seed}", device=x.device)
+    w, rel, it = solve_stacked(x.repeat_interleave(restarts, dim=0), y.repeat_interleave(restarts, dim=0), w0,
+                               max_iter=max_iter, device=device, chunk=chunk)
+    return DepthFitResult(weights=w.reshape(inst, restarts, depth, d, d), residuals=rel.reshape(inst, restarts, n),
+                          iterations=it.reshape(inst, restarts), tol=tol)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -258,7 +181,7 @@ class DepthTableConfig:
     """
 
     depths: tuple[int, ...] = (1, 2, 3, 4, 5)
-    dims: tuple[int, ...] = (2, 3, 4, 5, 6, 7, 8)
+    dims: tuple[int, ...] = (2, 3, 4, 5, 6)
     instances: int = 4
     restarts: int = 16
     max_iter: int = 300
@@ -287,7 +210,8 @@ def run_cell(cfg: DepthTableConfig, depth: int, d: int, n: int, device: torch.de
     """Fit one (L, d, n) cell: one row per instance."""
     x, y = random_equations(cfg.instances, n, d, cfg.seed, device=device)
     t0 = time.perf_counter()
-    res = fit_depth(x, y, depth, restarts=cfg.restarts, max_iter=cfg.max_iter, tol=cfg.tol, seed=cfg.seed)
+    res = fit_depth(x, y, depth, restarts=cfg.restarts, max_iter=cfg.max_iter, tol=cfg.tol, seed=cfg.seed,
+                    device=device)
     secs = time.perf_counter() - t0
     _, best_res = res.best()
     best_max = best_res.amax(dim=-1).cpu().numpy()

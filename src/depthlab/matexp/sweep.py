@@ -3,7 +3,8 @@
 A trial is one (L, d, n) cell with the same config mapping as :meth:`DepthTableConfig.cell`, so its hash
 equals the shard key :func:`depthlab.matexp.depth.depth_table` uses. Cells of the same shape (L, d, n,
 instances, restarts, max_iter) that differ only in ``seed`` or ``tol`` are packed: their instances and
-restarts are concatenated into one stacked Levenberg–Marquardt run. Each model's data and starting weights are
+restarts are concatenated into one stacked engine fit (:func:`depthlab.matexp.depth.solve_stacked`, the
+engine's ``"lm"`` solver). Each model's data and starting weights are
 drawn from (its cell's seed, its own index) exactly as :func:`depthlab.matexp.depth.run_cell` draws them, and
 every step of the solver acts on each model separately, so a packed cell gives the rows :func:`run_cell` gives
 alone (up to the batched LAPACK kernels' rounding; the ``seconds`` column is wall time and differs from run to run).
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from depthlab.matexp.depth import DepthTableConfig, _init_weights, levenberg_marquardt, random_equations
+from depthlab.matexp.depth import DepthTableConfig, initial_weights, random_equations, solve_stacked
 from depthlab.sweep.registry import Sweepable
 
 _TABLE = DepthTableConfig()
@@ -41,22 +42,21 @@ def pack_key(config: Mapping[str, Any]) -> tuple[int, ...]:
 
 
 def run_job(configs: Sequence[Mapping[str, Any]], device: torch.device) -> pd.DataFrame:
-    """Fit every cell of the job in one stacked Levenberg–Marquardt run.
+    """Fit every cell of the job in one stacked engine fit (Levenberg–Marquardt).
 
     Returns:
         :func:`depthlab.matexp.depth.run_cell`'s rows (one per instance) for each cell, with ``trial_index``.
     """
     depth, d, n, inst, restarts, max_iter = pack_key(configs[0])
     xs, ys, w0 = [], [], []
+    seeds = [(depth, d, n, i, r) for i in range(inst) for r in range(restarts)]
     for c in configs:
-        x, y = random_equations(inst, n, d, int(c["seed"]), device=device)
-        x, y = x.repeat_interleave(restarts, dim=0), y.repeat_interleave(restarts, dim=0)
-        seeds = [(depth, d, n, i, r) for i in range(inst) for r in range(restarts)]
-        w0.append(_init_weights(x, y, depth, seeds, key=f"matexp-depth-init:{int(c['seed'])}"))
-        xs.append(x)
-        ys.append(y)
+        x, y = random_equations(inst, n, d, int(c["seed"]))
+        xs.append(x.repeat_interleave(restarts, dim=0))
+        ys.append(y.repeat_interleave(restarts, dim=0))
+        w0.append(initial_weights(depth, d, seeds, key=f"matexp-depth-init:{int(c['seed'])}"))
     t0 = time.perf_counter()
-    _, rel, iters = levenberg_marquardt(torch.cat(xs), torch.cat(ys), torch.cat(w0), max_iter=max_iter)
+    _, rel, iters = solve_stacked(torch.cat(xs), torch.cat(ys), torch.cat(w0), max_iter=max_iter, device=device)
     secs = time.perf_counter() - t0
     rel = rel.reshape(len(configs), inst, restarts, n)
     iters = iters.reshape(len(configs), inst, restarts)

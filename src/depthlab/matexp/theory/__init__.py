@@ -4,7 +4,8 @@
   diagnostics; :func:`random_problem`, :func:`make_problem`.
 * :mod:`~depthlab.matexp.theory.batched` — the same construction for many problems at once in PyTorch.
 * :mod:`~depthlab.matexp.theory.lam` — the λ candidates and the conditioning proxy that ranks them.
-* :mod:`~depthlab.matexp.theory.network` — the network f(X) = W3·expm(W2·expm(W1·X)) (NumPy and Torch).
+* :mod:`~depthlab.matexp.theory.network` — the network f(X) = W3·expm(W2·expm(W1·X)) (NumPy and Torch)
+  and its holomorphic Jacobian (Daleckii–Krein).
 * :mod:`~depthlab.matexp.theory.baseline` — the one-layer least-squares baseline.
 * :mod:`~depthlab.matexp.theory.certify` — 40-digit mpmath residuals of float64 weights.
 * :mod:`~depthlab.matexp.theory.accuracy` — which assumption fails when no λ reaches the tolerance.
@@ -28,7 +29,7 @@ from depthlab.matexp.theory.closed_form import (
     solve_two,
 )
 from depthlab.matexp.theory.extended import MAX_EXTENDED_D, ExtendedSolution, hard_instance, solve_extended
-from depthlab.matexp.theory.network import forward, forward_torch
+from depthlab.matexp.theory.network import expm_frechet_factors, forward, forward_torch, jacobian_torch
 
 __all__ = [
     "DEFAULT_TOL",
@@ -47,9 +48,11 @@ __all__ = [
     "OneLayerFit",
     "certify",
     "diagnose",
+    "expm_frechet_factors",
     "forward",
     "forward_torch",
     "hard_instance",
+    "jacobian_torch",
     "make_problem",
     "one_equation_exact",
     "one_layer_fit",
