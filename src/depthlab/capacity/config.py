@@ -35,6 +35,11 @@ EXACT_TOL = 1e-8
 SMOOTH_LM_STEPS = 1500
 SMOOTH_LM_PATIENCE = 100
 
+#: Fitting methods of a cell (``--method``): the engine stages each runs (:func:`depthlab.capacity.fitting.fit_config`).
+#: ``"lm"``: the engine's automatic stages (LM for smooth σ); ``"target-homotopy"``: a target homotopy from the
+#: network's own outputs, then LM from where it stopped; ``"points"``: points added one at a time, then LM.
+METHODS = ("lm", "target-homotopy", "points")
+
 #: Bump when the protocol changes in a way that changes results (old shards are then not reused).
 PROTOCOL_VERSION = 1
 
@@ -63,6 +68,7 @@ class CellConfig:
         init_gain: initialisation gain of the MLP weights, ``W ~ N(0, gain²/fan_in)`` (0: the engine default,
             1 for tanh/sigmoid, √2 for ReLU). A smaller gain starts deep tanh nets in their near-linear regime,
             which makes LM succeed more often near capacity (docs/capacity.md "Reference difficulty").
+        method: fitting method, one of :data:`METHODS` (docs/capacity.md "Fitting methods").
     """
 
     depth: int
@@ -77,9 +83,11 @@ class CellConfig:
     lm_steps: int = 0
     lm_patience: int = 0
     init_gain: float = 0.0
+    method: str = "lm"
 
     def __post_init__(self) -> None:
         positive_int(self.depth, "depth")
+        choice(self.method, "fitting method", METHODS)
         positive_int(self.width, "width")
         choice(self.activation, "activation", ACTIVATIONS)
         positive_int(self.trials, "trials")
@@ -97,13 +105,16 @@ class CellConfig:
     def as_dict(self) -> dict[str, Any]:
         """The cell as a dictionary (hashed into its key).
 
-        The LM budget and init-gain fields appear only when set (non-zero), so cells with the engine defaults keep
+        The LM budget and init-gain fields appear only when set (non-zero), and the method only when not
+        ``"lm"``, so cells with the engine defaults keep
         the keys they had before these fields existed and their stored shards stay valid.
         """
         out = {**dataclasses.asdict(self), "protocol": PROTOCOL_VERSION}
         for name in ("lm_steps", "lm_patience", "init_gain"):
             if out[name] == 0:
                 del out[name]
+        if out["method"] == "lm":
+            del out["method"]
         return out
 
     @property
@@ -118,7 +129,8 @@ class CellConfig:
     @property
     def label(self) -> str:
         b = "+b" if self.bias else ""
-        return f"L={self.depth} d={self.width} {self.activation}{b}"
+        m = "" if self.method == "lm" else f" [{self.method}]"
+        return f"L={self.depth} d={self.width} {self.activation}{b}{m}"
 
 
 def seed_tuple(seeds: Iterable[Any], name: str) -> tuple[int, ...]:
