@@ -51,6 +51,7 @@ def test_method_selects_stages_and_keeps_lm_hashes() -> None:
     assert fit_config(CellConfig(depth=2, width=4, method="points")).stages == ("points", "lm")
     assert "method" not in base.as_dict()  # lm cells keep the keys (and shards) they had before methods existed
     assert CellConfig(depth=2, width=4, method="points").key != base.key
+    assert CellConfig(depth=2, width=4, method="points").init_key == base.init_key == base.key  # paired starts
     with pytest.raises(ConfigError, match="fitting method"):
         CellConfig(depth=2, width=4, method="newton")
 

@@ -7,7 +7,8 @@ random streams:
 * data set ``t`` at N points: ``stacked_normal("<seed>/capacity-data/d<d>", [(N, t)], (N, 2d))``; it depends
   on (seed, d, N, t) only, so every architecture of width d sees the *same* data sets (paired comparisons);
 * initialisation of restart ``r`` of data set ``t``: engine model index ``t·R + r`` under the key ``"<cell
-  hash>/N<N>"`` — a function of (cell, N, t, r) only, never of batching or chunking.
+  init key>/N<N>"`` (:attr:`CellConfig.init_key`, the cell hash without its fitting method) — a function of
+  (cell, N, t, r) only, never of batching or chunking, and the same for every fitting method.
 
 The root seed is therefore the *data-set seed*: two cells with different seeds see disjoint data sets and
 initialisations. :class:`SeedSplit` names the seeds a tuned knob (an initialisation gain) is chosen on and the
@@ -121,6 +122,12 @@ class CellConfig:
     def key(self) -> str:
         """Content hash of the cell (keys its shards and its initialisation streams)."""
         return config_hash(self.as_dict())
+
+    @property
+    def init_key(self) -> str:
+        """Key of the initialisation streams: the hash of the cell *without* its fitting method (equal to
+        :attr:`key` for ``"lm"``), so the methods of one cell start from the same parameters (paired)."""
+        return config_hash({k: v for k, v in self.as_dict().items() if k != "method"})
 
     def point_key(self, n_points: int) -> str:
         """Content hash of the unit of work (cell, N): the shard name."""

@@ -2,7 +2,8 @@
 
 Every model of a (cell, N) unit — T data sets × R restarts — is trained in one stacked :func:`depthlab.engine.fit`
 call: the data set of model ``t·R + r`` is data set ``t`` (repeated R times), its initialisation is seeded by
-``("<cell hash>/N<N>", t·R + r)``. Optimiser stages follow the cell's method: ``"lm"`` is the engine's ``"auto"``
+``("<cell init key>/N<N>", t·R + r)`` (the cell hash without the fitting method: every method of a cell starts
+from the same parameters). Optimiser stages follow the cell's method: ``"lm"`` is the engine's ``"auto"``
 choice (Levenberg–Marquardt in float64 for smooth σ, continuation then LM for ReLU-like σ); ``"target-homotopy"``
 and ``"points"`` run that engine solver and then LM from where it stopped. Success is the
 engine's float64 certificate ‖F(X) − Y‖_F / ‖Y‖_F ≤ tol.
@@ -64,7 +65,7 @@ def fit_cell_point(
     res = fit(
         fam,
         (xs, ys),
-        key=f"{cell.key}/N{int(n_points)}",
+        key=f"{cell.init_key}/N{int(n_points)}",
         indices=range(xs.shape[0]),
         config=fit_config(cell),
         device=device,
