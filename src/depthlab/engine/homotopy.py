@@ -3,8 +3,9 @@
 For each model, with start parameters ``θ0`` and outputs ``Y0 = F_θ0(X)``, the solver follows the solution set
 of ``H(θ, t) = F_θ(X) − Y(t) = 0`` with the straight target path ``Y(t) = (1 − t)·Y0 + t·Y`` from ``t = 0``
 (where ``θ0`` solves it) to ``t = 1`` (an exact fit of the data). A predictor–corrector method (Allgower &
-Georg, *Introduction to Numerical Continuation Methods*, 1990, ch. 2 and §6.1 for the step-size rule), stacked
-over models with per-model state:
+Georg, *Introduction to Numerical Continuation Methods*, 1990, ch. 2; the Newton corrector for underdetermined
+systems of §3.3; a simple halve/double step rule, where ch. 6 has refined ones), stacked over models with
+per-model state:
 
 * **Predictor** (Euler step along the minimum-norm tangent): ``J dθ = dY/dt = Y − Y0`` is solved in its dual
   form ``dθ = Jᵀ (JJᵀ + μI)⁻¹ (Y − Y0)`` (``R = N·d_out`` residuals, ``P`` parameters; the minimum-norm solution
