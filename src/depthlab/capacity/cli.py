@@ -37,10 +37,12 @@ from depthlab.capacity.cli_options import (
     InstancesOpt,
     LmPatienceOpt,
     LmStepsOpt,
+    MethodOpt,
     RestartsOpt,
     TuningSeedsOpt,
     WidthOpt,
     check_cell_memory,
+    check_method,
     smooth_budget,
 )
 from depthlab.capacity.cli_verify import RequireBoundOpt, check_bound
@@ -111,6 +113,7 @@ def run(
                           "√2 for ReLU). Choose it on tuning seeds: `depthlab capacity tune-gain`."),
     ] = 0.0,
     tuning_seeds: TuningSeedsOpt = None,
+    method: MethodOpt = "lm",
     out: Annotated[Path, out_option("capacity", "run", "the (cell, N) shards")] = RUN_OUT,
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
@@ -124,7 +127,10 @@ def run(
         depthlab capacity run -a tanh -L 2 -w 16 --instances 32 --restarts 4 --json
 
         depthlab capacity run -a relu -L 3 -w 8 --points-min 6 --points-max 14 --out results/relu8
+
+        depthlab capacity run -a tanh -L 2 -w 8 --method target-homotopy --points-min 12 --points-max 16
     """
+    check_method(method)
     check_cell_memory((depth,), (width,), bias, n_max, max_memory,
                   f"capacity run --depth {depth} --width {width}")
     if require_bound:  # refuse an N above (P − S)/d before any work; the default ramp ends at the bound
@@ -145,6 +151,7 @@ def run(
         seed=seed,
         max_steps=max_steps,
         init_gain=init_gain,
+        method=method,
     )
     if cell.activation in SMOOTH_ACTIVATIONS:
         steps, patience = smooth_budget(lm_steps, lm_patience)
@@ -211,6 +218,7 @@ def grid(
         float, typer.Option(help="Initial weight gain of the smooth-σ cells (0: engine default).")
     ] = 0.0,
     tuning_seeds: TuningSeedsOpt = None,
+    method: MethodOpt = "lm",
     seed: SeedOption = 0,
     device: DeviceOption = "auto",
     max_memory: MaxMemoryOption = None,
@@ -227,6 +235,7 @@ def grid(
 
         depthlab capacity grid --out results/capacity-grid --width 8,16 --activation relu,tanh
     """
+    check_method(method)
     biases = {"both": (False, True), "on": (True,), "off": (False,)}
     if bias not in biases:
         raise ConfigError(f"unknown --bias {bias!r}; choose both, on or off")
@@ -249,6 +258,7 @@ def grid(
         lm_steps=steps,
         lm_patience=patience,
         init_gain=init_gain,
+        method=method,
         tuning_seeds=parse_int_list(tuning_seeds, "--tuning-seeds", minimum=0) if tuning_seeds else (),
     )
     result = run_grid(spec, out, device=_device(device))
@@ -268,6 +278,7 @@ def grid(
         "width",
         "activation",
         "bias",
+        "fit_method",
         "n_star",
         "n_star_low",
         "n_star_high",

@@ -10,11 +10,14 @@ from typing import Annotated
 import typer
 
 from depthlab.clikit import default_out, depth_option
+from depthlab.errors import ConfigError
 
 #: The study's LM budget for smooth σ, as the help states it (tests check it against depthlab.capacity.config).
 LM_STEPS_HELP, LM_PATIENCE_HELP = 1500, 100
 OLD = {"--trials": "--instances", "--n-min": "--points-min", "--n-max": "--points-max", "--depths": "--depth",
        "--n-points": "--points"}
+#: The fitting methods, as the CLI accepts them (tests check them against depthlab.capacity.config.METHODS).
+METHODS_CLI = ("lm", "target-homotopy", "points")
 RUN_OUT, GRID_OUT = default_out("capacity", "run"), default_out("capacity", "grid")
 
 ActivationOpt = Annotated[
@@ -49,6 +52,19 @@ LmPatienceOpt = Annotated[
         f"Default: the study's budget ({LM_PATIENCE_HELP}); 0: engine default 25.",
     ),
 ]
+
+MethodOpt = Annotated[str, typer.Option(
+    "--method", metavar="METHOD",
+    help="Fitting method: lm (default: the engine's Levenberg–Marquardt stages), target-homotopy (track the "
+    "target path from the network's own outputs, then LM from where it stops) or points (add the points one at "
+    "a time, then LM). docs/capacity.md, 'Fitting methods'.")]
+
+
+def check_method(method: str) -> str:
+    """The ``--method`` value, or a :class:`ConfigError` naming the choices (before torch is imported)."""
+    if method not in METHODS_CLI:
+        raise ConfigError(f"unknown --method {method!r}; choose one of {', '.join(METHODS_CLI)}")
+    return method
 
 
 TuningSeedsOpt = Annotated[

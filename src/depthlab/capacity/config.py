@@ -7,7 +7,8 @@ random streams:
 * data set ``t`` at N points: ``stacked_normal("<seed>/capacity-data/d<d>", [(N, t)], (N, 2d))``; it depends
   on (seed, d, N, t) only, so every architecture of width d sees the *same* data sets (paired comparisons);
 * initialisation of restart ``r`` of data set ``t``: engine model index ``t·R + r`` under the key ``"<cell
-  hash>/N<N>"`` — a function of (cell, N, t, r) only, never of batching or chunking.
+  init key>/N<N>"`` (:attr:`CellConfig.init_key`, the cell hash without its fitting method) — a function of
+  (cell, N, t, r) only, never of batching or chunking, and the same for every fitting method.
 
 The root seed is therefore the *data-set seed*: two cells with different seeds see disjoint data sets and
 initialisations. :class:`SeedSplit` names the seeds a tuned knob (an initialisation gain) is chosen on and the
@@ -34,6 +35,11 @@ EXACT_TOL = 1e-8
 #: docs/capacity.md "Reference difficulty" for the measurements that chose these values).
 SMOOTH_LM_STEPS = 1500
 SMOOTH_LM_PATIENCE = 100
+
+#: Fitting methods of a cell (``--method``): the engine stages each runs (:func:`depthlab.capacity.fitting.fit_config`).
+#: ``"lm"``: the engine's automatic stages (LM for smooth σ); ``"target-homotopy"``: a target homotopy from the
+#: network's own outputs, then LM from where it stopped; ``"points"``: points added one at a time, then LM.
+METHODS = ("lm", "target-homotopy", "points")
 
 #: Bump when the protocol changes in a way that changes results (old shards are then not reused).
 PROTOCOL_VERSION = 1
@@ -63,6 +69,7 @@ class CellConfig:
         init_gain: initialisation gain of the MLP weights, ``W ~ N(0, gain²/fan_in)`` (0: the engine default,
             1 for tanh/sigmoid, √2 for ReLU). A smaller gain starts deep tanh nets in their near-linear regime,
             which makes LM succeed more often near capacity (docs/capacity.md "Reference difficulty").
+        method: fitting method, one of :data:`METHODS` (docs/capacity.md "Fitting methods").
     """
 
     depth: int
@@ -77,9 +84,11 @@ class CellConfig:
     lm_steps: int = 0
     lm_patience: int = 0
     init_gain: float = 0.0
+    method: str = "lm"
 
     def __post_init__(self) -> None:
         positive_int(self.depth, "depth")
+        choice(self.method, "fitting method", METHODS)
         positive_int(self.width, "width")
         choice(self.activation, "activation", ACTIVATIONS)
         positive_int(self.trials, "trials")
@@ -97,19 +106,28 @@ class CellConfig:
     def as_dict(self) -> dict[str, Any]:
         """The cell as a dictionary (hashed into its key).
 
-        The LM budget and init-gain fields appear only when set (non-zero), so cells with the engine defaults keep
+        The LM budget and init-gain fields appear only when set (non-zero), and the method only when not
+        ``"lm"``, so cells with the engine defaults keep
         the keys they had before these fields existed and their stored shards stay valid.
         """
         out = {**dataclasses.asdict(self), "protocol": PROTOCOL_VERSION}
         for name in ("lm_steps", "lm_patience", "init_gain"):
             if out[name] == 0:
                 del out[name]
+        if out["method"] == "lm":
+            del out["method"]
         return out
 
     @property
     def key(self) -> str:
         """Content hash of the cell (keys its shards and its initialisation streams)."""
         return config_hash(self.as_dict())
+
+    @property
+    def init_key(self) -> str:
+        """Key of the initialisation streams: the hash of the cell *without* its fitting method (equal to
+        :attr:`key` for ``"lm"``), so the methods of one cell start from the same parameters (paired)."""
+        return config_hash({k: v for k, v in self.as_dict().items() if k != "method"})
 
     def point_key(self, n_points: int) -> str:
         """Content hash of the unit of work (cell, N): the shard name."""
@@ -118,7 +136,8 @@ class CellConfig:
     @property
     def label(self) -> str:
         b = "+b" if self.bias else ""
-        return f"L={self.depth} d={self.width} {self.activation}{b}"
+        m = "" if self.method == "lm" else f" [{self.method}]"
+        return f"L={self.depth} d={self.width} {self.activation}{b}{m}"
 
 
 def seed_tuple(seeds: Iterable[Any], name: str) -> tuple[int, ...]:

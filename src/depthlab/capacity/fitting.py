@@ -2,8 +2,10 @@
 
 Every model of a (cell, N) unit — T data sets × R restarts — is trained in one stacked :func:`depthlab.engine.fit`
 call: the data set of model ``t·R + r`` is data set ``t`` (repeated R times), its initialisation is seeded by
-``("<cell hash>/N<N>", t·R + r)``. Optimiser stages are the engine's ``"auto"`` choice: Levenberg–Marquardt in
-float64 for smooth σ (tanh, sigmoid, linear), Adam (float32) then LM polish for ReLU-like σ. Success is the
+``("<cell init key>/N<N>", t·R + r)`` (the cell hash without the fitting method: every method of a cell starts
+from the same parameters). Optimiser stages follow the cell's method: ``"lm"`` is the engine's ``"auto"``
+choice (Levenberg–Marquardt in float64 for smooth σ, continuation then LM for ReLU-like σ); ``"target-homotopy"``
+and ``"points"`` run that engine solver and then LM from where it stopped. Success is the
 engine's float64 certificate ‖F(X) − Y‖_F / ‖Y‖_F ≤ tol.
 """
 
@@ -25,9 +27,11 @@ def fit_config(cell: CellConfig) -> FitConfig:
     ``max_steps`` > 0 caps both stages: Adam runs at most ``max_steps`` steps and LM at most
     ``min(engine default, max_steps)`` iterations (0 keeps the engine's defaults: Adam 4000, LM 300).
     ``lm_steps`` > 0 sets the LM cap (overriding the LM part of ``max_steps``) and ``lm_patience`` > 0 the
-    stall patience (engine default 25).
+    stall patience (engine default 25). The method picks the stages: ``"lm"`` → ``"auto"``,
+    ``"target-homotopy"`` → ``("target-homotopy", "lm")``, ``"points"`` → ``("points", "lm")``.
     """
-    cfg = FitConfig(mode="regression", tol=cell.tol)
+    stages = "auto" if cell.method == "lm" else (cell.method, "lm")
+    cfg = FitConfig(mode="regression", tol=cell.tol, stages=stages)
     if cell.max_steps > 0:
         cfg = dataclasses.replace(cfg, lm_steps=min(cfg.lm_steps, cell.max_steps), adam_steps=cell.max_steps)
     if cell.lm_steps > 0:
@@ -61,7 +65,7 @@ def fit_cell_point(
     res = fit(
         fam,
         (xs, ys),
-        key=f"{cell.key}/N{int(n_points)}",
+        key=f"{cell.init_key}/N{int(n_points)}",
         indices=range(xs.shape[0]),
         config=fit_config(cell),
         device=device,

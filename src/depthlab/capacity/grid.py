@@ -54,6 +54,7 @@ class GridSpec:
             default). ReLU-like cells keep the engine's budget: their LM runs once per continuation slope,
             so a long LM budget would multiply their cost without the smooth cells' slow steady progress.
         init_gain: initialisation gain of the smooth cells (0: engine default; see :class:`CellConfig`).
+        method: fitting method of every cell (:data:`depthlab.capacity.config.METHODS`).
         n_ranges: optional explicit ``{(depth, width): (n_min, n_max, step)}`` overriding the default ramp.
         tuning_seeds: the data-set seeds the grid's tuned knobs (``init_gain``) were chosen on. ``seed`` is the
             seed the grid evaluates on, so it must not be one of them (:meth:`seed_split`; :func:`run_grid`
@@ -73,6 +74,7 @@ class GridSpec:
     lm_steps: int = 0
     lm_patience: int = 0
     init_gain: float = 0.0
+    method: str = "lm"
     n_ranges: dict[tuple[int, int], tuple[int, int, int]] = field(default_factory=dict)
     tuning_seeds: tuple[int, ...] = ()
     require_bound: bool = False
@@ -101,6 +103,7 @@ class GridSpec:
             restarts=self.restarts,
             seed=self.seed,
             max_steps=self.max_steps,
+            method=self.method,
         )
         return [
             dataclasses.replace(c, lm_steps=self.lm_steps, lm_patience=self.lm_patience, init_gain=self.init_gain)
@@ -123,6 +126,7 @@ class GridSpec:
             "lm_patience": self.lm_patience,
             "n_ranges": {f"L{k[0]}_d{k[1]}": list(v) for k, v in self.n_ranges.items()},
             **({"init_gain": self.init_gain} if self.init_gain > 0 else {}),
+            **({"method": self.method} if self.method != "lm" else {}),
             **({"tuning_seeds": list(self.tuning_seeds)} if self.tuning_seeds else {}),
             **({"require_bound": True} if self.require_bound else {}),
         }

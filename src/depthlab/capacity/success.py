@@ -44,6 +44,7 @@ POINT_COLUMNS = (
     "width",
     "activation",
     "bias",
+    "fit_method",
     "n_points",
     "trial",
     "restart",
@@ -94,6 +95,7 @@ def run_point(cell: CellConfig, n_points: int, device: torch.device | str = "cpu
             "width": cell.width,
             "activation": cell.activation,
             "bias": cell.bias,
+            "fit_method": cell.method,
             "n_points": n,
             "trial": np.repeat(np.arange(T), R),
             "restart": np.tile(np.arange(R), T),
@@ -273,12 +275,13 @@ def curve_table(results: list[dict[str, Any]]) -> pd.DataFrame:
     frames = []
     for r in results:
         cfg = r["config"]
-        cell = {k: cfg[k] for k in ("depth", "width", "activation", "bias")}
+        cell = {**{k: cfg[k] for k in ("depth", "width", "activation", "bias")},
+                "fit_method": cfg.get("method", "lm")}
         frames.append(pd.DataFrame(r["curve"]).assign(**cell))
     if not frames:
         return pd.DataFrame()
     out = pd.concat(frames, ignore_index=True)
-    first = ["depth", "width", "activation", "bias"]
+    first = ["depth", "width", "activation", "bias", "fit_method"]
     return out[first + [c for c in out.columns if c not in first]]
 
 
@@ -311,6 +314,7 @@ def summarise_grid(results: list[dict[str, Any]]) -> pd.DataFrame:
                 "width": cfg["width"],
                 "activation": cfg["activation"],
                 "bias": cfg["bias"],
+                "fit_method": cfg.get("method", "lm"),
                 "trials": cfg["trials"],
                 "restarts": cfg["restarts"],
                 "lm_steps": cfg.get("lm_steps", 0),

@@ -37,7 +37,7 @@ def bytes_per_model(family: Family, n_points: int, cfg: FitConfig) -> int:
     if "adam" in stages:
         size = cfg.adam_torch_dtype.itemsize
         need = max(need, size * (6 * p + 3 * act + 2 * io))
-    if "lm" in stages or "continuation" in stages:
+    if any(s != "adam" for s in stages):  # LM, continuation, target homotopy, points: J or JJᵀ per model
         size = cfg.lm_torch_dtype.itemsize
         k = min(p, r)
         passes = min(p, r)  # jacfwd: P tangents; jacrev: R cotangents, each through all activations

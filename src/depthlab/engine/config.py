@@ -13,7 +13,7 @@ from depthlab.validate import choice, finite_float, positive_int
 
 MODES = ("regression", "classification")
 #: The built-in stages; :func:`depthlab.engine.solver.register_solver` adds more.
-STAGES = ("adam", "lm", "continuation")
+STAGES = ("adam", "lm", "continuation", "target-homotopy", "points")
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -61,6 +61,19 @@ class FitConfig:
             the same step up to rounding, several times cheaper. ``False`` forms the Jacobian as before.
         readout: at the start of each LM stage, re-solve the family's linear output layer by least squares
             (regression only, families with a ``readout`` hook; kept only where it lowers the residual).
+        homotopy_steps: predictor–corrector iterations (accepted or rejected) per model of a
+            ``"target-homotopy"`` stage (:mod:`depthlab.engine.homotopy`; per added point in ``"points"``).
+        homotopy_tol: corrector tolerance on the relative residual ``‖F_θ(X) − Y(t)‖ / ‖Y‖`` at every accepted
+            point (at ``t = 1``: ``min(homotopy_tol, tol · lm_polish_factor)``).
+        homotopy_step: initial step in ``t``; homotopy_min_step: a failed correction below this step is a fold
+            (the model stops at its last accepted point); homotopy_max_step: largest step.
+        homotopy_corrector_steps: Gauss–Newton corrector iterations per step at most.
+        homotopy_contraction: each corrector iteration must shrink the residual by this factor, else the
+            correction fails (the step is halved).
+        homotopy_damping: corrector/predictor damping ``μ = homotopy_damping · trace(JJᵀ)/R``.
+        homotopy_singular: a model stops as singular where ``λ_min(JJᵀ) < homotopy_singular · trace(JJᵀ)/R``.
+        points_start: ``"points"`` stage: number of first points fitted together before points are added one at
+            a time (0: the family's input dimension, ``prod(in_shape)``).
     """
 
     mode: str = "regression"
@@ -85,6 +98,16 @@ class FitConfig:
     repair_every: int = 10
     readout: bool = True
     lm_gauss_newton: bool = True
+    homotopy_steps: int = 500
+    homotopy_tol: float = 1e-10
+    homotopy_step: float = 0.05
+    homotopy_min_step: float = 1e-4
+    homotopy_max_step: float = 0.25
+    homotopy_corrector_steps: int = 8
+    homotopy_contraction: float = 0.5
+    homotopy_damping: float = 1e-14
+    homotopy_singular: float = 1e-12
+    points_start: int = 0
 
     def __post_init__(self) -> None:
         choice(self.mode, "mode", MODES)
@@ -120,6 +143,16 @@ class FitConfig:
         slopes = tuple(finite_float(s, "continuation slope", low=0.0, low_open=True, high=1.0)
                        for s in self.continuation_slopes)
         object.__setattr__(self, "continuation_slopes", slopes)
+        positive_int(self.homotopy_steps, "homotopy_steps")
+        positive_int(self.homotopy_corrector_steps, "homotopy_corrector_steps")
+        positive_int(self.points_start, "points_start", minimum=0)
+        finite_float(self.homotopy_tol, "homotopy_tol", low=0.0, low_open=True)
+        finite_float(self.homotopy_min_step, "homotopy_min_step", low=0.0, low_open=True, high=1.0)
+        finite_float(self.homotopy_max_step, "homotopy_max_step", low=self.homotopy_min_step, high=1.0)
+        finite_float(self.homotopy_step, "homotopy_step", low=self.homotopy_min_step, high=self.homotopy_max_step)
+        finite_float(self.homotopy_contraction, "homotopy_contraction", low=0.0, low_open=True, high=1.0)
+        finite_float(self.homotopy_damping, "homotopy_damping", low=0.0)
+        finite_float(self.homotopy_singular, "homotopy_singular", low=0.0)
 
     def resolved_stages(self, smooth: bool, has_homotopy: bool = False) -> tuple[str, ...]:
         """The stage sequence for a family (``smooth`` and ``has_homotopy`` resolve ``"auto"``)."""

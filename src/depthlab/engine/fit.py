@@ -18,7 +18,9 @@ import numpy as np
 import torch
 
 import depthlab.engine.adam
-import depthlab.engine.lm  # noqa: F401 (both register their solvers)
+import depthlab.engine.homotopy
+import depthlab.engine.lm
+import depthlab.engine.points  # noqa: F401 (each registers its solvers)
 from depthlab.device import resolve_device
 from depthlab.engine.chunking import plan_chunk_size
 from depthlab.engine.config import FitConfig
@@ -48,6 +50,8 @@ class FitResult:
         seconds: wall time.
         device: device used.
         stages: optimiser stages run.
+        info: per-model diagnostics of the stages by ``"<stage>:<name>"`` (e.g. ``"target-homotopy:t"``, the
+            homotopy parameter reached; :mod:`depthlab.engine.homotopy`); a stage run twice reports its last.
     """
 
     indices: np.ndarray
@@ -63,6 +67,7 @@ class FitResult:
     device: str
     stages: tuple[str, ...]
     steps: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    info: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
     @property
     def success_rate(self) -> float:
@@ -119,15 +124,17 @@ def _run_chunk(family: Family, x: torch.Tensor, y: torch.Tensor, idx: Sequence[i
     m = theta.shape[0]
     counters = {k: torch.zeros(m, dtype=torch.long, device=device) for k in ("adam", "lm")}
     problem = Problem(family, x, y, cfg)
+    info: dict[str, torch.Tensor] = {}
     for stage in stages:
         out = get_solver(stage)(problem, theta)
         theta = out.theta
+        info.update({f"info:{stage}:{k}": v.cpu() for k, v in out.info.items()})
         for k, v in out.steps.items():
             counters[k] = counters.get(k, torch.zeros(m, dtype=torch.long, device=device)) + v
     theta = theta.to(torch.float64)
     success, rel, margin = certify(family, theta, x, y, cfg.mode, cfg.tol)
     return {"theta": theta.cpu(), "success": success.cpu(), "rel": rel.cpu(), "margin": margin.cpu(),
-            **{f"steps:{k}": v.cpu() for k, v in counters.items()}}
+            **{f"steps:{k}": v.cpu() for k, v in counters.items()}, **info}
 
 
 def fit(family: Family, data: tuple[torch.Tensor, torch.Tensor] | Sampler, *, key: str | int,
@@ -232,5 +239,6 @@ def fit(family: Family, data: tuple[torch.Tensor, torch.Tensor] | Sampler, *, ke
                      min_margin=cat["margin"].numpy(), adam_steps=cat["steps:adam"].numpy(),
                      lm_steps=cat["steps:lm"].numpy(),
                      steps={k.removeprefix("steps:"): v.numpy() for k, v in cat.items() if k.startswith("steps:")},
+                     info={k.removeprefix("info:"): v.numpy() for k, v in cat.items() if k.startswith("info:")},
                      params=params, chunk_size=size, n_chunks=n_chunks, seconds=time.perf_counter() - t0,
                      device=str(dev), stages=stages)

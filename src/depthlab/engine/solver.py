@@ -9,7 +9,9 @@ data and start), so results do not depend on how models are chunked. Solvers are
 study that needs a new method adds a solver here rather than a private training loop.
 
 Built in (each registered by its own module): ``"adam"`` (:mod:`depthlab.engine.adam`), ``"lm"`` and
-``"continuation"`` (LM along the family's ``homotopy`` parameters; :mod:`depthlab.engine.lm`).
+``"continuation"`` (LM along the family's ``homotopy`` parameters; :mod:`depthlab.engine.lm`),
+``"target-homotopy"`` (predictor–corrector tracking of a straight target path; :mod:`depthlab.engine.homotopy`)
+and ``"points"`` (points added one at a time, each by a target homotopy; :mod:`depthlab.engine.points`).
 """
 
 from __future__ import annotations
@@ -47,10 +49,13 @@ class Problem:
 
 @dataclasses.dataclass
 class StageResult:
-    """A solver's output: ``theta`` ``(M, P)`` and per-model counters, e.g. ``{"lm": (M,) long}``."""
+    """A solver's output: ``theta`` ``(M, P)``, per-model counters, e.g. ``{"lm": (M,) long}``, and optional
+    per-model diagnostics ``info`` (``{name: (M,) tensor}``, any dtype; :func:`~depthlab.engine.fit` reports
+    them as ``FitResult.info["<stage>:<name>"]``)."""
 
     theta: torch.Tensor
     steps: dict[str, torch.Tensor]
+    info: dict[str, torch.Tensor] = dataclasses.field(default_factory=dict)
 
 
 Solver = Callable[[Problem, torch.Tensor], StageResult]
