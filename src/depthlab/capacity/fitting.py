@@ -20,6 +20,9 @@ from depthlab.capacity.config import CellConfig
 from depthlab.engine import FitConfig, fit, perceptron, square_mlp
 from depthlab.engine.families import Family
 
+#: A family's parameter layout, ``((name, shape), …)`` in flattening order.
+Layout = tuple[tuple[str, tuple[int, ...]], ...]
+
 
 def fit_config(cell: CellConfig) -> FitConfig:
     """The engine configuration of a cell.
@@ -48,8 +51,9 @@ def cell_family(cell: CellConfig) -> Family:
 
 
 def fit_cell_point(
-    cell: CellConfig, n_points: int, x: torch.Tensor, y: torch.Tensor, device: torch.device | str = "cpu"
-) -> np.ndarray:
+    cell: CellConfig, n_points: int, x: torch.Tensor, y: torch.Tensor, device: torch.device | str = "cpu",
+    *, keep_params: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray, Layout]:
     """Train the T·R models of ``cell`` at N = ``n_points`` and return their relative residuals, shape (T, R).
 
     Args:
@@ -57,6 +61,9 @@ def fit_cell_point(
         n_points: N.
         x, y: the T data sets, (T, N, d) float64 each.
         device: compute device.
+        keep_params: also return the final parameters: ``(residual, theta, layout)`` with ``theta`` (T, R, P)
+            float64 flat in the family's order (``layout``: ``((name, shape), …)``, e.g. ``W1 (d, d), b1 (d,), …``).
+            The same single engine call either way (:func:`fit_cell_point_params`).
     """
     R = cell.restarts
     fam = cell_family(cell)
@@ -69,31 +76,29 @@ def fit_cell_point(
         indices=range(xs.shape[0]),
         config=fit_config(cell),
         device=device,
-        keep_params=False,
+        keep_params=keep_params,
     )
-    return np.asarray(res.rel_residual, dtype=np.float64).reshape(x.shape[0], R)
+    residual = np.asarray(res.rel_residual, dtype=np.float64).reshape(x.shape[0], R)
+    if not keep_params:
+        return residual
+    assert res.params is not None
+    theta = torch.cat([res.params[k].reshape(xs.shape[0], -1) for k in fam.shapes], dim=1)
+    layout = tuple((k, tuple(int(s) for s in v)) for k, v in fam.shapes.items())
+    return residual, theta.to(torch.float64).cpu().numpy().reshape(x.shape[0], R, -1), layout
 
 
 def fit_cell_point_params(
     cell: CellConfig, n_points: int, x: torch.Tensor, y: torch.Tensor, device: torch.device | str = "cpu"
-) -> tuple[np.ndarray, np.ndarray, tuple[tuple[str, tuple[int, ...]], ...]]:
+) -> tuple[np.ndarray, np.ndarray, Layout]:
     """:func:`fit_cell_point` keeping the final parameters (for the exact-fit certificates).
 
     Returns:
         ``(residual, theta, layout)``: relative residuals (T, R); flat float64 parameters (T, R, P) in the
         family's order (``layout``: ``((name, shape), …)``, e.g. ``W1 (d, d), b1 (d,), W2 …``).
     """
-    R = cell.restarts
-    fam = cell_family(cell)
-    xs = x.repeat_interleave(R, dim=0)
-    ys = y.repeat_interleave(R, dim=0)
-    res = fit(fam, (xs, ys), key=f"{cell.key}/N{int(n_points)}", indices=range(xs.shape[0]),
-              config=fit_config(cell), device=device, keep_params=True)
-    assert res.params is not None
-    theta = torch.cat([res.params[k].reshape(xs.shape[0], -1) for k in fam.shapes], dim=1)
-    layout = tuple((k, tuple(int(s) for s in v)) for k, v in fam.shapes.items())
-    return (np.asarray(res.rel_residual, dtype=np.float64).reshape(x.shape[0], R),
-            theta.to(torch.float64).numpy().reshape(x.shape[0], R, -1), layout)
+    out = fit_cell_point(cell, n_points, x, y, device, keep_params=True)
+    assert isinstance(out, tuple)
+    return out
 
 
 def fit_perceptron(
