@@ -43,6 +43,7 @@ from depthlab.committee.model import (
     n_errors,
     output_weights,
     preactivations,
+    project_sphere,
     random_weights,
     repeat_machines,
 )
@@ -121,10 +122,13 @@ def committee_family(N: int, K: int, activation: str = "relu", *, beta: float = 
              dtype: torch.dtype = torch.float64) -> dict[str, torch.Tensor]:
         return {"W": random_weights(spec, f"{key}/init", list(indices), dtype=dtype, device=device)}
 
+    def repair(params: dict[str, torch.Tensor], x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"W": project_sphere(params["W"])}  # output-preserving: λ depends on W_l/|W_l| only
+
     config = {"family": "committee", "N": N, "K": K, "activation": activation, "beta": beta, "leak": leak}
     return Family(name="committee", shapes={"W": (K, spec.n)}, forward=forward, in_shape=(K, spec.n),
                   out_shape=(1,), init_scales={"W": 1.0}, smooth=False, act_per_point=4 * K, config=config,
-                  init=init)
+                  init=init, repair=repair)
 
 
 def _register() -> None:

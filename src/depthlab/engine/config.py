@@ -13,7 +13,7 @@ from depthlab.validate import choice, finite_float, positive_int
 
 MODES = ("regression", "classification")
 #: The built-in stages; :func:`depthlab.engine.solver.register_solver` adds more.
-STAGES = ("adam", "lm", "continuation")
+STAGES = ("adam", "lm", "continuation", "replicated")
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -59,6 +59,8 @@ class FitConfig:
         lm_gauss_newton: compute dual-form LM steps (more parameters than residuals) from the family's
             ``gauss_newton`` hook (``JJᵀ`` and ``Jᵀz`` without forming ``J``; MLPs, regression, real data):
             the same step up to rounding, several times cheaper. ``False`` forms the Jacobian as before.
+        replicated: settings of the ``"replicated"`` stage, a
+            :class:`~depthlab.engine.replicated.ReplicatedSettings` (``None``: its defaults).
         readout: at the start of each LM stage, re-solve the family's linear output layer by least squares
             (regression only, families with a ``readout`` hook; kept only where it lowers the residual).
     """
@@ -85,6 +87,7 @@ class FitConfig:
     repair_every: int = 10
     readout: bool = True
     lm_gauss_newton: bool = True
+    replicated: Any = None
 
     def __post_init__(self) -> None:
         choice(self.mode, "mode", MODES)
@@ -120,6 +123,9 @@ class FitConfig:
         slopes = tuple(finite_float(s, "continuation slope", low=0.0, low_open=True, high=1.0)
                        for s in self.continuation_slopes)
         object.__setattr__(self, "continuation_slopes", slopes)
+        if self.replicated is not None and type(self.replicated).__name__ != "ReplicatedSettings":
+            raise ConfigError("replicated must be a depthlab.engine.replicated.ReplicatedSettings or None, got "
+                              f"{type(self.replicated).__name__}")
 
     def resolved_stages(self, smooth: bool, has_homotopy: bool = False) -> tuple[str, ...]:
         """The stage sequence for a family (``smooth`` and ``has_homotopy`` resolve ``"auto"``)."""
