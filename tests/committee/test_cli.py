@@ -57,6 +57,10 @@ def test_run_json_and_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     (["--weights", "ternary"], "unknown weights"),
     (["--algorithm", "least-action", "--activation", "relu"], "least-action"),
     (["--algorithm", "sgd"], "algorithm"),
+    (["--algorithm", "replicated", "--weights", "binary"], "replicated"),
+    (["--algorithm", "replicated", "--gamma0", "-1"], "gamma0"),
+    (["--algorithm", "replicated", "--restarts", "2", "--batch", "17", "--K", "2", "--N", "16", "--alpha-min", "1",
+      "--alpha-max", "1", "--instances", "1", "--steps", "1", "--device", "cpu"], "exceeds the 16 training points"),
 ])
 def test_run_bad_inputs(tmp_path: Path, extra: list[str], message: str) -> None:
     res = runner.invoke(app, ["committee", "run", "--out", str(tmp_path), *extra])
@@ -83,3 +87,13 @@ def test_locate_tiny_json(tmp_path: Path) -> None:
     assert (tmp_path / "transitions.parquet").exists()
     bad = runner.invoke(app, ["committee", "locate", "--preset", "nope", "--out", str(tmp_path)])
     assert bad.exit_code == 2 and "preset" in bad.output
+
+
+def test_run_replicated_json(tmp_path: Path) -> None:
+    """The replicated method runs through the same cells; its rows are labelled and one per instance."""
+    out = _json(runner.invoke(app, ["committee", "run", "--algorithm", "replicated", "--restarts", "3", "--batch", "8",
+                                    "--gamma0", "0.01", "--K", "2", "--N", "16", "--alpha-min", "0.5",
+                                    "--alpha-max", "1", "--alpha-step", "0.5", "--instances", "3", "--steps", "200",
+                                    "--out", str(tmp_path), "--json", "--device", "cpu"]))
+    assert out["cells"] == 2
+    assert {t["algorithm"] for t in out["transitions"]} == {"replicated"}

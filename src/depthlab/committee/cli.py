@@ -146,7 +146,12 @@ def run(
                                                "every pattern).", min=1)] = 1,
     algorithm: Annotated[str, typer.Option(help="Continuous weights: adam (shared engine, straight-through "
                                           "surrogate) or least-action (sign units only: batched least-action "
-                                          "learning, Mitchison & Durbin 1989).")] = "adam",
+                                          "learning, Mitchison & Durbin 1989) or replicated (the engine's "
+                                          "robust-ensemble solver; the restarts are the coupled replicas).")] = "adam",
+    gamma0: Annotated[float, typer.Option(help="replicated: initial coupling γ0 ≥ 0.")] = 0.01,
+    gamma1: Annotated[float, typer.Option(help="replicated: coupling growth, γ_t = γ0 (1 + γ1)^t.")] = 0.001,
+    batch: Annotated[int, typer.Option(help="replicated: mini-batch size (0 = full batch; at most P).",
+                                       min=0)] = 0,
     steps: Annotated[int, typer.Option(help="Adam steps (or least-action epochs) per machine (spherical "
                                             "weights).", min=1)] = 2000,
     sweeps: Annotated[int, typer.Option(help="Annealing sweeps per machine (binary weights).", min=1)] = 300,
@@ -173,6 +178,8 @@ def run(
 
         depthlab committee run --activation sign --algorithm least-action --K 1,3,7 --N 255 -o results/la
 
+        depthlab committee run --algorithm replicated --restarts 5 --gamma0 0.01 --batch 32 --K 4 --N 128
+
         depthlab committee run --weights binary --K 2 --N 42 --alpha-min 0.2 --alpha-max 0.8 --alpha-step 0.1
     """
     ks, ns = parse_int_list(K, "--K"), parse_int_list(N, "--N")
@@ -186,7 +193,8 @@ def run(
     cfg = SweepConfig(activation=activation, weights=weights, Ks=ks, Ns=ns,
                       alphas=alphas, instances=instances,
                       restarts=restarts,
-                      seed=seed, steps=steps, sweeps=sweeps, algorithm=algorithm)
+                      seed=seed, steps=steps, sweeps=sweeps, algorithm=algorithm, gamma0=gamma0,
+                      gamma1=gamma1, batch=batch)
     dev = resolve_device(device)
     with recorded_run(out, config=cfg.__dict__, seed=seed, device=dev) as rec:
         df = run_sweep(cfg, out, device=dev)

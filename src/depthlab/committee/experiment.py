@@ -51,7 +51,7 @@ from depthlab.seeding import config_hash
 from depthlab.validate import choice, finite_float, positive_int
 
 #: Continuous-weight training algorithms (``SweepConfig.algorithm``).
-ALGORITHMS: tuple[str, ...] = ("adam", "least-action")
+ALGORITHMS: tuple[str, ...] = ("adam", "least-action", "replicated")
 
 
 def sign_Ks(Ks: Sequence[int]) -> tuple[int, ...]:
@@ -83,7 +83,12 @@ class SweepConfig:
         algorithm: continuous weights only: ``"adam"`` (the shared engine, any activation) or
             ``"least-action"`` (sign units only: batched least-action learning, :mod:`.least_action`;
             ``steps`` is then its number of epochs).
+            ``"replicated"``: the engine's robust-ensemble solver (:mod:`depthlab.engine.replicated`), the
+            ``restarts`` machines of an instance being its y elastically coupled replicas (same surrogates
+            as ``"adam"``; solved when any replica stores every pattern).
         la_lr, la_margin: least-action step η and margin κ (field units).
+        gamma0, gamma1, batch, lr_final: the replicated solver's coupling schedule γ_t = γ0 (1 + γ1)^t,
+            mini-batch size (0 = full batch) and final learning-rate fraction (geometric decay).
     """
 
     activation: str = "relu"
@@ -106,6 +111,10 @@ class SweepConfig:
     algorithm: str = "adam"
     la_lr: float = 3.0
     la_margin: float = 0.0
+    gamma0: float = 0.01
+    gamma1: float = 0.001
+    batch: int = 0
+    lr_final: float = 1.0
 
     def __post_init__(self) -> None:
         choice(self.activation, "activation", ACTIVATIONS)
@@ -115,6 +124,14 @@ class SweepConfig:
             raise ConfigError("algorithm 'least-action' trains sign machines with continuous (spherical) "
                               f"weights; got activation={self.activation!r}, weights={self.weights!r} "
                               "(use algorithm 'adam' there)")
+        if self.algorithm == "replicated":
+            if self.weights != "spherical":
+                raise ConfigError("algorithm 'replicated' trains continuous (spherical) weights; got "
+                                  f"weights={self.weights!r}")
+            from depthlab.engine.replicated import ReplicatedSettings  # validates γ0, γ1, batch, lr_final
+
+            ReplicatedSettings(y=self.restarts, gamma0=self.gamma0, gamma1=self.gamma1, batch=self.batch,
+                               lr_final=self.lr_final)
         finite_float(self.la_lr, "la_lr", low=0.0, low_open=True)
         finite_float(self.la_margin, "la_margin", low=0.0)
         object.__setattr__(self, "Ks", tuple(positive_int(k, "K") for k in self.Ks))
@@ -153,6 +170,11 @@ class SweepConfig:
                 "seed": self.seed}
         if self.algorithm == "least-action":
             base.update(algorithm="least-action", epochs=self.steps, la_lr=self.la_lr, la_margin=self.la_margin)
+        elif self.algorithm == "replicated":
+            base.update(algorithm="replicated", steps=self.steps, lr=self.lr, margin=self.margin,
+                        beta=self.beta if self.activation == "sign" else None,
+                        leak=self.leak if self.activation == "relu" else None, gamma0=self.gamma0,
+                        gamma1=self.gamma1, batch=self.batch, lr_final=self.lr_final)
         elif self.weights == "spherical":
             base.update(algorithm="adam-engine", steps=self.steps, lr=self.lr, margin=self.margin,
                         beta=self.beta if self.activation == "sign" else None,
@@ -182,10 +204,13 @@ def run_cell(cell: dict[str, Any], device: torch.device, chunk: int = 256) -> pd
     elif cell["weights"] == "spherical":
         from depthlab.committee.training import TrainSettings, train_instances
 
+        rep = None
+        if cell["algorithm"] == "replicated":
+            rep = {k: cell[k] for k in ("gamma0", "gamma1", "batch", "lr_final")}
         res = train_instances(spec, cell["P"], data_key(cell), cell["instances"], cell["restarts"],
                               TrainSettings(steps=cell["steps"], lr=cell["lr"], margin=cell["margin"],
                                             beta=cell["beta"] or 1.0, leak=cell["leak"] or 0.0, chunk=chunk),
-                              device=device)
+                              device=device, replicated=rep)
     else:
         from depthlab.committee.training import anneal_instances
 

@@ -43,6 +43,7 @@ from depthlab.committee.model import (
     n_errors,
     output_weights,
     preactivations,
+    project_sphere,
     random_weights,
     repeat_machines,
 )
@@ -121,10 +122,13 @@ def committee_family(N: int, K: int, activation: str = "relu", *, beta: float = 
              dtype: torch.dtype = torch.float64) -> dict[str, torch.Tensor]:
         return {"W": random_weights(spec, f"{key}/init", list(indices), dtype=dtype, device=device)}
 
+    def repair(params: dict[str, torch.Tensor], x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"W": project_sphere(params["W"])}  # output-preserving: λ depends on W_l/|W_l| only
+
     config = {"family": "committee", "N": N, "K": K, "activation": activation, "beta": beta, "leak": leak}
     return Family(name="committee", shapes={"W": (K, spec.n)}, forward=forward, in_shape=(K, spec.n),
                   out_shape=(1,), init_scales={"W": 1.0}, smooth=False, act_per_point=4 * K, config=config,
-                  init=init)
+                  init=init, repair=repair)
 
 
 def _register() -> None:
@@ -166,10 +170,15 @@ def _summarise(solved: torch.Tensor, errors: torch.Tensor, steps: torch.Tensor, 
 
 def train_weights(spec: CommitteeSpec, X: torch.Tensor, y: torch.Tensor, key: str,
                   indices: Sequence[tuple[int, ...]], settings: TrainSettings,
-                  device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+                  device: torch.device | str = "cpu", replicated: dict | None = None,
+                  replicas: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     """Train stacked machines on given data with the engine.
 
-    Machine m starts uniformly on the spheres, seeded by ``(key, "init", *indices[m])``.
+    Machine m starts uniformly on the spheres, seeded by ``(key, "init", *indices[m])``. With ``replicated``
+    (``{"gamma0", "gamma1", "batch", "lr_final"}``) the engine's ``"replicated"`` solver runs instead of Adam:
+    consecutive groups of ``replicas`` machines (one instance's restarts) are its coupled replicas,
+    ``settings.steps`` steps at learning rate ``settings.lr``, each unit projected back onto its sphere after
+    every step (the family's ``repair`` hook).
 
     Returns:
         ``(W, steps)``: final weights ``(M, K, n)`` float64 on CPU and Adam steps per machine ``(M,)``.
@@ -177,18 +186,29 @@ def train_weights(spec: CommitteeSpec, X: torch.Tensor, y: torch.Tensor, key: st
     from depthlab.engine import FitConfig, fit
 
     family = committee_family(spec.N, spec.K, spec.activation, beta=settings.beta, leak=settings.leak)
-    cfg = FitConfig(mode="classification", stages=("adam",), margin=settings.margin,
-                    adam_steps=settings.steps, adam_lr=settings.lr, adam_lr_final=1.0,
-                    adam_dtype=settings.dtype, check_every=settings.check_every)
+    rep = None
+    if replicated is not None:
+        from depthlab.engine.replicated import ReplicatedSettings
+
+        rep = ReplicatedSettings(y=replicas, steps=settings.steps, lr=settings.lr,
+                                 check_every=settings.check_every, repair_every=1, **replicated)
+    cfg = FitConfig(mode="classification", stages=("adam",) if rep is None else ("replicated",),
+                    margin=settings.margin, adam_steps=settings.steps, adam_lr=settings.lr, adam_lr_final=1.0,
+                    adam_dtype=settings.dtype, check_every=settings.check_every, replicated=rep)
     W0 = random_weights(spec, f"{key}/init", list(indices), dtype=torch.float64)
+    chunk = settings.chunk if rep is None else max(replicas, settings.chunk - settings.chunk % replicas)
     res = fit(family, (X, y.unsqueeze(-1)), key=key, indices=list(range(len(indices))), config=cfg,
-              device=device, chunk_size=settings.chunk, init={"W": W0}, keep_params=True)
-    return res.params["W"].to(torch.float64), torch.as_tensor(res.adam_steps)
+              device=device, chunk_size=chunk, init={"W": W0}, keep_params=True)
+    steps = res.adam_steps if rep is None else res.steps["replicated"]
+    return res.params["W"].to(torch.float64), torch.as_tensor(steps)
 
 
 def train_instances(spec: CommitteeSpec, P: int, key: str, instances: int, restarts: int,
-                    settings: TrainSettings, *, device: torch.device | str = "cpu") -> dict[str, np.ndarray]:
+                    settings: TrainSettings, *, device: torch.device | str = "cpu",
+                    replicated: dict | None = None) -> dict[str, np.ndarray]:
     """Train ``instances × restarts`` continuous-weight machines; one summary entry per instance.
+
+    ``replicated`` (see :func:`train_weights`): an instance's restarts are the y coupled replicas.
 
     Returns:
         ``solved`` (any restart stores every pattern, float64 check on the true machine), ``restarts_solved``,
@@ -198,7 +218,7 @@ def train_instances(spec: CommitteeSpec, P: int, key: str, instances: int, resta
     dtype = torch.float32 if settings.dtype == "float32" else torch.float64
     # Data stay on the CPU; the engine moves each chunk to ``device`` and returns float64 CPU weights.
     X, y, idx = _stack(spec, P, key, instances, restarts, dtype, "cpu")
-    W, steps = train_weights(spec, X, y, key, idx, settings, device)
+    W, steps = train_weights(spec, X, y, key, idx, settings, device, replicated=replicated, replicas=restarts)
     ok = check_solutions(W, X, y, spec.activation)
     errs = n_errors(W, X.double(), y.double(), spec.activation)
     return _summarise(ok, errs, steps.to(ok.device), instances, restarts)

@@ -34,7 +34,7 @@ def bytes_per_model(family: Family, n_points: int, cfg: FitConfig) -> int:
     act = n_points * max(family.act_per_point, 1)
     need = 8 * (2 * io + act + 4 * p)  # data copies, certification forward
     stages = cfg.resolved_stages(family.smooth, family.homotopy is not None)
-    if "adam" in stages:
+    if "adam" in stages or "replicated" in stages:  # the replicated solver: Adam's buffers plus a weight mask
         size = cfg.adam_torch_dtype.itemsize
         need = max(need, size * (6 * p + 3 * act + 2 * io))
     if any(s != "adam" for s in stages):  # LM, continuation, target homotopy, points: J or JJᵀ per model

@@ -13,7 +13,7 @@ from depthlab.validate import choice, finite_float, positive_int
 
 MODES = ("regression", "classification")
 #: The built-in stages; :func:`depthlab.engine.solver.register_solver` adds more.
-STAGES = ("adam", "lm", "continuation", "target-homotopy", "points")
+STAGES = ("adam", "lm", "continuation", "target-homotopy", "points", "replicated")
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -59,6 +59,8 @@ class FitConfig:
         lm_gauss_newton: compute dual-form LM steps (more parameters than residuals) from the family's
             ``gauss_newton`` hook (``JJᵀ`` and ``Jᵀz`` without forming ``J``; MLPs, regression, real data):
             the same step up to rounding, several times cheaper. ``False`` forms the Jacobian as before.
+        replicated: settings of the ``"replicated"`` stage, a
+            :class:`~depthlab.engine.replicated.ReplicatedSettings` (``None``: its defaults).
         readout: at the start of each LM stage, re-solve the family's linear output layer by least squares
             (regression only, families with a ``readout`` hook; kept only where it lowers the residual).
         homotopy_steps: predictor–corrector iterations (accepted or rejected) per model of a
@@ -108,6 +110,7 @@ class FitConfig:
     homotopy_damping: float = 1e-14
     homotopy_singular: float = 1e-12
     points_start: int = 0
+    replicated: Any = None
 
     def __post_init__(self) -> None:
         choice(self.mode, "mode", MODES)
@@ -153,6 +156,9 @@ class FitConfig:
         finite_float(self.homotopy_contraction, "homotopy_contraction", low=0.0, low_open=True, high=1.0)
         finite_float(self.homotopy_damping, "homotopy_damping", low=0.0)
         finite_float(self.homotopy_singular, "homotopy_singular", low=0.0)
+        if self.replicated is not None and type(self.replicated).__name__ != "ReplicatedSettings":
+            raise ConfigError("replicated must be a depthlab.engine.replicated.ReplicatedSettings or None, got "
+                              f"{type(self.replicated).__name__}")
 
     def resolved_stages(self, smooth: bool, has_homotopy: bool = False) -> tuple[str, ...]:
         """The stage sequence for a family (``smooth`` and ``has_homotopy`` resolve ``"auto"``)."""

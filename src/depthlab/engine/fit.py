@@ -20,7 +20,8 @@ import torch
 import depthlab.engine.adam
 import depthlab.engine.homotopy
 import depthlab.engine.lm
-import depthlab.engine.points  # noqa: F401 (each registers its solvers)
+import depthlab.engine.points
+import depthlab.engine.replicated  # (adam, lm, homotopy, points and replicated register their solvers on import)
 from depthlab.device import resolve_device
 from depthlab.engine.chunking import plan_chunk_size
 from depthlab.engine.config import FitConfig
@@ -123,7 +124,7 @@ def _run_chunk(family: Family, x: torch.Tensor, y: torch.Tensor, idx: Sequence[i
         theta = flatten({k: v.to(device=device, dtype=torch.float64) for k, v in init.items()}, family)
     m = theta.shape[0]
     counters = {k: torch.zeros(m, dtype=torch.long, device=device) for k in ("adam", "lm")}
-    problem = Problem(family, x, y, cfg)
+    problem = Problem(family, x, y, cfg, key=key, indices=tuple(int(i) for i in idx))
     info: dict[str, torch.Tensor] = {}
     for stage in stages:
         out = get_solver(stage)(problem, theta)
@@ -204,6 +205,12 @@ def fit(family: Family, data: tuple[torch.Tensor, torch.Tensor] | Sampler, *, ke
                                                                      memory_budget)
     if size < 1:
         raise ConfigError(f"chunk_size must be ≥ 1, got {size}")
+    if "replicated" in stages:  # groups of y replica rows stay in one chunk
+        y_rep = depthlab.engine.replicated.settings_of(cfg).y
+        if m_total % y_rep:
+            raise ConfigError(f"the replicated stage needs a multiple of y = {y_rep} models (groups of replicas), "
+                              f"got {m_total}")
+        size = max(y_rep, size - size % y_rep)
     t0 = time.perf_counter()
     parts: list[dict[str, torch.Tensor]] = []
     start, n_chunks = 0, 0
@@ -221,9 +228,10 @@ def fit(family: Family, data: tuple[torch.Tensor, torch.Tensor] | Sampler, *, ke
         except (torch.OutOfMemoryError, RuntimeError) as exc:
             # CUDA raises OutOfMemoryError; the CPU allocator a RuntimeError ("can't allocate memory").
             oom = isinstance(exc, torch.OutOfMemoryError) or "can't allocate memory" in str(exc)
-            if not oom or size == 1:
+            step = depthlab.engine.replicated.settings_of(cfg).y if "replicated" in stages else 1
+            if not oom or size <= step:
                 raise
-            size = max(1, size // 2)
+            size = max(step, (size // 2) - (size // 2) % step)
             if dev.type == "cuda":
                 torch.cuda.empty_cache()
             continue

@@ -10,8 +10,10 @@ study that needs a new method adds a solver here rather than a private training 
 
 Built in (each registered by its own module): ``"adam"`` (:mod:`depthlab.engine.adam`), ``"lm"`` and
 ``"continuation"`` (LM along the family's ``homotopy`` parameters; :mod:`depthlab.engine.lm`),
-``"target-homotopy"`` (predictor–corrector tracking of a straight target path; :mod:`depthlab.engine.homotopy`)
-and ``"points"`` (points added one at a time, each by a target homotopy; :mod:`depthlab.engine.points`).
+``"target-homotopy"`` (predictor–corrector tracking of a straight target path; :mod:`depthlab.engine.homotopy`),
+``"points"`` (points added one at a time, each by a target homotopy; :mod:`depthlab.engine.points`) and
+``"replicated"`` (elastically coupled mini-batch replicas, groups of ``y`` consecutive rows;
+:mod:`depthlab.engine.replicated`).
 """
 
 from __future__ import annotations
@@ -35,12 +37,17 @@ class Problem:
         x: inputs ``(M, N, *in_shape)``.
         y: targets ``(M, N, *out_shape)``.
         config: the :class:`~depthlab.engine.config.FitConfig` (mode, tolerances, budgets).
+        key, indices: the fit's seed key and the ``M`` rows' model indices (``None`` when a solver is called
+            outside :func:`~depthlab.engine.fit`); a solver that draws random numbers (the ``"replicated"``
+            solver's mini-batches) derives them from ``(key, indices[m])``, so they do not depend on chunking.
     """
 
     family: Family
     x: torch.Tensor
     y: torch.Tensor
     config: Any
+    key: str | int | None = None
+    indices: tuple[int, ...] | None = None
 
     @property
     def n_models(self) -> int:
