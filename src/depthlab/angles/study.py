@@ -12,5 +12,5 @@ STUDY = Study(
     figures="depthlab.angles.figures:FIGURES",
     cli="depthlab.angles.cli:app",
     sweepable="depthlab.angles.sweep:SWEEPABLE",
-    seconds={"quick": 45.0},
+    seconds={"quick": 24.0},
 )

@@ -12,5 +12,5 @@ STUDY = Study(
     figures="depthlab.capacity.figures:FIGURES",
     cli="depthlab.capacity.cli:app",
     sweepable="depthlab.capacity.sweep:SWEEPABLE",
-    seconds={"quick": 17.0},
+    seconds={"quick": 10.0},
 )

@@ -12,5 +12,5 @@ STUDY = Study(
     figures="depthlab.committee.figures:FIGURES",
     cli="depthlab.committee.cli:app",
     sweepable="depthlab.committee.sweep:SWEEPABLE",
-    seconds={"quick": 76.0},
+    seconds={"quick": 52.0},
 )

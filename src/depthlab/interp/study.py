@@ -12,5 +12,5 @@ STUDY = Study(
     figures="depthlab.interp.figures:FIGURES",
     cli="depthlab.interp.cli:app",
     sweepable="depthlab.interp.sweep:SWEEPABLE",
-    seconds={"quick": 21.0},
+    seconds={"quick": 13.0},
 )

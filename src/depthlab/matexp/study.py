@@ -13,5 +13,5 @@ STUDY = Study(
     cli="depthlab.matexp.cli:app",
     sweepable="depthlab.matexp.sweep:SWEEPABLE",
     aliases=("matexp-depth",),
-    seconds={"quick": 10.0},
+    seconds={"quick": 8.0},
 )
