@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+import depthlab.engine.activation_homotopy
 import depthlab.engine.adam
 import depthlab.engine.homotopy
 import depthlab.engine.lm
