@@ -38,8 +38,9 @@ SMOOTH_LM_PATIENCE = 100
 
 #: Fitting methods of a cell (``--method``): the engine stages each runs (:func:`depthlab.capacity.fitting.fit_config`).
 #: ``"lm"``: the engine's automatic stages (LM for smooth σ); ``"target-homotopy"``: a target homotopy from the
-#: network's own outputs, then LM from where it stopped; ``"points"``: points added one at a time, then LM.
-METHODS = ("lm", "target-homotopy", "points")
+#: network's own outputs, then LM from where it stopped; ``"points"``: points added one at a time, then LM;
+#: ``"activation-homotopy"`` (ReLU only): LM on softplus networks of rising sharpness, then LM on ReLU.
+METHODS = ("lm", "target-homotopy", "points", "activation-homotopy")
 
 #: Bump when the protocol changes in a way that changes results (old shards are then not reused).
 PROTOCOL_VERSION = 1
@@ -89,6 +90,8 @@ class CellConfig:
     def __post_init__(self) -> None:
         positive_int(self.depth, "depth")
         choice(self.method, "fitting method", METHODS)
+        if self.method == "activation-homotopy" and self.activation != "relu":
+            raise ConfigError(f"fitting method 'activation-homotopy' needs activation 'relu', got {self.activation!r}")
         positive_int(self.width, "width")
         choice(self.activation, "activation", ACTIVATIONS)
         positive_int(self.trials, "trials")

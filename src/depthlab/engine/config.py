@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import Any
 
 import torch
@@ -13,7 +14,7 @@ from depthlab.validate import choice, finite_float, positive_int
 
 MODES = ("regression", "classification")
 #: The built-in stages; :func:`depthlab.engine.solver.register_solver` adds more.
-STAGES = ("adam", "lm", "continuation", "target-homotopy", "points", "replicated")
+STAGES = ("adam", "lm", "continuation", "target-homotopy", "points", "replicated", "activation-homotopy")
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -74,6 +75,8 @@ class FitConfig:
             correction fails (the step is halved).
         homotopy_damping: corrector/predictor damping ``μ = homotopy_damping · trace(JJᵀ)/R``.
         homotopy_singular: a model stops as singular where ``λ_min(JJᵀ) < homotopy_singular · trace(JJᵀ)/R``.
+        activation_sharpness: ``"activation-homotopy"`` stage: the increasing softplus sharpnesses β at which
+            LM is run in turn on the family's ``smoothing(β)`` (:mod:`depthlab.engine.activation_homotopy`).
         points_start: ``"points"`` stage: number of first points fitted together before points are added one at
             a time (0: the family's input dimension, ``prod(in_shape)``).
     """
@@ -111,6 +114,7 @@ class FitConfig:
     homotopy_singular: float = 1e-12
     points_start: int = 0
     replicated: Any = None
+    activation_sharpness: tuple[float, ...] = (1.0, 4.0, 16.0, 64.0, 256.0)
 
     def __post_init__(self) -> None:
         choice(self.mode, "mode", MODES)
@@ -159,6 +163,11 @@ class FitConfig:
         if self.replicated is not None and type(self.replicated).__name__ != "ReplicatedSettings":
             raise ConfigError("replicated must be a depthlab.engine.replicated.ReplicatedSettings or None, got "
                               f"{type(self.replicated).__name__}")
+        betas = tuple(finite_float(b, "activation sharpness", low=0.0, low_open=True)
+                      for b in self.activation_sharpness)
+        if not betas or any(b2 <= b1 for b1, b2 in itertools.pairwise(betas)):
+            raise ConfigError(f"activation_sharpness must be a non-empty increasing sequence, got {betas!r}")
+        object.__setattr__(self, "activation_sharpness", betas)
 
     def resolved_stages(self, smooth: bool, has_homotopy: bool = False) -> tuple[str, ...]:
         """The stage sequence for a family (``smooth`` and ``has_homotopy`` resolve ``"auto"``)."""

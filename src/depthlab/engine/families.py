@@ -63,6 +63,9 @@ class Family:
         homotopy: optional ``homotopy(s) -> Family``: a smoother family with the same parameters for a
             continuation parameter ``s ∈ (0, 1]`` (``s → 0`` approaches this family), used by the
             ``"continuation"`` stage; the MLP sets it for ReLU to leaky ReLU with negative slope ``s``.
+        smoothing: optional ``smoothing(β) -> Family``: a C^∞ family with the same parameters for a sharpness
+            ``β > 0`` (``β → ∞`` approaches this family), used by the ``"activation-homotopy"`` stage
+            (:mod:`depthlab.engine.activation_homotopy`); the MLP sets it for ReLU to softplus with sharpness β.
         repair: optional *function-preserving* fix-up ``repair(params, X) -> params`` applied by the LM stage
             (e.g. reviving dead ReLU units, :func:`revive_dead_relu_units`); must not change the outputs.
         readout: optional ``readout(params, X, Y) -> params`` that re-solves a linear output layer by least
@@ -100,6 +103,7 @@ class Family:
     config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     init: InitFn | None = None
     homotopy: Callable[[float], Family] | None = None
+    smoothing: Callable[[float], Family] | None = None
     repair: Callable[[Params, torch.Tensor], Params] | None = None
     readout: Callable[[Params, torch.Tensor, torch.Tensor], Params] | None = None
     jacobian: Callable[[Params, torch.Tensor], torch.Tensor] | None = None
@@ -212,7 +216,7 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
                 h = sigma(h)
         return h
 
-    homotopy = repair = None
+    homotopy = repair = smoothing = None
 
     def jacobian(params: Params, x: torch.Tensor) -> torch.Tensor:
         return mlp_jacobian(params, x, act, n_layers, bias)
@@ -237,13 +241,16 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
         def homotopy(s: float) -> Family:
             return mlp(d_in, widths, d_out, "leaky_relu", bias=bias, negative_slope=s, init_gain=gain)
 
+        def smoothing(beta: float) -> Family:
+            return mlp(d_in, widths, d_out, "softplus", bias=bias, sharpness=beta, init_gain=gain)
+
     config = {"family": "mlp", "d_in": d_in, "widths": list(widths), "d_out": d_out, "activation": activation,
               "bias": bias, "negative_slope": negative_slope, "init_gain": gain}
     if activation == "softplus":
         config["sharpness"] = float(sharpness)
     return Family(name="mlp", shapes=shapes, forward=forward, in_shape=(d_in,), out_shape=(d_out,),
                   init_scales=scales, smooth=activation in SMOOTH_ACTIVATIONS,
-                  act_per_point=2 * (sum(widths) + d_out), config=config, homotopy=homotopy,
+                  act_per_point=2 * (sum(widths) + d_out), config=config, homotopy=homotopy, smoothing=smoothing,
                   repair=repair, readout=readout,
                   jacobian=jacobian, gauss_newton=gauss_newton, value_and_grad=value_and_grad)
 

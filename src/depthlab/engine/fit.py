@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import torch
 
+import depthlab.engine.activation_homotopy
 import depthlab.engine.adam
 import depthlab.engine.homotopy
 import depthlab.engine.lm
 import depthlab.engine.points
-import depthlab.engine.replicated  # (adam, lm, homotopy, points and replicated register their solvers on import)
+import depthlab.engine.replicated  # (every solver module registers its solvers on import)
 from depthlab.device import resolve_device
 from depthlab.engine.chunking import plan_chunk_size
 from depthlab.engine.config import FitConfig
