@@ -87,6 +87,8 @@ def layout_string(layout: Sequence[tuple[str, Sequence[int]]]) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    """As :func:`depthlab.results.atomic_write_bytes`, restated here because that module imports torch (through
+    :mod:`depthlab.seeding`) and the verifier must not."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
