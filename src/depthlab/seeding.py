@@ -3,6 +3,9 @@
 A configuration (any JSON-able mapping or dataclass) has a stable content hash. Seeds derive from
 ``(key, index...)`` through :class:`numpy.random.SeedSequence`, so a model's data and initialisation depend only
 on its configuration and its index, never on how models were packed into batches or chunks.
+
+Hashing and NumPy seeds do not import torch (so torch-free tools, e.g. ``depthlab capacity verify``, can use
+them); the torch helpers import it when called.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ import dataclasses
 import enum
 import hashlib
 import json
+import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -34,7 +40,8 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, list | tuple | set | frozenset):
         items = sorted(obj, key=repr) if isinstance(obj, set | frozenset) else obj
         return [to_jsonable(v) for v in items]
-    if isinstance(obj, np.ndarray | torch.Tensor):
+    th = sys.modules.get("torch")  # torch objects can exist only once torch is imported
+    if isinstance(obj, np.ndarray) or (th is not None and isinstance(obj, th.Tensor)):
         return to_jsonable(obj.tolist())
     if isinstance(obj, np.generic):
         return to_jsonable(obj.item())
@@ -42,7 +49,7 @@ def to_jsonable(obj: Any) -> Any:
         return [obj.real, obj.imag]
     if isinstance(obj, Path):
         return str(obj)
-    if isinstance(obj, torch.device | torch.dtype):
+    if th is not None and isinstance(obj, th.device | th.dtype):
         return str(obj)
     return obj
 
@@ -78,6 +85,8 @@ def torch_seed(key: str | int, *index: int) -> int:
 
 def torch_generator(key: str | int, *index: int, device: torch.device | str = "cpu") -> torch.Generator:
     """A seeded :class:`torch.Generator` on ``device`` for item ``index`` under ``key``."""
+    import torch
+
     gen = torch.Generator(device=device)
     gen.manual_seed(torch_seed(key, *index))
     return gen
@@ -91,6 +100,8 @@ def stacked_normal(key: str | int, indices: Any, shape: tuple[int, ...], *, comp
     do not depend on how models are packed or chunked. ``complex_`` gives CN(0, 1) (real and imaginary parts
     N(0, 1/2)). Each index is a tuple of ints (or an int).
     """
+    import torch
+
     n = int(np.prod(shape)) if shape else 1
     out = np.empty((len(indices), n * (2 if complex_ else 1)))
     for m, idx in enumerate(indices):

@@ -36,8 +36,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
-import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from depthlab.errors import ConfigError
+from depthlab.results import atomic_write_bytes
 
 FORMAT = "depthlab-capacity-certificate/1"
 CERT_DIR = "certificates"
@@ -84,22 +83,6 @@ def expected_layout(depth: int, width: int, bias: bool) -> tuple[tuple[str, tupl
 def layout_string(layout: Sequence[tuple[str, Sequence[int]]]) -> str:
     """``"W1:8x8,b1:8,…"`` from ``((name, shape), …)``."""
     return ",".join(f"{name}:{'x'.join(str(int(s)) for s in shape)}" for name, shape in layout)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """As :func:`depthlab.results.atomic_write_bytes`, restated here because that module imports torch (through
-    :mod:`depthlab.seeding`) and the verifier must not."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def certificate_path(root: str | Path, key: str) -> Path:
@@ -140,7 +123,7 @@ def write_certificate(root: str | Path, key: str, cell: Mapping[str, Any], n_poi
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     path = certificate_path(root, key)
-    _atomic_write(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
     return path
 
 

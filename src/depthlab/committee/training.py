@@ -196,9 +196,9 @@ def train_weights(spec: CommitteeSpec, X: torch.Tensor, y: torch.Tensor, key: st
                     margin=settings.margin, adam_steps=settings.steps, adam_lr=settings.lr, adam_lr_final=1.0,
                     adam_dtype=settings.dtype, check_every=settings.check_every, replicated=rep)
     W0 = random_weights(spec, f"{key}/init", list(indices), dtype=torch.float64)
-    chunk = settings.chunk if rep is None else max(replicas, settings.chunk - settings.chunk % replicas)
+    # fit rounds the chunk to whole groups of replicas itself
     res = fit(family, (X, y.unsqueeze(-1)), key=key, indices=list(range(len(indices))), config=cfg,
-              device=device, chunk_size=chunk, init={"W": W0}, keep_params=True)
+              device=device, chunk_size=settings.chunk, init={"W": W0}, keep_params=True)
     steps = res.adam_steps if rep is None else res.steps["replicated"]
     return res.params["W"].to(torch.float64), torch.as_tensor(steps)
 

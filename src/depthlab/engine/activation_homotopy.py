@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import torch
 
-from depthlab.engine.lm import lm_stage
+from depthlab.engine.homotopy import check_regression
+from depthlab.engine.lm import lm_along
 from depthlab.engine.objective import certify
 from depthlab.engine.solver import Problem, StageResult, register_solver
 from depthlab.errors import ConfigError
@@ -43,21 +44,20 @@ def activation_homotopy_solver(problem: Problem, theta: torch.Tensor) -> StageRe
         ConfigError: classification mode, or a family without a ``smoothing`` hook (not ReLU).
     """
     fam, cfg = problem.family, problem.config
-    if cfg.mode != "regression":
-        raise ConfigError(f"the 'activation-homotopy' solver fits regression targets only (mode={cfg.mode!r})")
+    check_regression(problem, "activation-homotopy")
     if fam.smoothing is None:
         raise ConfigError("the 'activation-homotopy' solver needs a ReLU network (a family with a softplus "
                           f"smoothing); got {fam.config.get('activation', fam.name)!r}")
     m, dev = theta.shape[0], theta.device
-    steps = torch.zeros(m, dtype=torch.long, device=dev)
     levels = torch.zeros(m, dtype=torch.long, device=dev)
     smooth_rel = torch.full((m,), float("inf"), dtype=torch.float64, device=dev)
-    for beta in cfg.activation_sharpness:
-        smooth = fam.smoothing(beta)
-        theta, k = lm_stage(smooth, theta, problem.x, problem.y, cfg)
-        steps += k
-        ok, smooth_rel, _ = certify(smooth, theta, problem.x, problem.y, "regression", cfg.tol)
-        levels += ok.to(torch.long)
+
+    def count_level(smooth, th: torch.Tensor) -> None:
+        nonlocal smooth_rel
+        ok, smooth_rel, _ = certify(smooth, th, problem.x, problem.y, "regression", cfg.tol)
+        levels.add_(ok.to(torch.long))
+
+    theta, steps = lm_along((fam.smoothing(b) for b in cfg.activation_sharpness), problem, theta, count_level)
     _, relu_rel, _ = certify(fam, theta, problem.x, problem.y, "regression", cfg.tol)
     info = {"levels": levels, "smooth_residual": smooth_rel.to(dev), "relu_residual": relu_rel.to(dev)}
     return StageResult(theta, {"lm": steps}, info)

@@ -116,11 +116,19 @@ def _adam_loop(family: Family, start: torch.Tensor, xa: torch.Tensor, ya: torch.
 def _autograd_grads(family: Family, params: Params, x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor,
                     cfg: FitConfig) -> list[torch.Tensor]:
     """Per-block gradients of ``Σ_m weight_m ‖r_m‖²`` by autograd on per-block leaves (no flat-slice graph),
-    non-finite entries set to 0 in place (the fallback for families without a ``value_and_grad`` hook)."""
+    non-finite entries set to 0 in place (the fallback for families without a ``value_and_grad`` hook).
+
+    ``weight`` is per model ``(M,)``, or per point ``(M, N)`` (``Σ_m Σ_μ weight_mμ ‖r_mμ‖²``, a mini-batch as a
+    0/1 weight: :mod:`depthlab.engine.replicated`)."""
     leaves = {k: v.detach().requires_grad_(True) for k, v in params.items()}
     with torch.enable_grad():
         r = residuals_of(family.forward(leaves, x), y, cfg.mode, cfg.margin)
-        loss = (r.square().sum(1) * weight).sum()
+        sq = r.square()
+        if weight.dim() == 2:
+            sq = sq.reshape(sq.shape[0], weight.shape[1], -1).sum(-1)
+            loss = (sq * weight).sum()
+        else:
+            loss = (sq.sum(1) * weight).sum()
         grads = torch.autograd.grad(loss, list(leaves.values()))
     return [g.nan_to_num_(nan=0.0, posinf=0.0, neginf=0.0).contiguous() for g in grads]
 

@@ -169,15 +169,15 @@ def track(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
     return th, {"t": t, "max_residual": maxres, "status": status, "steps": steps, "solves": solves}
 
 
-def check_regression(problem: Problem) -> None:
+def check_regression(problem: Problem, solver: str) -> None:
+    """A :class:`ConfigError` unless the problem is a regression (the continuation solvers track targets)."""
     if problem.config.mode != "regression":
-        raise ConfigError("the 'target-homotopy' and 'points' solvers fit regression targets only "
-                          f"(mode={problem.config.mode!r})")
+        raise ConfigError(f"the {solver!r} solver fits regression targets only (mode={problem.config.mode!r})")
 
 
 def homotopy_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
     """The ``"target-homotopy"`` stage through the solver interface (see :func:`track`)."""
-    check_regression(problem)
+    check_regression(problem, "target-homotopy")
     th, info = track(problem.family, theta, problem.x, problem.y, problem.config)
     return StageResult(th, {"homotopy": info.pop("steps"), "homotopy_solves": info.pop("solves")}, info)
 

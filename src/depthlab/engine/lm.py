@@ -20,7 +20,7 @@ from one batched autodiff call over all models:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import torch
 from torch.func import jacfwd, jacrev
@@ -240,16 +240,27 @@ def lm_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
     return StageResult(th, {"lm": steps})
 
 
-def continuation_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
-    """The ``"continuation"`` stage: LM on the family's smoother ``homotopy(s)`` for each ``s`` of
-    ``config.continuation_slopes``, each started where the previous one ended (a family without a homotopy is
-    returned unchanged)."""
+def lm_along(path: Iterable[Family], problem: Problem, theta: torch.Tensor,
+             on_level: Callable[[Family, torch.Tensor], None] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Natural-parameter continuation: LM on each family of ``path`` in turn (same parameters), each level
+    started where the previous one ended (Allgower & Georg 1990, §1–2). ``on_level(family, theta)`` runs after
+    each level. Returns ``(theta, steps)``, ``steps`` the LM iterations per model over all levels ``(M,)``."""
     steps = torch.zeros(theta.shape[0], dtype=torch.long, device=theta.device)
-    if problem.family.homotopy is None:
-        return StageResult(theta, {"lm": steps})
-    for s in problem.config.continuation_slopes:
-        theta, k = lm_stage(problem.family.homotopy(s), theta, problem.x, problem.y, problem.config)
+    for fam in path:
+        theta, k = lm_stage(fam, theta, problem.x, problem.y, problem.config)
         steps += k
+        if on_level is not None:
+            on_level(fam, theta)
+    return theta, steps
+
+
+def continuation_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
+    """The ``"continuation"`` stage: :func:`lm_along` the family's smoother ``homotopy(s)`` for each ``s`` of
+    ``config.continuation_slopes`` (a family without a homotopy is returned unchanged)."""
+    hom = problem.family.homotopy
+    if hom is None:
+        return StageResult(theta, {"lm": torch.zeros(theta.shape[0], dtype=torch.long, device=theta.device)})
+    theta, steps = lm_along((hom(s) for s in problem.config.continuation_slopes), problem, theta)
     return StageResult(theta, {"lm": steps})
 
 

@@ -39,7 +39,7 @@ def points_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
         Parameters ``(M, P)`` (float64); counters ``homotopy`` (accepted steps), ``homotopy_solves`` and ``lm``
         (fallback LM iterations); info ``fitted_points`` ``(M,)``.
     """
-    check_regression(problem)
+    check_regression(problem, "points")
     fam, x, y, cfg = problem.family, problem.x, problem.y, problem.config
     x = x.to(torch.complex128 if x.is_complex() else torch.float64)
     y = y.to(torch.complex128 if y.is_complex() else torch.float64)

@@ -40,16 +40,15 @@ import math
 
 import torch
 
-from depthlab.engine.adam import _adam_update
+from depthlab.engine.adam import _adam_update, _autograd_grads, _take
 from depthlab.engine.families import Family
-from depthlab.engine.objective import flatten, residuals_of, solved_of, unflatten
+from depthlab.engine.objective import flatten, solved_of, unflatten
 from depthlab.engine.solver import Problem, StageResult, register_solver
 from depthlab.errors import ConfigError
 from depthlab.seeding import torch_seed
 from depthlab.validate import choice, finite_float, positive_int
 
 OPTIMISERS = ("adam", "sgd")
-_MASK64 = (1 << 64) - 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,9 +134,8 @@ def row_seeds(problem: Problem, device: torch.device) -> torch.Tensor:
     """``(M,)`` int64 batch seeds, one per row, from the fit key and the rows' model indices."""
     key = problem.key if problem.key is not None else "replicated"
     idx = problem.indices if problem.indices is not None else tuple(range(problem.n_models))
-    s = [torch_seed(key, 7, int(i)) for i in idx]  # 7: the replicated solver's stream
-    return torch.tensor([(v & _MASK64) - (1 << 64) if v >= 1 << 63 else v for v in s], dtype=torch.long,
-                        device=device)
+    # 7: the replicated solver's stream; torch_seed is a 63-bit integer, so it fits an int64 as it is
+    return torch.tensor([torch_seed(key, 7, int(i)) for i in idx], dtype=torch.long, device=device)
 
 
 def replicated_stage(problem: Problem, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -192,13 +190,8 @@ def _loop(family: Family, th: torch.Tensor, start: torch.Tensor, x: torch.Tensor
                 perm = epoch_permutations(seeds, e, n_points)
             wts = torch.zeros(yy.shape[:2], dtype=th.dtype, device=device)
             wts.scatter_(1, perm[:, pos * batch:(pos + 1) * batch], 1.0 / batch)
-        leaves = {k: v.detach().requires_grad_(True) for k, v in unflatten(th, family).items()}
-        with torch.enable_grad():
-            outp = family.forward(leaves, x)
-            r = residuals_of(outp, yy, cfg.mode, cfg.margin)
-            loss = (r.square().reshape(r.shape[0], n_points, -1).sum(-1) * wts).sum()
-            grads = torch.autograd.grad(loss, list(leaves.values()))
-        g = torch.cat([gi.reshape(gi.shape[0], -1) for gi in grads], dim=1).nan_to_num_(0.0, 0.0, 0.0)
+        grads = _autograd_grads(family, unflatten(th, family), x, yy, wts, cfg)  # per-point weights (batch)
+        g = torch.cat([gi.reshape(gi.shape[0], -1) for gi in grads], dim=1)
         gamma = st.gamma(t)
         if gamma > 0 and y_rep > 1:
             grp = th.view(-1, y_rep, n_par)
@@ -228,17 +221,10 @@ def _loop(family: Family, th: torch.Tensor, start: torch.Tensor, x: torch.Tensor
                 if active.numel() == 0:
                     break
                 th, mom, var, start = th[keep], mom[keep], var[keep], start[keep]
-                x, yy, seeds = _take_rows(x, keep), yy[keep], seeds[keep]
+                x, yy, seeds = _take(x, keep), yy[keep], seeds[keep]
                 if perm is not None:
                     perm = perm[keep]
     return out, steps
-
-
-def _take_rows(x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-    """``x[keep]`` keeping the memory layout (see :func:`depthlab.engine.adam._take`)."""
-    from depthlab.engine.adam import _take
-
-    return _take(x, keep)
 
 
 def replicated_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
