@@ -71,6 +71,12 @@ class Family:
         readout: optional ``readout(params, X, Y) -> params`` that re-solves a linear output layer by least
             squares (never increases the regression residual); the LM stage calls it at its start.
             The MLP uses :func:`solve_readout`.
+        features: optional ``features(params, X) -> H`` ``(M, N, K)``: the design matrix of that linear output
+            layer (the outputs are ``H Θ`` with ``Θ`` the ``(K, out)`` parameters named by ``readout_params``;
+            the MLP's ``H`` is its last hidden layer's features, plus a column of ones with biases:
+            :func:`readout_features`). Used by the ``"varpro"`` stage (:mod:`depthlab.engine.varpro`).
+        readout_params: names of the parameters the ``readout`` hook solves for (the MLP: ``W_L`` and, with
+            biases, ``b_L``); every other parameter is a *hidden* parameter.
         jacobian: optional explicit ``jacobian(params, X) -> (M, N·out, P)`` of the real outputs (flattened
             point-major; complex outputs split as ``torch.view_as_real`` does, real part first, so
             ``N·out = N·out_size``) with respect to the flat parameters (order of ``shapes``); without it the
@@ -106,6 +112,8 @@ class Family:
     smoothing: Callable[[float], Family] | None = None
     repair: Callable[[Params, torch.Tensor], Params] | None = None
     readout: Callable[[Params, torch.Tensor, torch.Tensor], Params] | None = None
+    features: Callable[[Params, torch.Tensor], torch.Tensor] | None = None
+    readout_params: tuple[str, ...] = ()
     jacobian: Callable[[Params, torch.Tensor], torch.Tensor] | None = None
     gauss_newton: Callable[..., tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]] | None = None
     value_and_grad: ValueAndGradFn | None = None
@@ -229,6 +237,9 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
     def readout(params: Params, x: torch.Tensor, y: torch.Tensor) -> Params:
         return solve_readout(params, x, y, sigma, n_layers, bias)
 
+    def features(params: Params, x: torch.Tensor) -> torch.Tensor:
+        return readout_features(params, x, sigma, n_layers, bias)
+
     def value_and_grad(params: Params, x: torch.Tensor, y: torch.Tensor, mode: str, margin: float = 1.0, *,
                        weight: torch.Tensor | None = None, out: Params | None = None, value: bool = True,
                        work: dict[Any, torch.Tensor] | None = None) -> tuple[torch.Tensor | None, Params]:
@@ -251,7 +262,8 @@ def mlp(d_in: int, widths: Sequence[int], d_out: int, activation: str = "relu", 
     return Family(name="mlp", shapes=shapes, forward=forward, in_shape=(d_in,), out_shape=(d_out,),
                   init_scales=scales, smooth=activation in SMOOTH_ACTIVATIONS,
                   act_per_point=2 * (sum(widths) + d_out), config=config, homotopy=homotopy, smoothing=smoothing,
-                  repair=repair, readout=readout,
+                  repair=repair, readout=readout, features=features,
+                  readout_params=(f"W{n_layers}", f"b{n_layers}") if bias else (f"W{n_layers}",),
                   jacobian=jacobian, gauss_newton=gauss_newton, value_and_grad=value_and_grad)
 
 
@@ -279,6 +291,22 @@ def mlp_jacobian(params: Params, x: torch.Tensor, act: activations.Activation, n
 
 
 @torch.no_grad()
+def readout_features(params: Params, x: torch.Tensor, sigma: Callable[[torch.Tensor], torch.Tensor],
+                     n_layers: int, bias: bool) -> torch.Tensor:
+    """The design matrix ``H`` ``(M, N, K)`` of an MLP's output layer: the last hidden layer's features
+    (the inputs for ``n_layers = 1``) and, with ``bias``, a last column of ones, so ``F(X) = H [W_L; b_L]``."""
+    h = x.to(params["W1"].dtype)
+    for k in range(1, n_layers):
+        h = torch.matmul(h, params[f"W{k}"])
+        if bias:
+            h = h + params[f"b{k}"].unsqueeze(-2)
+        h = sigma(h)
+    if bias:
+        h = torch.cat([h, torch.ones_like(h[..., :1])], dim=-1)
+    return h
+
+
+@torch.no_grad()
 def solve_readout(params: Params, x: torch.Tensor, y: torch.Tensor,
                   sigma: Callable[[torch.Tensor], torch.Tensor],
                   n_layers: int, bias: bool) -> Params:
@@ -289,14 +317,7 @@ def solve_readout(params: Params, x: torch.Tensor, y: torch.Tensor,
     (e.g. N ≤ width for generic features) the fit is exact. Never increases the residual.
     """
     out = dict(params)
-    h = x.to(params["W1"].dtype)
-    for k in range(1, n_layers):
-        h = torch.matmul(h, params[f"W{k}"])
-        if bias:
-            h = h + params[f"b{k}"].unsqueeze(-2)
-        h = sigma(h)
-    if bias:
-        h = torch.cat([h, torch.ones_like(h[..., :1])], dim=-1)
+    h = readout_features(params, x, sigma, n_layers, bias)
     sol = torch.linalg.pinv(h) @ y.to(h.dtype)
     if bias:
         out[f"W{n_layers}"], out[f"b{n_layers}"] = sol[:, :-1], sol[:, -1]

@@ -22,7 +22,8 @@ import depthlab.engine.adam
 import depthlab.engine.homotopy
 import depthlab.engine.lm
 import depthlab.engine.points
-import depthlab.engine.replicated  # (every solver module registers its solvers on import)
+import depthlab.engine.replicated
+import depthlab.engine.varpro  # (every solver module registers its solvers on import)
 from depthlab.device import resolve_device
 from depthlab.engine.chunking import plan_chunk_size
 from depthlab.engine.config import FitConfig

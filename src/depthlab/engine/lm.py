@@ -121,6 +121,41 @@ def lm_step_dual(kern: torch.Tensor, jt: Callable[[torch.Tensor], torch.Tensor],
     return torch.where(ok.unsqueeze(1), delta, torch.zeros_like(delta)), ok, jt(r)
 
 
+def nielsen_update(f: torch.Tensor, f_new: torch.Tensor, delta: torch.Tensor, g: torch.Tensor, ok: torch.Tensor,
+                   lam: torch.Tensor, nu: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Accept or reject LM steps and update the damping (Nielsen; module docstring), per model.
+
+    Args:
+        f, f_new: losses ``½‖r‖²`` before and after the step ``(M,)``.
+        delta: the steps ``(M, P)``; g: the gradients ``Jᵀr`` ``(M, P)`` they were computed from.
+        ok: mask of successful factorisations; lam, nu: damping state ``(M,)``.
+
+    Returns:
+        ``(accept, lam, nu)``: the accepted mask and the updated damping state.
+    """
+    pred = 0.5 * (delta * (lam.unsqueeze(1) * delta - g)).sum(1)
+    rho = (f - f_new) / pred.clamp_min(torch.finfo(f.dtype).tiny)
+    accept = ok & torch.isfinite(f_new) & (f_new < f) & (rho > 0)
+    factor = torch.clamp(1 - (2 * rho - 1) ** 3, min=1.0 / 3.0)
+    lam = torch.where(accept, lam * factor, lam * nu)
+    nu = torch.where(accept, torch.full_like(nu, 2.0), nu * 2)
+    return accept, lam, nu
+
+
+def track_progress(f: torch.Tensor, best: torch.Tensor, since: torch.Tensor, min_decrease: float
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(best, since)``: best loss so far and iterations since it last fell by the relative ``min_decrease``."""
+    improved = f < best * (1 - min_decrease)
+    return torch.where(improved, f, best), torch.where(improved, torch.zeros_like(since), since + 1)
+
+
+def lm_should_stop(done: torch.Tensor, since: torch.Tensor, lam: torch.Tensor, lam0: torch.Tensor, it: int,
+                   cfg: FitConfig) -> torch.Tensor:
+    """Per-model stopping rule of LM: solved, stalled (``cfg.lm_patience``), damping beyond 1e16 × its
+    initial value, or the last of ``cfg.lm_steps`` iterations."""
+    return done | (since >= cfg.lm_patience) | (lam > 1e16 * lam0) | (it == cfg.lm_steps)
+
+
 def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
              cfg: FitConfig) -> tuple[torch.Tensor, torch.Tensor]:
     """Levenberg–Marquardt on every model until solved, stalled, or ``cfg.lm_steps`` iterations.
@@ -209,21 +244,14 @@ def lm_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tens
         with torch.no_grad():
             r_new = res(th_new, xa, ya)
         f_new = 0.5 * r_new.square().sum(1)
-        pred = 0.5 * (delta * (lam.unsqueeze(1) * delta - g)).sum(1)
-        rho = (f - f_new) / pred.clamp_min(torch.finfo(dt).tiny)
-        accept = ok & torch.isfinite(f_new) & (f_new < f) & (rho > 0)
-        factor = torch.clamp(1 - (2 * rho - 1) ** 3, min=1.0 / 3.0)
-        lam = torch.where(accept, lam * factor, lam * nu)
-        nu = torch.where(accept, torch.full_like(nu, 2.0), nu * 2)
+        accept, lam, nu = nielsen_update(f, f_new, delta, g, ok, lam, nu)
         th = torch.where(accept.unsqueeze(1), th_new, th)
         r = torch.where(accept.unsqueeze(1), r_new, r)
         f = torch.where(accept, f_new, f)
-        improved = f < best * (1 - cfg.lm_min_decrease)
-        best = torch.where(improved, f, best)
-        since = torch.where(improved, torch.zeros_like(since), since + 1)
+        best, since = track_progress(f, best, since, cfg.lm_min_decrease)
         iters[active] = it
         done = solved(family, th, xa, ya, cfg.mode, threshold)
-        stop = done | (since >= cfg.lm_patience) | (lam > 1e16 * lam0) | (it == cfg.lm_steps)
+        stop = lm_should_stop(done, since, lam, lam0, it, cfg)
         if bool(stop.any()):
             out[active[stop]] = th[stop].detach()
             keep = ~stop

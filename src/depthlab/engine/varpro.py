@@ -1,0 +1,224 @@
+"""Variable projection: Levenberg–Marquardt on the hidden parameters alone, the linear output layer eliminated.
+
+A family whose output layer is linear computes ``F(X) = H(θ_h) Θ`` with ``H`` ``(N, K)`` the design matrix of
+that layer (an MLP's last hidden features, plus a column of ones with biases; the family's ``features`` hook) and
+``Θ`` ``(K, out)`` the output parameters (``readout_params``). For fixed hidden parameters ``θ_h`` the best
+``Θ`` is the least-squares solution ``Θ*(θ_h) = H⁺ Y`` (the family's ``readout`` hook), so fitting reduces to
+the *variable-projection* problem (Golub & Pereyra, SIAM J. Numer. Anal. 10 (1973) 413)
+
+    min over θ_h of ½ ‖r(θ_h)‖²,   r(θ_h) = F(θ_h, Θ*(θ_h)) − Y = −P⊥(θ_h) Y,   P⊥ = I − H H⁺,
+
+with fewer unknowns and no valley along the output weights. The ``"varpro"`` stage runs Levenberg–Marquardt
+(:func:`depthlab.engine.lm.lm_step`, Nielsen's damping update :func:`~depthlab.engine.lm.nielsen_update`, the
+LM budget, patience and tolerance of :class:`~depthlab.engine.config.FitConfig`) on ``r`` with **Kaufman's
+Jacobian** (Kaufman, BIT 15 (1975) 49; O'Leary & Rust, Comput. Optim. Appl. 54 (2013) 579, eq. 2.6)
+
+    J_K = P⊥ · ∂F/∂θ_h |_{Θ = Θ*}
+
+(:func:`kaufman_jacobian`: the family's ordinary ``jacobian``, hidden columns only, projected with ``P⊥``
+along the N axis for every output column, i.e. with ``I_out ⊗ P⊥``). The exact derivative of ``r`` is
+``J = J_K + (H⁺)ᵀ (∂H)ᵀ P⊥ Y`` (Golub & Pereyra's second term, whose columns lie in ``range(H)``), so
+``P⊥ J = J_K`` exactly, ``J_Kᵀ r = Jᵀ r`` (the reduced gradient is exact, since ``r ∈ range(P⊥)``), and
+``J_K = J`` at an exact fit (``P⊥ Y = 0``). Every trial point ``θ_h + δ`` is re-projected: its output layer is
+re-solved (``readout``), so the stage always holds full parameters ``(θ_h, Θ*)`` and returns them, and the
+engine's float64 certificate judges the full network. ``P⊥`` comes from a batched SVD of ``H`` with the rank
+rule of ``torch.linalg.pinv`` (singular values ≤ ``max(N, K) · ε · σ_max`` count as zero), the one the MLP's
+``readout`` uses.
+
+Models are stacked (batched SVD, Jacobians and Cholesky solves, per-model damping and stopping; no Python loop
+over models), so model ``m``'s result depends only on its own data and start. A family with a ``repair`` hook
+(ReLU: dead-unit revival) gets it at the start and every ``repair_every`` iterations, followed by a re-projection.
+Cost per iteration and model: the Jacobian ``(N·out) × P`` and its projection ``O(N·K·out·P_h)``, the normal
+matrix ``O(N·out·P_h²)`` and its Cholesky ``O(P_h³)`` (or the dual ``R × R`` system when ``P_h > R = N·out``),
+plus an SVD of ``N × K``; against full LM the system shrinks from ``P`` to ``P_h = P − K·out`` unknowns.
+
+Per-model diagnostics (``FitResult.info["varpro:<name>"]``): ``iterations`` (reduced-LM iterations) and
+``residual`` (relative residual ``‖P⊥Y‖/‖Y‖`` of the returned full parameters, working dtype).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from depthlab.engine.config import FitConfig
+from depthlab.engine.families import Family
+from depthlab.engine.homotopy import check_regression
+from depthlab.engine.lm import lm_should_stop, lm_step, nielsen_update, track_progress
+from depthlab.engine.objective import flatten, residuals, unflatten
+from depthlab.engine.solver import Problem, StageResult, register_solver
+from depthlab.errors import ConfigError
+
+
+def check_family(family: Family) -> None:
+    """A :class:`ConfigError` unless ``family`` has what variable projection needs: a linear output layer
+    (``readout`` and ``features`` hooks, ``readout_params``), an explicit ``jacobian`` and real data."""
+    missing = [name for name, hook in (("readout", family.readout), ("features", family.features),
+                                       ("jacobian", family.jacobian)) if hook is None]
+    if not family.readout_params:
+        missing.append("readout_params")
+    if missing:
+        raise ConfigError(f"the 'varpro' solver needs a family with a linear output layer and an explicit Jacobian "
+                          f"(hooks readout, features, jacobian and readout_params); family {family.name!r} lacks "
+                          f"{', '.join(missing)}")
+    if family.complex_inputs:
+        raise ConfigError(f"the 'varpro' solver fits real families only; {family.name!r} is complex")
+    unknown = [k for k in family.readout_params if k not in family.shapes]
+    if unknown:
+        raise ConfigError(f"readout_params {unknown} are not parameters of family {family.name!r}")
+
+
+def hidden_columns(family: Family, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Indices ``(P_h,)`` of the hidden parameters' columns of flat ``theta`` (all but ``readout_params``)."""
+    cols: list[int] = []
+    start = 0
+    for name, shape in family.shapes.items():
+        size = math.prod(shape)
+        if name not in family.readout_params:
+            cols.extend(range(start, start + size))
+        start += size
+    return torch.tensor(cols, dtype=torch.long, device=device)
+
+
+def range_basis(h: torch.Tensor) -> torch.Tensor:
+    """An orthonormal basis of ``range(H)`` per model, ``(M, N, min(N, K))``, columns beyond the numerical rank
+    zeroed (the rank rule of ``torch.linalg.pinv``: singular values > ``max(N, K) · ε · σ_max``)."""
+    u, s, _ = torch.linalg.svd(h, full_matrices=False)
+    rtol = max(h.shape[-2], h.shape[-1]) * torch.finfo(h.dtype).eps
+    keep = s > rtol * s[:, :1]
+    return u * keep.unsqueeze(1).to(u.dtype)
+
+
+def project_out(basis: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """``P⊥ a = a − U (Uᵀ a)`` along the N axis: ``basis`` ``(M, N, k)`` orthonormal, ``a`` ``(M, N, C)``."""
+    return a - torch.bmm(basis, torch.bmm(basis.mT, a))
+
+
+@torch.no_grad()
+def kaufman_jacobian(family: Family, theta: torch.Tensor, x: torch.Tensor,
+                     hidden: torch.Tensor | None = None) -> torch.Tensor:
+    """Kaufman's Jacobian ``J_K = (I_out ⊗ P⊥) ∂F/∂θ_h`` ``(M, N·out, P_h)`` at flat parameters ``theta``.
+
+    ``theta`` should hold the optimal output layer ``Θ* = H⁺Y`` (:func:`project`); the rows are point-major
+    like the family's ``jacobian`` (``n·out + j``), the columns the hidden ones (:func:`hidden_columns`).
+    """
+    if hidden is None:
+        hidden = hidden_columns(family, theta.device)
+    params = unflatten(theta, family)
+    jac = family.jacobian(params, x).to(theta.dtype)[:, :, hidden]
+    m, n = x.shape[0], x.shape[1]
+    basis = range_basis(family.features(params, x).to(theta.dtype))
+    return project_out(basis, jac.reshape(m, n, -1)).reshape(jac.shape)
+
+
+@torch.no_grad()
+def project(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``theta`` with its output layer replaced by the least-squares ``Θ* = H⁺Y`` (the family's ``readout``)."""
+    return flatten(family.readout(unflatten(theta, family), x, y), family).to(theta.dtype)
+
+
+@torch.no_grad()
+def varpro_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
+                 cfg: FitConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """Variable-projection LM (module docstring) on every model until solved, stalled or ``cfg.lm_steps``.
+
+    Stopping is :func:`~depthlab.engine.lm.lm_should_stop`'s: relative residual ≤ ``cfg.tol ·
+    cfg.lm_polish_factor``, no relative loss decrease of ``cfg.lm_min_decrease`` for ``cfg.lm_patience``
+    iterations, damping beyond 1e16 × its start, or the iteration budget.
+
+    Args:
+        family: a real family with ``readout``, ``features``, ``jacobian`` and ``readout_params``.
+        theta: flat initial parameters ``(M, P)`` (the output layer is re-solved before the first step).
+        x: inputs ``(M, N, *in_shape)``; y: targets ``(M, N, *out_shape)``.
+        cfg: fit configuration (regression; dtype ``cfg.lm_dtype``).
+
+    Returns:
+        ``(theta, iterations)``: full parameters ``(M, P)`` with ``Θ = Θ*`` (LM dtype) and iterations per model.
+    """
+    dt = cfg.lm_torch_dtype
+    x, y = x.to(dt), y.to(dt)
+    n_models = theta.shape[0]
+    iters = torch.zeros(n_models, dtype=torch.long, device=theta.device)
+    hidden = hidden_columns(family, theta.device)
+    th = theta.to(dt)
+    if family.repair is not None:
+        th = flatten(family.repair(unflatten(th, family), x), family)
+    th = project(family, th, x, y)
+    out = th.clone()
+    if hidden.numel() == 0:  # a linear network: the readout solve is the whole fit
+        return out, iters
+    threshold = cfg.tol * cfg.lm_polish_factor
+    ynorm = y.reshape(n_models, -1).norm(dim=1)
+
+    def res(t: torch.Tensor, xa: torch.Tensor, ya: torch.Tensor) -> torch.Tensor:
+        return residuals(family, t, xa, ya, "regression")
+
+    def is_solved(r: torch.Tensor, yn: torch.Tensor) -> torch.Tensor:
+        return torch.isfinite(r).all(dim=1) & (r.norm(dim=1) <= threshold * yn)
+
+    active = torch.arange(n_models, device=theta.device)
+    xa, ya = x, y
+    r = res(th, xa, ya)
+    keep = ~is_solved(r, ynorm)
+    active, th, xa, ya, r, yn = active[keep], th[keep], xa[keep], ya[keep], r[keep], ynorm[keep]
+    if active.numel() == 0:
+        return out, iters
+    f = 0.5 * r.square().sum(1)
+    best = f.clone()
+    since = torch.zeros_like(active)
+    nu = torch.full_like(f, 2.0)
+    lam = lam0 = None
+    for it in range(1, cfg.lm_steps + 1):
+        if family.repair is not None and it % cfg.repair_every == 0:  # outputs kept, then Θ re-solved: f ≤ before
+            th = project(family, flatten(family.repair(unflatten(th, family), xa), family), xa, ya)
+            r = res(th, xa, ya)
+            f = 0.5 * r.square().sum(1)
+        jac = kaufman_jacobian(family, th, xa, hidden)
+        if lam is None:
+            lam = cfg.lm_tau * jac.square().sum(1).mean(1).clamp_min(torch.finfo(dt).tiny)
+            lam0 = lam.clone()
+        delta, ok = lm_step(jac, r, lam)
+        g = torch.bmm(r.unsqueeze(1), jac).squeeze(1)
+        th_new = th.clone()
+        th_new[:, hidden] += delta
+        th_new = project(family, th_new, xa, ya)
+        r_new = res(th_new, xa, ya)
+        f_new = 0.5 * r_new.square().sum(1)
+        accept, lam, nu = nielsen_update(f, f_new, delta, g, ok, lam, nu)
+        th = torch.where(accept.unsqueeze(1), th_new, th)
+        r = torch.where(accept.unsqueeze(1), r_new, r)
+        f = torch.where(accept, f_new, f)
+        best, since = track_progress(f, best, since, cfg.lm_min_decrease)
+        iters[active] = it
+        stop = lm_should_stop(is_solved(r, yn), since, lam, lam0, it, cfg)
+        if bool(stop.any()):
+            out[active[stop]] = th[stop]
+            keep = ~stop
+            active, th, xa, ya, r, f, yn = active[keep], th[keep], xa[keep], ya[keep], r[keep], f[keep], yn[keep]
+            best, since, nu, lam, lam0 = best[keep], since[keep], nu[keep], lam[keep], lam0[keep]
+            if active.numel() == 0:
+                break
+    return out, iters
+
+
+def varpro_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
+    """The ``"varpro"`` stage through the solver interface (see :func:`varpro_stage`).
+
+    Returns:
+        Full parameters ``(M, P)`` (hidden ones fitted, output layer ``H⁺Y``); counter ``lm`` (reduced-LM
+        iterations); info ``iterations`` and ``residual`` (relative, working dtype), each ``(M,)``.
+
+    Raises:
+        ConfigError: classification mode, or a family without a linear output layer and explicit Jacobian.
+    """
+    check_regression(problem, "varpro")
+    check_family(problem.family)
+    th, steps = varpro_stage(problem.family, theta, problem.x, problem.y, problem.config)
+    y = problem.y.to(th.dtype)
+    rel = (residuals(problem.family, th, problem.x.to(th.dtype), y, "regression").norm(dim=1)
+           / y.reshape(y.shape[0], -1).norm(dim=1))
+    return StageResult(th, {"lm": steps}, {"iterations": steps.clone(), "residual": rel})
+
+
+register_solver("varpro", varpro_solver)
