@@ -25,7 +25,7 @@ from depthlab.capacity.config import CellConfig
 from depthlab.capacity.fitting import fit_config
 from depthlab.engine import FitConfig, fit, mlp, sampler_for, square_mlp
 from depthlab.engine.objective import flatten, unflatten
-from depthlab.engine.varpro import hidden_columns, kaufman_jacobian, project, range_basis
+from depthlab.engine.varpro import hidden_columns, kaufman_jacobian, project, range_basis, ridge_project
 from depthlab.errors import ConfigError
 
 VP = ("varpro",)
@@ -124,6 +124,30 @@ def test_kaufman_jacobian_identities(bias):
     jk_fit = kaufman_jacobian(fam, theta_fit, x)[0]
     jac_fit = jacrev(_exact_reduced_residual(x[0], y_fit[0], width, bias))(th_h)
     np.testing.assert_allclose(jac_fit, jk_fit, rtol=0, atol=1e-9 * float(jac_fit.abs().max()))
+
+
+@pytest.mark.parametrize("rho", [0.0, 1e-2])
+def test_reduced_gradient_matches_central_differences(rho):
+    """J_Kᵀ r̂ is the exact gradient of ½‖r̂‖² (plain and ridge levels, r̂ the augmented residual
+    [HΘ* − Y; √(ρN) Θ*]): central differences with h = 1e-6 are accurate to about h²·|f⁽³⁾| + u·f/h ≈ 1e-10,
+    so they are compared with atol 1e-7 · max|g|."""
+    fam = mlp(3, (4,), 2, "tanh", bias=True)
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(1, 9, 3, generator=g, dtype=torch.float64)
+    y = torch.randn(1, 9, 2, generator=g, dtype=torch.float64)
+    th = flatten(fam.initial("vp-grad", [0]), fam)
+    hid = hidden_columns(fam)
+    t, basis, ra, _ = ridge_project(fam, th, x, y, rho)
+    grad = kaufman_jacobian(fam, t, x, hid, basis)[0].T @ ra[0]
+    fd = torch.zeros_like(grad)
+    for i, c in enumerate(hid.tolist()):
+        e = torch.zeros_like(th)
+        e[0, c] = 1e-6
+        fd[i] = (ridge_project(fam, th + e, x, y, rho)[2].square().sum()
+                 - ridge_project(fam, th - e, x, y, rho)[2].square().sum()) / 4e-6
+    np.testing.assert_allclose(grad, fd, rtol=0, atol=1e-7 * float(grad.abs().max()))
+    with pytest.raises(ConfigError, match="varpro_ridge"):
+        FitConfig(varpro_ridge=(0.0, 1e-2))
 
 
 def test_packing_invariance():

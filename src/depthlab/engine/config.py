@@ -78,6 +78,9 @@ class FitConfig:
         homotopy_singular: a model stops as singular where ``λ_min(JJᵀ) < homotopy_singular · trace(JJᵀ)/R``.
         activation_sharpness: ``"activation-homotopy"`` stage: the increasing softplus sharpnesses β at which
             LM is run in turn on the family's ``smoothing(β)`` (:mod:`depthlab.engine.activation_homotopy`).
+        varpro_ridge: ``"varpro"`` stage: the decreasing ridge levels ρ of the output-layer solve
+            ``Θ* = argmin ‖HΘ − Y‖² + ρN‖Θ‖²`` (:mod:`depthlab.engine.varpro`), one reduced-LM run (the LM budget)
+            per level, each started where the previous one ended; ``(0.0,)`` is plain variable projection.
         points_start: ``"points"`` stage: number of first points fitted together before points are added one at
             a time (0: the family's input dimension, ``prod(in_shape)``).
     """
@@ -116,6 +119,7 @@ class FitConfig:
     points_start: int = 0
     replicated: Any = None
     activation_sharpness: tuple[float, ...] = (1.0, 4.0, 16.0, 64.0, 256.0)
+    varpro_ridge: tuple[float, ...] = (0.0,)
 
     def __post_init__(self) -> None:
         choice(self.mode, "mode", MODES)
@@ -169,6 +173,10 @@ class FitConfig:
         if not betas or any(b2 <= b1 for b1, b2 in itertools.pairwise(betas)):
             raise ConfigError(f"activation_sharpness must be a non-empty increasing sequence, got {betas!r}")
         object.__setattr__(self, "activation_sharpness", betas)
+        ridge = tuple(finite_float(r, "varpro ridge level", low=0.0) for r in self.varpro_ridge)
+        if not ridge or any(r2 >= r1 for r1, r2 in itertools.pairwise(ridge)):
+            raise ConfigError(f"varpro_ridge must be a non-empty decreasing sequence of levels ≥ 0, got {ridge!r}")
+        object.__setattr__(self, "varpro_ridge", ridge)
 
     def resolved_stages(self, smooth: bool, has_homotopy: bool = False) -> tuple[str, ...]:
         """The stage sequence for a family (``smooth`` and ``has_homotopy`` resolve ``"auto"``)."""

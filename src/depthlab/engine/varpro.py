@@ -95,21 +95,75 @@ def project_out(basis: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
     return a - torch.bmm(basis, torch.bmm(basis.mT, a))
 
 
+def set_readout(family: Family, theta: torch.Tensor, coef: torch.Tensor) -> torch.Tensor:
+    """``theta`` with its output layer set to ``coef`` ``(M, K, out)``: the ``readout_params`` in order, each read
+    as rows of ``coef`` (the MLP: ``W_L`` ``(width, out)`` is rows ``0 … width − 1``, ``b_L`` the last row)."""
+    out = theta.clone()
+    m, n_out = coef.shape[0], coef.shape[2]
+    start, row, cols = 0, 0, {}
+    for name, shape in family.shapes.items():
+        cols[name] = (start, math.prod(shape))
+        start += math.prod(shape)
+    for name in family.readout_params:
+        at, size = cols[name]
+        rows = size // n_out
+        out[:, at:at + size] = coef[:, row:row + rows].reshape(m, size)
+        row += rows
+    return out
+
+
+@torch.no_grad()
+def ridge_project(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, rho: float = 0.0
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Solve the output layer ``Θ* = argmin ‖HΘ − Y‖² + μ‖Θ‖²`` (``μ = ρ·N``) by a batched SVD of ``H``.
+
+    ``μ = 0`` is the minimum-norm least-squares solution ``H⁺Y`` (rank rule of :func:`range_basis`). For ``μ > 0``
+    it is the least-squares solution of the augmented system ``Ĥ = [H; √μ I]``, ``Ŷ = [Y; 0]``.
+
+    Returns:
+        ``(theta, basis, r_aug, r)``: ``theta`` with ``Θ*``; an orthonormal basis of ``range(Ĥ)`` ``(M, N', k)``
+        (``N' = N``, or ``N + K`` for ``μ > 0``: ``[U S; √μ V] / √(S² + μ)`` from ``H = U S Vᵀ``); the reduced
+        residual ``ĤΘ* − Ŷ`` flattened point-major ``(M, N'·out)``; and the data residual ``HΘ* − Y`` ``(M, N·out)``.
+    """
+    params = unflatten(theta, family)
+    h = family.features(params, x).to(theta.dtype)
+    m, n = h.shape[0], h.shape[1]
+    u, s, vh = torch.linalg.svd(h, full_matrices=False)
+    if rho == 0.0:
+        keep = s > max(h.shape[-2], h.shape[-1]) * torch.finfo(h.dtype).eps * s[:, :1]
+        inv = torch.where(keep, 1.0 / torch.where(keep, s, torch.ones_like(s)), torch.zeros_like(s))
+        basis = u * keep.unsqueeze(1).to(u.dtype)
+    else:
+        mu = rho * n
+        inv = s / (s.square() + mu)
+        basis = torch.cat([u * s.unsqueeze(1), math.sqrt(mu) * vh.mT], dim=1) / (s.square() + mu).sqrt().unsqueeze(1)
+    coef = vh.mT @ (inv.unsqueeze(2) * (u.mT @ y))
+    r = (h @ coef - y).reshape(m, -1)
+    r_aug = r if rho == 0.0 else torch.cat([h @ coef - y, math.sqrt(rho * n) * coef], dim=1).reshape(m, -1)
+    return set_readout(family, theta, coef), basis, r_aug, r
+
+
 @torch.no_grad()
 def kaufman_jacobian(family: Family, theta: torch.Tensor, x: torch.Tensor,
-                     hidden: torch.Tensor | None = None) -> torch.Tensor:
-    """Kaufman's Jacobian ``J_K = (I_out ⊗ P⊥) ∂F/∂θ_h`` ``(M, N·out, P_h)`` at flat parameters ``theta``.
+                     hidden: torch.Tensor | None = None, basis: torch.Tensor | None = None) -> torch.Tensor:
+    """Kaufman's Jacobian ``J_K = (I_out ⊗ P⊥) ∂F/∂θ_h`` ``(M, N'·out, P_h)`` at flat parameters ``theta``.
 
-    ``theta`` should hold the optimal output layer ``Θ* = H⁺Y`` (:func:`project`); the rows are point-major
-    like the family's ``jacobian`` (``n·out + j``), the columns the hidden ones (:func:`hidden_columns`).
+    ``theta`` should hold the optimal output layer ``Θ*`` (:func:`ridge_project`, or :func:`project`); the rows are
+    point-major like the family's ``jacobian`` (``n·out + j``), the columns the hidden ones
+    (:func:`hidden_columns`). ``basis`` (from :func:`ridge_project`) spans ``range(Ĥ)``; with ``N' = N + K`` rows
+    (a ridge level) the Jacobian ``[∂F/∂θ_h; 0]`` of the augmented system is projected. Default: ``range(H)``.
     """
     if hidden is None:
         hidden = hidden_columns(family, theta.device)
     params = unflatten(theta, family)
     jac = family.jacobian(params, x).to(theta.dtype)[:, :, hidden]
     m, n = x.shape[0], x.shape[1]
-    basis = range_basis(family.features(params, x).to(theta.dtype))
-    return project_out(basis, jac.reshape(m, n, -1)).reshape(jac.shape)
+    if basis is None:
+        basis = range_basis(family.features(params, x).to(theta.dtype))
+    j3 = jac.reshape(m, n, -1)
+    if basis.shape[1] > n:
+        j3 = torch.cat([j3, j3.new_zeros(m, basis.shape[1] - n, j3.shape[2])], dim=1)
+    return project_out(basis, j3).reshape(m, -1, jac.shape[2])
 
 
 @torch.no_grad()
@@ -119,13 +173,76 @@ def project(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tenso
 
 
 @torch.no_grad()
+def varpro_level(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, cfg: FitConfig,
+                 rho: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """One reduced-LM run at ridge level ``rho`` (:func:`varpro_stage`); returns ``(theta, iterations)``."""
+    dt = theta.dtype
+    n_models = theta.shape[0]
+    iters = torch.zeros(n_models, dtype=torch.long, device=theta.device)
+    hidden = hidden_columns(family, theta.device)
+    threshold = cfg.tol * cfg.lm_polish_factor
+    ynorm = y.reshape(n_models, -1).norm(dim=1)
+
+    def is_solved(r: torch.Tensor, yn: torch.Tensor) -> torch.Tensor:
+        return torch.isfinite(r).all(dim=1) & (r.norm(dim=1) <= threshold * yn)
+
+    th, basis, ra, r = ridge_project(family, theta, x, y, rho)
+    out = th.clone()
+    active = torch.arange(n_models, device=theta.device)
+    keep = ~is_solved(r, ynorm)
+    active, th, xa, ya, ra, r, yn, basis = (active[keep], th[keep], x[keep], y[keep], ra[keep], r[keep],
+                                            ynorm[keep], basis[keep])
+    if active.numel() == 0:
+        return out, iters
+    f = 0.5 * ra.square().sum(1)
+    best = f.clone()
+    since = torch.zeros_like(active)
+    nu = torch.full_like(f, 2.0)
+    lam = lam0 = None
+    for it in range(1, cfg.lm_steps + 1):
+        if family.repair is not None and it % cfg.repair_every == 0:  # outputs kept, then Θ re-solved: f ≤ before
+            th, basis, ra, r = ridge_project(family, flatten(family.repair(unflatten(th, family), xa), family),
+                                             xa, ya, rho)
+            f = 0.5 * ra.square().sum(1)
+        jac = kaufman_jacobian(family, th, xa, hidden, basis)
+        if lam is None:
+            lam = cfg.lm_tau * jac.square().sum(1).mean(1).clamp_min(torch.finfo(dt).tiny)
+            lam0 = lam.clone()
+        delta, ok = lm_step(jac, ra, lam)
+        g = torch.bmm(ra.unsqueeze(1), jac).squeeze(1)
+        th_new = th.clone()
+        th_new[:, hidden] += delta
+        th_new, basis_new, ra_new, r_new = ridge_project(family, th_new, xa, ya, rho)
+        f_new = 0.5 * ra_new.square().sum(1)
+        accept, lam, nu = nielsen_update(f, f_new, delta, g, ok, lam, nu)
+        a1, a2 = accept.unsqueeze(1), accept.view(-1, 1, 1)
+        th, ra, r = torch.where(a1, th_new, th), torch.where(a1, ra_new, ra), torch.where(a1, r_new, r)
+        basis = torch.where(a2, basis_new, basis)
+        f = torch.where(accept, f_new, f)
+        best, since = track_progress(f, best, since, cfg.lm_min_decrease)
+        iters[active] = it
+        stop = lm_should_stop(is_solved(r, yn), since, lam, lam0, it, cfg)
+        if bool(stop.any()):
+            out[active[stop]] = th[stop]
+            keep = ~stop
+            active, th, xa, ya, ra, r, f, yn, basis = (active[keep], th[keep], xa[keep], ya[keep], ra[keep],
+                                                       r[keep], f[keep], yn[keep], basis[keep])
+            best, since, nu, lam, lam0 = best[keep], since[keep], nu[keep], lam[keep], lam0[keep]
+            if active.numel() == 0:
+                break
+    return out, iters
+
+
+@torch.no_grad()
 def varpro_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
                  cfg: FitConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    """Variable-projection LM (module docstring) on every model until solved, stalled or ``cfg.lm_steps``.
+    """Variable-projection LM (module docstring) on every model, one run per ridge level of
+    ``cfg.varpro_ridge``, each until solved, stalled or ``cfg.lm_steps`` iterations.
 
-    Stopping is :func:`~depthlab.engine.lm.lm_should_stop`'s: relative residual ≤ ``cfg.tol ·
+    Stopping is :func:`~depthlab.engine.lm.lm_should_stop`'s: relative data residual ≤ ``cfg.tol ·
     cfg.lm_polish_factor``, no relative loss decrease of ``cfg.lm_min_decrease`` for ``cfg.lm_patience``
-    iterations, damping beyond 1e16 × its start, or the iteration budget.
+    iterations, damping beyond 1e16 × its start, or the iteration budget. After the last level the output layer is
+    re-solved by the family's ``readout`` (plain least squares), so the result is ``(θ_h, H⁺Y)``.
 
     Args:
         family: a real family with ``readout``, ``features``, ``jacobian`` and ``readout_params``.
@@ -134,72 +251,19 @@ def varpro_stage(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.
         cfg: fit configuration (regression; dtype ``cfg.lm_dtype``).
 
     Returns:
-        ``(theta, iterations)``: full parameters ``(M, P)`` with ``Θ = Θ*`` (LM dtype) and iterations per model.
+        ``(theta, iterations)``: full parameters ``(M, P)`` (LM dtype) and iterations per model over all levels.
     """
     dt = cfg.lm_torch_dtype
     x, y = x.to(dt), y.to(dt)
-    n_models = theta.shape[0]
-    iters = torch.zeros(n_models, dtype=torch.long, device=theta.device)
-    hidden = hidden_columns(family, theta.device)
     th = theta.to(dt)
+    iters = torch.zeros(th.shape[0], dtype=torch.long, device=th.device)
     if family.repair is not None:
         th = flatten(family.repair(unflatten(th, family), x), family)
-    th = project(family, th, x, y)
-    out = th.clone()
-    if hidden.numel() == 0:  # a linear network: the readout solve is the whole fit
-        return out, iters
-    threshold = cfg.tol * cfg.lm_polish_factor
-    ynorm = y.reshape(n_models, -1).norm(dim=1)
-
-    def res(t: torch.Tensor, xa: torch.Tensor, ya: torch.Tensor) -> torch.Tensor:
-        return residuals(family, t, xa, ya, "regression")
-
-    def is_solved(r: torch.Tensor, yn: torch.Tensor) -> torch.Tensor:
-        return torch.isfinite(r).all(dim=1) & (r.norm(dim=1) <= threshold * yn)
-
-    active = torch.arange(n_models, device=theta.device)
-    xa, ya = x, y
-    r = res(th, xa, ya)
-    keep = ~is_solved(r, ynorm)
-    active, th, xa, ya, r, yn = active[keep], th[keep], xa[keep], ya[keep], r[keep], ynorm[keep]
-    if active.numel() == 0:
-        return out, iters
-    f = 0.5 * r.square().sum(1)
-    best = f.clone()
-    since = torch.zeros_like(active)
-    nu = torch.full_like(f, 2.0)
-    lam = lam0 = None
-    for it in range(1, cfg.lm_steps + 1):
-        if family.repair is not None and it % cfg.repair_every == 0:  # outputs kept, then Θ re-solved: f ≤ before
-            th = project(family, flatten(family.repair(unflatten(th, family), xa), family), xa, ya)
-            r = res(th, xa, ya)
-            f = 0.5 * r.square().sum(1)
-        jac = kaufman_jacobian(family, th, xa, hidden)
-        if lam is None:
-            lam = cfg.lm_tau * jac.square().sum(1).mean(1).clamp_min(torch.finfo(dt).tiny)
-            lam0 = lam.clone()
-        delta, ok = lm_step(jac, r, lam)
-        g = torch.bmm(r.unsqueeze(1), jac).squeeze(1)
-        th_new = th.clone()
-        th_new[:, hidden] += delta
-        th_new = project(family, th_new, xa, ya)
-        r_new = res(th_new, xa, ya)
-        f_new = 0.5 * r_new.square().sum(1)
-        accept, lam, nu = nielsen_update(f, f_new, delta, g, ok, lam, nu)
-        th = torch.where(accept.unsqueeze(1), th_new, th)
-        r = torch.where(accept.unsqueeze(1), r_new, r)
-        f = torch.where(accept, f_new, f)
-        best, since = track_progress(f, best, since, cfg.lm_min_decrease)
-        iters[active] = it
-        stop = lm_should_stop(is_solved(r, yn), since, lam, lam0, it, cfg)
-        if bool(stop.any()):
-            out[active[stop]] = th[stop]
-            keep = ~stop
-            active, th, xa, ya, r, f, yn = active[keep], th[keep], xa[keep], ya[keep], r[keep], f[keep], yn[keep]
-            best, since, nu, lam, lam0 = best[keep], since[keep], nu[keep], lam[keep], lam0[keep]
-            if active.numel() == 0:
-                break
-    return out, iters
+    if hidden_columns(family).numel():
+        for rho in cfg.varpro_ridge:
+            th, k = varpro_level(family, th, x, y, cfg, rho)
+            iters += k
+    return project(family, th, x, y), iters
 
 
 def varpro_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
