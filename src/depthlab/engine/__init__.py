@@ -18,7 +18,8 @@ Public API (stable)::
   your own with a :class:`Family` (``shapes``, ``forward``, ``init_scales`` or a custom ``init``) and,
   optionally, :func:`register_family` so :func:`make_family` finds it by name. Optional family hooks:
   ``jacobian`` (explicit Jacobian for LM; MLPs use :func:`mlp_jacobian`), ``readout`` (least-squares output
-  layer, :func:`solve_readout`), ``repair`` (output-preserving fix-ups, :func:`revive_dead_relu_units`),
+  layer, :func:`solve_readout`; with ``features`` and ``readout_params`` it enables the ``"varpro"`` stage),
+  ``repair`` (output-preserving fix-ups, :func:`revive_dead_relu_units`),
   ``homotopy`` (smoother families for the ``"continuation"`` stage).
 * **Data**: tensors ``(X, Y)`` stacked over models, or a sampler ``(key, indices) -> (X, Y)`` called chunk by
   chunk (:func:`sampler_for`, :class:`GaussianSampler`, :func:`gaussian_regression`, :func:`random_labels`).

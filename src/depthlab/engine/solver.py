@@ -11,7 +11,10 @@ study that needs a new method adds a solver here rather than a private training 
 Built in (each registered by its own module): ``"adam"`` (:mod:`depthlab.engine.adam`), ``"lm"`` and
 ``"continuation"`` (LM along the family's ``homotopy`` parameters; :mod:`depthlab.engine.lm`),
 ``"target-homotopy"`` (predictor–corrector tracking of a straight target path; :mod:`depthlab.engine.homotopy`),
-``"points"`` (points added one at a time, each by a target homotopy; :mod:`depthlab.engine.points`) and
+``"points"`` (points added one at a time, each by a target homotopy; :mod:`depthlab.engine.points`),
+``"activation-homotopy"`` (softplus of rising sharpness for ReLU; :mod:`depthlab.engine.activation_homotopy`),
+``"varpro"`` (variable-projection LM on the hidden layers, the linear output layer solved by least squares;
+:mod:`depthlab.engine.varpro`) and
 ``"replicated"`` (elastically coupled mini-batch replicas, groups of ``y`` consecutive rows;
 :mod:`depthlab.engine.replicated`).
 """
