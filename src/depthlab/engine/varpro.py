@@ -20,10 +20,18 @@ along the N axis for every output column, i.e. with ``I_out ⊗ P⊥``). The exa
 ``J = J_K + (H⁺)ᵀ (∂H)ᵀ P⊥ Y`` (Golub & Pereyra's second term, whose columns lie in ``range(H)``), so
 ``P⊥ J = J_K`` exactly, ``J_Kᵀ r = Jᵀ r`` (the reduced gradient is exact, since ``r ∈ range(P⊥)``), and
 ``J_K = J`` at an exact fit (``P⊥ Y = 0``). Every trial point ``θ_h + δ`` is re-projected: its output layer is
-re-solved (``readout``), so the stage always holds full parameters ``(θ_h, Θ*)`` and returns them, and the
-engine's float64 certificate judges the full network. ``P⊥`` comes from a batched SVD of ``H`` with the rank
-rule of ``torch.linalg.pinv`` (singular values ≤ ``max(N, K) · ε · σ_max`` count as zero), the one the MLP's
-``readout`` uses.
+re-solved from a batched SVD ``H = U S Vᵀ`` (:func:`ridge_project`; ``Θ*`` and ``P⊥`` with the rank rule of
+``torch.linalg.pinv``: singular values ≤ ``max(N, K) · ε · σ_max`` count as zero), so the stage always holds
+full parameters ``(θ_h, Θ*)``; after the last level the family's ``readout`` re-solves ``Θ*`` once more and the
+stage returns them, and the engine's float64 certificate judges the full network.
+
+**Ridge levels** (``FitConfig.varpro_ridge``, default ``(0,)``: none). A level ``ρ > 0`` solves
+``Θ* = argmin ‖HΘ − Y‖² + μ‖Θ‖²``, ``μ = ρN``, i.e. variable projection of the augmented system
+``Ĥ = [H; √μ I]``, ``Ŷ = [Y; 0]`` (regularised VarPro, as in Newman, Ruthotto, Hart & van Bloemen Waanders,
+SIAM J. Math. Data Sci. 3 (2021) 1041), whose Kaufman Jacobian is ``P̂⊥ [∂F/∂θ_h; 0]`` with ``range(Ĥ)``
+spanned by ``[U S; √μ V] / √(S² + μ)``; each level is one reduced-LM run started where the previous ended. It
+was meant to keep ``H⁺Y`` from absorbing a near-singular ``H`` (plain varpro's failure mode on random targets:
+docs/capacity.md "Variable projection"); on the tuning probes it did not help, so it is off by default.
 
 Models are stacked (batched SVD, Jacobians and Cholesky solves, per-model damping and stopping; no Python loop
 over models), so model ``m``'s result depends only on its own data and start. A family with a ``repair`` hook
@@ -32,7 +40,7 @@ Cost per iteration and model: the Jacobian ``(N·out) × P`` and its projection 
 matrix ``O(N·out·P_h²)`` and its Cholesky ``O(P_h³)`` (or the dual ``R × R`` system when ``P_h > R = N·out``),
 plus an SVD of ``N × K``; against full LM the system shrinks from ``P`` to ``P_h = P − K·out`` unknowns.
 
-Per-model diagnostics (``FitResult.info["varpro:<name>"]``): ``iterations`` (reduced-LM iterations) and
+Per-model diagnostics (``FitResult.info["varpro:<name>"]``): ``iterations`` (reduced-LM iterations, all levels) and
 ``residual`` (relative residual ``‖P⊥Y‖/‖Y‖`` of the returned full parameters, working dtype).
 """
 
