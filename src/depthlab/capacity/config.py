@@ -39,8 +39,9 @@ SMOOTH_LM_PATIENCE = 100
 #: Fitting methods of a cell (``--method``): the engine stages each runs (:func:`depthlab.capacity.fitting.fit_config`).
 #: ``"lm"``: the engine's automatic stages (LM for smooth σ); ``"target-homotopy"``: a target homotopy from the
 #: network's own outputs, then LM from where it stopped; ``"points"``: points added one at a time, then LM;
-#: ``"activation-homotopy"`` (ReLU only): LM on softplus networks of rising sharpness, then LM on ReLU.
-METHODS = ("lm", "target-homotopy", "points", "activation-homotopy")
+#: ``"activation-homotopy"`` (ReLU only): LM on softplus networks of rising sharpness, then LM on ReLU;
+#: ``"arclength"``: the target path followed by pseudo-arclength (it may pass folds in t), then LM.
+METHODS = ("lm", "target-homotopy", "points", "activation-homotopy", "arclength")
 
 #: Bump when the protocol changes in a way that changes results (old shards are then not reused).
 PROTOCOL_VERSION = 1

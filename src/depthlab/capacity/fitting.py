@@ -5,8 +5,8 @@ call: the data set of model ``t·R + r`` is data set ``t`` (repeated R times), i
 ``("<cell init key>/N<N>", t·R + r)`` (the cell hash without the fitting method: every method of a cell starts
 from the same parameters). Optimiser stages follow the cell's method: ``"lm"`` is the engine's ``"auto"``
 choice (Levenberg–Marquardt in float64 for smooth σ, continuation then LM for ReLU-like σ); ``"target-homotopy"``
-``"points"`` and ``"activation-homotopy"`` run that engine solver and then LM from where it stopped. Success is the
-engine's float64 certificate ‖F(X) − Y‖_F / ‖Y‖_F ≤ tol.
+``"points"``, ``"activation-homotopy"`` and ``"arclength"`` run that engine solver and then LM from where it
+stopped. Success is the engine's float64 certificate ‖F(X) − Y‖_F / ‖Y‖_F ≤ tol.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def fit_config(cell: CellConfig) -> FitConfig:
     ``lm_steps`` > 0 sets the LM cap (overriding the LM part of ``max_steps``) and ``lm_patience`` > 0 the
     stall patience (engine default 25). The method picks the stages: ``"lm"`` → ``"auto"``,
     ``"target-homotopy"`` → ``("target-homotopy", "lm")``, ``"points"`` → ``("points", "lm")``,
-    ``"activation-homotopy"`` → ``("activation-homotopy", "lm")``.
+    ``"activation-homotopy"`` → ``("activation-homotopy", "lm")``, ``"arclength"`` → ``("arclength", "lm")``.
     """
     stages = "auto" if cell.method == "lm" else (cell.method, "lm")
     cfg = FitConfig(mode="regression", tol=cell.tol, stages=stages)
