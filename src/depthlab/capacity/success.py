@@ -100,12 +100,12 @@ def run_point_params(cell: CellConfig, n_points: int, device: torch.device | str
         raise ConfigError(f"data sets to fit must lie in 0 … {cell.trials - 1}, got {ts[:3]}…")
     t0 = time.perf_counter()
     x, y = make_data(cell.width, n, ts, cell.seed, device)
-    chunk = None if trials is None else ts
+    subset = {} if trials is None else {"trials": ts}  # model (t, r) keeps its whole-cell initialisation
     theta = layout = None
     if certificates is None and not keep_params:
-        residual = fit_cell_point(cell, n, x, y, device, trials=chunk)  # (T, R) float64 relative residuals
+        residual = fit_cell_point(cell, n, x, y, device, **subset)  # (T, R) float64 relative residuals
     else:
-        residual, theta, layout = fit_cell_point_params(cell, n, x, y, device, trials=chunk)
+        residual, theta, layout = fit_cell_point_params(cell, n, x, y, device, **subset)
     if certificates is not None:
         write_certificate(certificates, key or cell.point_key(n), cell.as_dict(), n, residual=residual,
                           success=residual <= cell.tol, theta=theta, x=x.cpu().numpy(), y=y.cpu().numpy(),

@@ -1,0 +1,149 @@
+"""Certified negatives (depthlab.capacity.negative and `depthlab capacity negative`): the Clopper–Pearson bound,
+the fixed rule, the residual and Jacobian summaries, and the command end to end on a tiny cell (resume, errors)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import depthlab.capacity.success as success
+from depthlab.capacity import negative as neg
+from depthlab.capacity.cli import app
+from depthlab.capacity.config import CellConfig
+
+os.environ.setdefault("DEPTHLAB_PROGRESS", "0")
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("attempts", [1, 10, 2995, 3000])
+def test_cp_upper_zero_successes_closed_form(attempts: int) -> None:
+    assert neg.cp_upper(0, attempts) == pytest.approx(1 - 0.05 ** (1 / attempts), rel=1e-10)
+
+
+def test_cp_upper_other_counts() -> None:
+    assert neg.cp_upper(5, 5) == 1.0
+    # The definition of the one-sided upper bound u: P(X ≤ k | n, u) = 1 − confidence.
+    from scipy.stats import binom
+
+    for k, n in ((1, 10), (5, 3000), (40, 100)):
+        u = neg.cp_upper(k, n)
+        assert binom.cdf(k, n, u) == pytest.approx(0.05, rel=1e-8)
+    with pytest.raises(Exception, match="successes"):
+        neg.cp_upper(3, 2)
+
+
+def test_min_attempts_zero_is_2995() -> None:
+    assert neg.min_attempts_zero() == 2995
+    assert neg.cp_upper(0, 2995) < 1e-3 <= neg.cp_upper(0, 2994)
+
+
+@pytest.mark.parametrize(("attempts", "successes", "ok"), [
+    (2999, 0, True), (2995, 0, True), (2994, 0, False), (2000, 0, False), (3000, 5, False), (1_000_000, 1, True),
+    (1999, 0, False)])
+def test_the_fixed_rule(attempts: int, successes: int, ok: bool) -> None:
+    assert neg.certified(successes, attempts) is ok
+
+
+def test_residual_summary() -> None:
+    r = np.concatenate([np.full(10, 1e-12), np.linspace(1e-3, 1e-1, 90)])
+    s = neg.residual_summary(r)
+    assert s["quantiles"]["0%"] == 1e-12 and s["quantiles"]["100%"] == pytest.approx(0.1)
+    assert sum(s["log10_histogram"]["counts"]) == 100
+    assert len(s["log10_histogram"]["counts"]) == len(s["log10_histogram"]["edges"]) - 1
+    assert neg.residual_summary([0.0, np.nan])["non_finite"] == 1
+
+
+def test_jacobian_rank_of_a_known_matrix() -> None:
+    rng = np.random.default_rng(0)
+    full = rng.standard_normal((6, 8))
+    low = rng.standard_normal((6, 3)) @ rng.standard_normal((3, 8))
+    a, b = neg.jacobian_rank(full), neg.jacobian_rank(low)
+    assert (a["rank"], a["full_row_rank"], a["rank_deficit"], a["below_1e-10"]) == (6, True, 0, 0)
+    assert (b["rank"], b["full_row_rank"], b["rank_deficit"], b["below_1e-10"]) == (3, False, 3, 3)
+    assert len(a["singular_values"]) == 6
+
+
+def test_best_indices_skip_nan() -> None:
+    assert neg.best_indices(np.array([0.3, np.nan, 0.1, 0.2]), 3).tolist() == [2, 3, 0]
+
+
+TINY = CellConfig(depth=2, width=2, activation="tanh", lm_steps=40, lm_patience=10)
+
+
+def test_run_negative_writes_json_and_resumes(tmp_path, monkeypatch) -> None:
+    calls = []
+    real = success.fit_cell_point_params
+
+    def counting(cell, n, x, y, device="cpu", **kw):
+        if len(calls) >= 2 and not resumed:
+            raise KeyboardInterrupt("simulated interruption")
+        calls.append(list(kw["trials"]))
+        return real(cell, n, x, y, device, **kw)
+
+    monkeypatch.setattr(success, "fit_cell_point_params", counting)
+    resumed = False
+    with pytest.raises(KeyboardInterrupt):
+        neg.run_negative(TINY, 3, tmp_path, attempts=6, chunk=2, best=2, device="cpu")
+    assert calls == [[0, 1], [2, 3]] and not (tmp_path / "negative.json").exists()
+    resumed = True
+    s = neg.run_negative(TINY, 3, tmp_path, attempts=6, chunk=2, best=2, device="cpu")
+    assert calls == [[0, 1], [2, 3], [4, 5]]  # finished chunks are read, not recomputed
+    again = neg.run_negative(TINY, 3, tmp_path, attempts=6, chunk=2, best=2, device="cpu")
+    assert len(calls) == 3
+    on_disk = json.loads((tmp_path / "negative.json").read_text())
+    assert on_disk["attempts"] == s["attempts"] == again["attempts"] == 6
+    assert on_disk["format"] == neg.FORMAT and on_disk["successes"] == s["successes"]
+    assert on_disk["certified_negative"] is False and on_disk["cp_upper_95"] == neg.cp_upper(s["successes"], 6)
+    assert set(on_disk["residuals"]["quantiles"]) == {f"{q}%" for q in neg.QUANTILES}
+    assert len(on_disk["best"]) == 2 and on_disk["best"][0]["rows"] == 3 * 2 and on_disk["best"][0]["cols"] == 8
+    assert on_disk["best"][0]["residual"] <= on_disk["best"][1]["residual"]
+    # Chunking does not change the attempts: one call on data sets 0..5 gives the same residuals.
+    rows, _, _ = success.run_point_params(neg.negative_cell(TINY), 3, "cpu", trials=range(6), keep_params=False)
+    got = np.concatenate([np.asarray(success.pd.read_parquet(p)["residual"])
+                          for p in sorted((tmp_path / "shards").glob("*.parquet"),
+                                          key=lambda p: int(p.stem.split("-t")[1].split("-")[0]))])
+    np.testing.assert_allclose(got, rows["residual"].to_numpy(), rtol=0, atol=0)
+
+
+def test_command_end_to_end_and_verify(tmp_path) -> None:
+    args = ["negative", "-a", "tanh", "-L", "2", "-w", "2", "--points", "3", "--attempts", "4", "--chunk", "2",
+            "--best", "2", "--lm-steps", "40", "--lm-patience", "10", "--device", "cpu", "-o", str(tmp_path),
+            "--json"]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["attempts"] == 4 and res["n_points"] == 3 and res["method"] == "lm"
+    assert json.loads((tmp_path / "negative.json").read_text())["attempts"] == 4
+    if res["successes"]:
+        v = runner.invoke(app, ["verify", str(tmp_path)])
+        assert v.exit_code == 0, v.output
+
+
+def test_default_points_is_bound_minus_one(tmp_path) -> None:
+    r = runner.invoke(app, ["negative", "-w", "2", "--attempts", "2", "--chunk", "2", "--best", "1",
+                            "--lm-steps", "5", "--device", "cpu", "-o", str(tmp_path), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout.strip().splitlines()[-1])["n_points"] == 3  # tanh d = 2, L = 2: bound 4
+
+
+@pytest.mark.parametrize(("extra", "needle"), [
+    (["--points", "5"], "above the counting bound"),
+    (["--attempts", "0"], "--attempts must be ≥ 1"),
+    (["--method", "newton"], "unknown --method"),
+    (["-a", "tanh", "--method", "activation-homotopy"], "needs activation 'relu'"),
+])
+def test_clear_errors(tmp_path, extra, needle) -> None:
+    r = runner.invoke(app, ["negative", "-w", "2", "--device", "cpu", "-o", str(tmp_path), *extra])
+    assert r.exit_code == 2
+    assert needle in r.output
+    assert not (tmp_path / "shards").exists()
+
+
+def test_help_states_the_rule() -> None:
+    r = runner.invoke(app, ["negative", "--help"], env={"COLUMNS": "200", "TERM": "dumb"})
+    assert r.exit_code == 0
+    assert "2995" in r.output and "2000" in r.output
