@@ -27,6 +27,7 @@ from typing import Annotated, Any
 
 import typer
 
+from depthlab.capacity.cli_negative import negative as _negative
 from depthlab.capacity.cli_options import (
     GRID_OUT,
     LM_PATIENCE_HELP,
@@ -47,7 +48,6 @@ from depthlab.capacity.cli_options import (
     check_method,
     smooth_budget,
 )
-from depthlab.capacity.cli_negative import negative as _negative
 from depthlab.capacity.cli_verify import RequireBoundOpt, check_bound
 from depthlab.capacity.cli_verify import verify as _verify
 from depthlab.clikit import (

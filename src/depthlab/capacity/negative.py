@@ -158,7 +158,7 @@ def chunk_key(point_key: str, a: int, b: int) -> str:
 def summarise(rows: Any, *, n_points: int, bound: float, params: int, symmetry: int,
               best: Sequence[Mapping[str, Any]], cell: Mapping[str, Any]) -> dict[str, Any]:
     """The ``negative.json`` object from the point rows of every chunk and the best points' Jacobians."""
-    attempts = int(len(rows))
+    attempts = len(rows)
     successes = int(rows["success"].sum())
     cp = cp_upper(successes, attempts)
     seconds = float(rows["seconds"].sum())
@@ -219,7 +219,7 @@ def run_negative(cell: Any, n_points: int, out: str | Path, *, attempts: int = D
         key = chunk_key(pkey, a, b)
         computed = not store.has(key)
         if computed:
-            rows, theta, layout = run_point_params(cell, n, device, certificates=out, trials=range(a, b), key=key)
+            rows, theta, _ = run_point_params(cell, n, device, certificates=out, trials=range(a, b), key=key)
             assert theta is not None
             res = rows["residual"].to_numpy()
             keep = best_indices(res, best)
