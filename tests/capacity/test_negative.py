@@ -147,3 +147,58 @@ def test_help_states_the_rule() -> None:
     r = runner.invoke(app, ["negative", "--help"], env={"COLUMNS": "200", "TERM": "dumb"})
     assert r.exit_code == 0
     assert "2995" in r.output and "2000" in r.output
+
+
+def test_run_point_on_a_subset_of_data_sets_matches_the_whole_cell() -> None:
+    cell = CellConfig(depth=2, width=2, activation="tanh", trials=4, restarts=2, lm_steps=20, lm_patience=5)
+    whole = success.run_point(cell, 3, "cpu")
+    parts = [success.run_point(cell, 3, "cpu", trials=ts) for ts in ([0, 1], [2, 3])]
+    got = success.pd.concat(parts, ignore_index=True)
+    assert got["trial"].tolist() == whole["trial"].tolist() and got["restart"].tolist() == whole["restart"].tolist()
+    np.testing.assert_array_equal(got["residual"].to_numpy(), whole["residual"].to_numpy())
+    with pytest.raises(Exception, match="data sets to fit"):
+        success.run_point(cell, 3, "cpu", trials=[4])
+
+
+class _Ctx:
+    seed, device = 0, "cpu"
+
+    def __init__(self, out_dir) -> None:
+        self.out_dir = out_dir
+        self.reported: list[str] = []
+
+    def report(self, msg: str) -> None:
+        self.reported.append(msg)
+
+
+def test_full_scale_runs_negatives_only_where_the_target_is_missed(tmp_path, monkeypatch) -> None:
+    from depthlab.capacity import experiment
+
+    seen = []
+
+    def fake(cell, n, out, *, attempts, device):
+        seen.append((cell.activation, cell.width, cell.depth, cell.method, cell.init_gain, n, attempts))
+        return {"attempts": attempts, "successes": 0, "cp_upper_95": neg.cp_upper(0, attempts),
+                "certified_negative": True, "residuals": {"quantiles": {"50%": 0.1}},
+                "best": [{"rank_deficit": 1}, {"rank_deficit": 0}]}
+
+    monkeypatch.setattr(neg, "run_negative", fake)
+    cells = success.pd.DataFrame([
+        {"depth": 2, "width": 8, "activation": "tanh", "bias": False, "n_star": 12.1},
+        {"depth": 2, "width": 8, "activation": "relu", "bias": False, "n_star": 13.5},   # reaches 13
+        {"depth": 2, "width": 16, "activation": "tanh", "bias": False, "n_star": 24.7},
+        {"depth": 3, "width": 16, "activation": "tanh", "bias": False, "n_star": 34.0}])
+    table = experiment._negatives(_Ctx(tmp_path), cells)
+    assert seen == [("tanh", 8, 2, "lm", 0.0, 15, 3000), ("tanh", 16, 2, "lm", 0.0, 31, 3000),
+                    ("tanh", 16, 3, "lm", experiment.REFERENCE_GAIN_L3, 47, 3000)]
+    relu = table[table["key"] == "negative-relu-d8-L2"].iloc[0]
+    assert relu["attempts"] == 0 and "reaches the target" in relu["not_run"]
+    assert table["max_rank_deficit"].tolist() == [1, -1, 1, 1]
+    from depthlab.capacity import claims
+    from depthlab.report.claims import Verdict, declarations, evaluate_one
+    from depthlab.report.types import StudyResult
+
+    decls = {d.key: d for d in declarations(claims, "full")[0]}
+    for key in table["key"]:
+        assert evaluate_one("capacity", decls[key], StudyResult(tables={"negatives": table})).verdict == \
+            Verdict.HOLDS

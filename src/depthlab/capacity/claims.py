@@ -7,7 +7,8 @@ available to us (the claim is known from secondary summaries), so the protocol m
 
 * ``CLAIMS`` (paper or outside sources): N*(2)/N*(1) ≈ 2 for the paper's activations at each width; one layer
   y = W x fits d generic points, never d + 1 (the paper's abstract); Cover's theorem for the engine's perceptron
-  (Cover 1965).
+  (Cover 1965); per target cell (``NEGATIVE_TARGETS``), per-data-set N* ≥ target or a certified negative at
+  N = bound − 1 (:class:`TargetOrCertifiedNegative`, the rule of :mod:`depthlab.capacity.negative`).
 * ``CONSISTENCY`` (our code against our own derivations and computations): no cell beyond our parameter-count
   bound; the engine's perceptron certificates against our LP certificate; the engine against the lab's own
   reference Levenberg–Marquardt script (tanh, d = 16, L = 2, 3), an unpublished script of ours, not a source.
