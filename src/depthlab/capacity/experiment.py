@@ -92,15 +92,23 @@ REFERENCE_SPECS = (
 class NegativeTarget:
     """A cell whose per-data-set N* should reach ``target``; if it does not, the full scale tests for a
     certified negative at N = bound − 1 (:mod:`depthlab.capacity.negative`) with ``method`` (the best measured
-    for that σ, taken by name from ``capacity.config.METHODS``) and ``init_gain`` (0: engine default)."""
+    for that σ, taken by name from ``capacity.config.METHODS``), from the engine-default initialisation gain or,
+    with ``reference_gain``, from :data:`REFERENCE_GAIN_L3` (chosen on :data:`REFERENCE_GAIN_L3_TUNED_ON`)."""
 
     activation: str
     width: int
     depth: int
     target: int
     method: str = "lm"
-    init_gain: float = 0.0
-    tuned_on: tuple[int, ...] = ()
+    reference_gain: bool = False
+
+    @property
+    def init_gain(self) -> float:
+        return REFERENCE_GAIN_L3 if self.reference_gain else 0.0
+
+    @property
+    def tuned_on(self) -> tuple[int, ...]:
+        return REFERENCE_GAIN_L3_TUNED_ON if self.reference_gain else ()
 
     @property
     def key(self) -> str:
@@ -114,7 +122,7 @@ NEGATIVE_TARGETS = (
     NegativeTarget("tanh", 8, 2, 15),
     NegativeTarget("relu", 8, 2, 13, method="activation-homotopy"),
     NegativeTarget("tanh", 16, 2, 30),
-    NegativeTarget("tanh", 16, 3, 44, init_gain=REFERENCE_GAIN_L3, tuned_on=REFERENCE_GAIN_L3_TUNED_ON),
+    NegativeTarget("tanh", 16, 3, 44, reference_gain=True),
 )
 #: Attempts of each full-scale negative test (≥ 2995, so 0 successes certify; depthlab.capacity.negative).
 NEGATIVE_ATTEMPTS = 3000
@@ -252,6 +260,7 @@ def run(ctx: StudyContext) -> StudyResult:
     if ctx.scale == "full":
         config["reference"] = [dataclasses.replace(rs, seed=ctx.seed).as_dict() for rs in REFERENCE_SPECS]
         config["negatives"] = {"attempts": NEGATIVE_ATTEMPTS,
-                               "targets": [dataclasses.asdict(t) for t in NEGATIVE_TARGETS]}
+                               "targets": [{**dataclasses.asdict(t), "init_gain": t.init_gain,
+                                            "tuned_on": list(t.tuned_on)} for t in NEGATIVE_TARGETS]}
     return StudyResult(tables=tables, values={"reference_not_run": not_run}, summary=summary, config=config,
                        methods=_methods(ctx.scale, ctx.seed))
