@@ -202,3 +202,29 @@ def test_full_scale_runs_negatives_only_where_the_target_is_missed(tmp_path, mon
     for key in table["key"]:
         assert evaluate_one("capacity", decls[key], StudyResult(tables={"negatives": table})).verdict == \
             Verdict.HOLDS
+
+
+def test_request_errors_exit_2_before_torch() -> None:
+    """N above the bound, no attempts and an unknown method are refused before torch is imported."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    cases = [["--points", "5"], ["--attempts", "0"], ["--method", "newton"]]
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom depthlab.capacity.cli import app\n"
+            f"for extra in {cases!r}:\n"
+            "    r = CliRunner().invoke(app, ['negative', '-w', '2', *extra])\n"
+            "    print('EXIT', r.exit_code)\n"
+            "print('TORCH', 'torch' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": src})
+    assert r.stdout.count("EXIT 2") == 3, r.stdout + r.stderr
+    assert "TORCH False" in r.stdout
+
+
+def test_resume_with_a_larger_best_is_refused(tmp_path) -> None:
+    neg.run_negative(TINY, 3, tmp_path, attempts=4, chunk=2, best=1, device="cpu")
+    with pytest.raises(Exception, match="fewer than --best 2"):
+        neg.run_negative(TINY, 3, tmp_path, attempts=4, chunk=2, best=2, device="cpu")
+    assert len(neg.run_negative(TINY, 3, tmp_path, attempts=4, chunk=2, best=1, device="cpu")["best"]) == 1

@@ -236,6 +236,10 @@ def run_negative(cell: Any, n_points: int, out: str | Path, *, attempts: int = D
     rows = pd.concat([store.read(k) for k in keys], ignore_index=True)
     # The global best k lie among each chunk's best k.
     parts = [np.load(out / "best" / f"{k}.npz") for k in keys]
+    for (a, b), k, part in zip(plan, keys, parts, strict=True):
+        if part["trial"].size < min(best, b - a):
+            raise ConfigError(f"chunk {k} kept its best {part['trial'].size} attempts, fewer than --best {best}: "
+                              f"re-run with that --best, or delete {out / 'best'} and {out / 'shards'} to refit")
     trial = np.concatenate([p["trial"] for p in parts])
     residual = np.concatenate([p["residual"] for p in parts])
     theta = np.concatenate([p["theta"] for p in parts]) if best else np.zeros((0, 0))
