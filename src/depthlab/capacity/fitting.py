@@ -12,6 +12,7 @@ stopped. Success is the engine's float64 certificate ‖F(X) − Y‖_F / ‖Y�
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -53,7 +54,7 @@ def cell_family(cell: CellConfig) -> Family:
 
 def fit_cell_point(
     cell: CellConfig, n_points: int, x: torch.Tensor, y: torch.Tensor, device: torch.device | str = "cpu",
-    *, keep_params: bool = False,
+    *, keep_params: bool = False, trials: Sequence[int] | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray, Layout]:
     """Train the T·R models of ``cell`` at N = ``n_points`` and return their relative residuals, shape (T, R).
 
@@ -65,6 +66,9 @@ def fit_cell_point(
         keep_params: also return the final parameters: ``(residual, theta, layout)`` with ``theta`` (T, R, P)
             float64 flat in the family's order (``layout``: ``((name, shape), …)``, e.g. ``W1 (d, d), b1 (d,), …``).
             The same single engine call either way (:func:`fit_cell_point_params`).
+        trials: the data-set numbers t of the T data sets in ``x``, ``y`` (default ``0 … T − 1``); model
+            ``(t, r)`` is initialised from engine index ``t·R + r``, so fitting data sets in chunks gives the
+            same result as one call on all of them.
     """
     R = cell.restarts
     fam = cell_family(cell)
@@ -74,7 +78,7 @@ def fit_cell_point(
         fam,
         (xs, ys),
         key=f"{cell.init_key}/N{int(n_points)}",
-        indices=range(xs.shape[0]),
+        indices=range(xs.shape[0]) if trials is None else [int(t) * R + r for t in trials for r in range(R)],
         config=fit_config(cell),
         device=device,
         keep_params=keep_params,
@@ -89,7 +93,8 @@ def fit_cell_point(
 
 
 def fit_cell_point_params(
-    cell: CellConfig, n_points: int, x: torch.Tensor, y: torch.Tensor, device: torch.device | str = "cpu"
+    cell: CellConfig, n_points: int, x: torch.Tensor, y: torch.Tensor, device: torch.device | str = "cpu",
+    *, trials: Sequence[int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, Layout]:
     """:func:`fit_cell_point` keeping the final parameters (for the exact-fit certificates).
 
@@ -97,7 +102,7 @@ def fit_cell_point_params(
         ``(residual, theta, layout)``: relative residuals (T, R); flat float64 parameters (T, R, P) in the
         family's order (``layout``: ``((name, shape), …)``, e.g. ``W1 (d, d), b1 (d,), W2 …``).
     """
-    out = fit_cell_point(cell, n_points, x, y, device, keep_params=True)
+    out = fit_cell_point(cell, n_points, x, y, device, keep_params=True, trials=trials)
     assert isinstance(out, tuple)
     return out
 
