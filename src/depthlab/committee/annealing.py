@@ -180,7 +180,7 @@ def gamma_schedule(gamma0: float, gamma1: float, sweeps: int, replicas: int = 1)
 
 
 def replicated_anneal(W0: torch.Tensor, X: torch.Tensor, y: torch.Tensor, activation: str, *, sweeps: int = 500,
-                      beta0: float = 0.5, beta1: float = 20.0, gamma0: float = 0.05, gamma1: float = 0.01,
+                      beta0: float = 0.5, beta1: float = 20.0, gamma0: float = 0.05, gamma1: float = 0.02,
                       seed: int | str = 0, stop: str = "machine") -> ReplicatedAnnealResult:
     """Replicated simulated annealing of M binary committee machines with y replicas each, all at once.
 
