@@ -204,6 +204,7 @@ ALGORITHMS = {
     "least-action": "batched least-action learning (Mitchison & Durbin 1989), margin-free, weights not "
                     "renormalised",
     "simulated-annealing": "simulated annealing (Metropolis)",
+    "replicated-annealing": "replicated simulated annealing (robust ensemble, Baldassi et al. 2016)",
 }
 
 

@@ -85,7 +85,10 @@ class SweepConfig:
             ``steps`` is then its number of epochs).
             ``"replicated"``: the engine's robust-ensemble solver (:mod:`depthlab.engine.replicated`), the
             ``restarts`` machines of an instance being its y elastically coupled replicas (same surrogates
-            as ``"adam"``; solved when any replica stores every pattern).
+            as ``"adam"``; solved when any replica stores every pattern). With binary weights
+            ``"replicated"`` is replicated simulated annealing (:func:`.annealing.replicated_anneal`, cell
+            label ``"replicated-annealing"``): the restarts are y replicas coupled by −γ Σ_{a<b} W^a·W^b,
+            γ(s) = γ0 (1 + γ1)^s per sweep s; γ0 = 0 is y independent restarts with the same compute.
         la_lr, la_margin: least-action step η and margin κ (field units).
         gamma0, gamma1, batch, lr_final: the replicated solver's coupling schedule γ_t = γ0 (1 + γ1)^t,
             mini-batch size (0 = full batch) and final learning-rate fraction (geometric decay).
@@ -124,10 +127,12 @@ class SweepConfig:
             raise ConfigError("algorithm 'least-action' trains sign machines with continuous (spherical) "
                               f"weights; got activation={self.activation!r}, weights={self.weights!r} "
                               "(use algorithm 'adam' there)")
-        if self.algorithm == "replicated":
-            if self.weights != "spherical":
-                raise ConfigError("algorithm 'replicated' trains continuous (spherical) weights; got "
-                                  f"weights={self.weights!r}")
+        if self.algorithm == "replicated" and self.weights == "binary":
+            from depthlab.committee.annealing import gamma_schedule  # validates γ0, γ1 and the final γ
+
+            positive_int(self.restarts, "restarts (replicas y)")
+            gamma_schedule(self.gamma0, self.gamma1, positive_int(self.sweeps, "sweeps"), self.restarts)
+        elif self.algorithm == "replicated":
             from depthlab.engine.replicated import ReplicatedSettings  # validates γ0, γ1, batch, lr_final
 
             ReplicatedSettings(y=self.restarts, gamma0=self.gamma0, gamma1=self.gamma1, batch=self.batch,
@@ -170,6 +175,9 @@ class SweepConfig:
                 "seed": self.seed}
         if self.algorithm == "least-action":
             base.update(algorithm="least-action", epochs=self.steps, la_lr=self.la_lr, la_margin=self.la_margin)
+        elif self.algorithm == "replicated" and self.weights == "binary":
+            base.update(algorithm="replicated-annealing", sweeps=self.sweeps, beta0=self.beta0, beta1=self.beta1,
+                        gamma0=self.gamma0, gamma1=self.gamma1)
         elif self.algorithm == "replicated":
             base.update(algorithm="replicated", steps=self.steps, lr=self.lr, margin=self.margin,
                         beta=self.beta if self.activation == "sign" else None,
@@ -201,6 +209,13 @@ def run_cell(cell: dict[str, Any], device: torch.device, chunk: int = 256) -> pd
         res = least_action_instances(spec, cell["P"], data_key(cell), cell["instances"], cell["restarts"],
                                      LeastActionSettings(epochs=cell["epochs"], lr=cell["la_lr"],
                                                          margin=cell["la_margin"], chunk=chunk), device=device)
+    elif cell["algorithm"] == "replicated-annealing":
+        from depthlab.committee.training import replicated_anneal_instances
+
+        res = replicated_anneal_instances(spec, cell["P"], data_key(cell), cell["instances"], cell["restarts"],
+                                          sweeps=cell["sweeps"], beta0=cell["beta0"], beta1=cell["beta1"],
+                                          gamma0=cell["gamma0"], gamma1=cell["gamma1"], chunk=chunk,
+                                          device=device)
     elif cell["weights"] == "spherical":
         from depthlab.committee.training import TrainSettings, train_instances
 
