@@ -36,17 +36,17 @@ def test_table_columns_and_se(tiny) -> None:
                 "level", "instances", "solutions", "error", "error_se", "frac_solutions", "frac_solutions_se",
                 "centre_solved", "replica_overlap", "replica_overlap_se"):
         assert col in summary.columns, col
-    assert set(summary["algorithm"]) == {"adam-engine", "replicated"}
+    assert set(summary["algorithm"]) == {"adam-engine", "replicated", "replicated-uncoupled"}
     assert set(summary["perturbation"]) == {"distance", "input"}
     assert {"instance", "solved", "error"} <= set(per.columns)
     dist = summary[summary["perturbation"] == "distance"]
-    assert len(dist) == 2 * len(TINY.distances)
+    assert len(dist) == 3 * len(TINY.distances)
     for r in dist.itertuples():
         assert r.solutions >= 2, "the tiny problems (α = 0.5, N = 24) should be solved"
         assert math.isfinite(r.error_se) and r.error_se >= 0
         if r.level == 0:
             assert r.error == 0 and r.frac_solutions == 1  # solutions store every pattern
-    rep = summary[summary["algorithm"] == "replicated"]
+    rep = summary[summary["algorithm"] != "adam-engine"]
     assert np.isfinite(rep["replica_overlap"]).all() and (rep["replica_overlap"] <= 1 + 1e-9).all()
 
 
@@ -110,3 +110,10 @@ def test_not_tested_without_solutions() -> None:
     row = evaluate_one("committee", _decl("geometry-flatter-relu-equal-alpha"),
                        StudyResult(tables={"geometry_instances": per, "geometry": _summary(per)}))
     assert row.verdict == Verdict.NOT_TESTED
+
+
+def test_coupling_finding_reports(tiny) -> None:
+    summary, per = tiny
+    _, _, finds = declarations(claims, "quick")
+    row = evaluate_one("committee", finds[0], StudyResult(tables={"geometry": summary, "geometry_instances": per}))
+    assert row.verdict == Verdict.REPORTED and "relu equal-alpha" in row.measured

@@ -49,7 +49,11 @@ def test_declarations_per_scale() -> None:
         assert all(c.source.kind == "external" for c in cl if c.key.startswith("transition-"))
         assert {c.key for c in cl if c.key.startswith("headline")} == {
             "headline-relu-finite", "headline-sign-diverges-adam-engine", "headline-sign-diverges-least-action"}
-        assert finds == []
+        assert [f.key for f in finds] == ["geometry-coupling-control"]
+        assert {c.key for c in cl if c.key.startswith("geometry-")} == {
+            "geometry-flatter-relu-equal-alpha", "geometry-flatter-sign-equal-alpha",
+            "geometry-flatter-sign-equal-load", "geometry-relu-vs-sign-equal-load",
+            "geometry-relu-vs-sign-equal-alpha"}
 
 
 def test_exceeds_rule() -> None:

@@ -57,7 +57,7 @@ from depthlab.validate import finite_float, positive_int
 
 #: The machines compared (activation, K): ReLU first, as in :data:`depthlab.committee.scales.ROBUST_MACHINES`.
 GEOMETRY_MACHINES: tuple[tuple[str, int], tuple[str, int]] = (("relu", 4), ("sign", 3))
-PLAIN, ROBUST = "adam-engine", "replicated"
+PLAIN, ROBUST, UNCOUPLED = "adam-engine", "replicated", "replicated-uncoupled"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,6 +71,8 @@ class GeometrySettings:
             batch_fraction: mini-batch size as a fraction of P (B = max(1, round(fraction·P))).
         distances: normalised distances d of the local-energy curve; input_sigmas: input-noise levels.
         draws: random directions (or noise draws) per solution and level.
+        control: also train the replicas uncoupled (γ = 0; same starts, mini-batches and steps), so that the
+            effect of the coupling is told apart from that of mini-batch noise and of picking one of y runs.
     """
 
     steps: int = 2000
@@ -82,6 +84,7 @@ class GeometrySettings:
     distances: tuple[float, ...] = (0.0, 0.002, 0.005, 0.01, 0.02, 0.05)
     input_sigmas: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0)
     draws: int = 16
+    control: bool = True
 
     def __post_init__(self) -> None:
         positive_int(self.steps, "steps")
@@ -125,37 +128,56 @@ def _overlaps(W: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return q[:, iu[0], iu[1]].mean(-1), qc
 
 
+def _replicated(spec: CommitteeSpec, X: torch.Tensor, Y: torch.Tensor, key: str, settings: GeometrySettings,
+                gamma0: float, gamma1: float, device: torch.device | str) -> dict[str, torch.Tensor]:
+    """y replicas per problem with coupling (γ0, γ1): the solving replica nearest the centre (else replica 0),
+    whether any replica solved, whether the centre solves, and the mean pairwise replica overlap."""
+    from depthlab.committee.training import TrainSettings, train_weights
+
+    instances, P = X.shape[0], X.shape[1]
+    y = settings.replicas
+    Xr, Yr = repeat_machines(X, y), Y.repeat_interleave(y, dim=0)
+    rep = {"gamma0": gamma0, "gamma1": gamma1, "batch": settings.batch(P), "lr_final": 1.0}
+    ts = TrainSettings(steps=settings.steps, lr=settings.lr)
+    Wr, _ = train_weights(spec, Xr, Yr, key, [(i, r) for i in range(instances) for r in range(y)], ts, device,
+                          replicated=rep, replicas=y)
+    ok_r = check_solutions(Wr, Xr, Yr, spec.activation).view(instances, y)
+    Wr = project_sphere(Wr).view(instances, y, spec.K, spec.n)
+    overlap, qc = _overlaps(Wr)
+    pick = torch.where(ok_r, qc, torch.full_like(qc, -2.0)).argmax(dim=1)
+    centre = project_sphere(Wr.mean(1))
+    return {"W": Wr[torch.arange(instances), pick], "ok": ok_r.any(dim=1),
+            "centre_ok": check_solutions(centre, X.double(), Y.double(), spec.activation), "overlap": overlap}
+
+
 def solve_both(spec: CommitteeSpec, alpha: float, key: str, instances: int, settings: GeometrySettings,
                device: torch.device | str = "cpu") -> dict:
     """Plain and robust solutions of the same ``instances`` problems (data key ``key``).
 
     Returns:
-        ``X, y`` (float64), ``plain`` and ``robust`` weights ``(instances, K, n)`` (robust: the solving replica
-        nearest the centre, else replica 0), their ``*_ok`` masks, ``centre_ok (instances,)`` and
-        ``overlap (instances,)`` (mean pairwise replica overlap at the stop).
+        ``X, y`` (float64) and, per algorithm (``adam-engine``, ``replicated``, and with ``settings.control``
+        ``replicated-uncoupled``: the same replicas, batches and steps with γ = 0), a dict with ``W``
+        ``(instances, K, n)`` (replicated: the solving replica nearest the centre, else replica 0), ``ok``,
+        ``centre_ok`` and ``overlap`` (mean pairwise replica overlap at the stop; NaN for plain).
     """
     from depthlab.committee.training import TrainSettings, train_weights
 
     P = n_patterns(alpha, spec.N)
     idx = list(range(instances))
     X, Y = make_instances(spec, P, key, idx, dtype=torch.float32)
+    Xd, Yd = X.double(), Y.double()
     ts = TrainSettings(steps=settings.steps, lr=settings.lr)
     Wp, _ = train_weights(spec, X, Y, f"{key}/plain", [(i, 0) for i in idx], ts, device)
-    y = settings.replicas
-    Xr, Yr = repeat_machines(X, y), Y.repeat_interleave(y, dim=0)
-    rep = {"gamma0": settings.gamma0, "gamma1": settings.gamma1, "batch": settings.batch(P), "lr_final": 1.0}
-    Wr, _ = train_weights(spec, Xr, Yr, f"{key}/replicated", [(i, r) for i in idx for r in range(y)], ts, device,
-                          replicated=rep, replicas=y)
-    Xd, Yd = X.double(), Y.double()
-    ok_r = check_solutions(Wr, Xr, Yr, spec.activation).view(instances, y)
-    Wr = project_sphere(Wr).view(instances, y, spec.K, spec.n)
-    overlap, qc = _overlaps(Wr)
-    pick = torch.where(ok_r, qc, torch.full_like(qc, -2.0)).argmax(dim=1)
-    centre = project_sphere(Wr.mean(1))
     Wp = project_sphere(Wp)
-    return {"X": Xd, "y": Yd, "plain": Wp, "plain_ok": check_solutions(Wp, Xd, Yd, spec.activation),
-            "robust": Wr[torch.arange(instances), pick], "robust_ok": ok_r.any(dim=1),
-            "centre_ok": check_solutions(centre, Xd, Yd, spec.activation), "overlap": overlap}
+    out = {"X": Xd, "y": Yd,
+           PLAIN: {"W": Wp, "ok": check_solutions(Wp, Xd, Yd, spec.activation),
+                   "centre_ok": torch.zeros(instances, dtype=torch.bool),
+                   "overlap": torch.full((instances,), float("nan"), dtype=torch.float64)},
+           ROBUST: _replicated(spec, X, Y, f"{key}/replicated", settings, settings.gamma0, settings.gamma1, device)}
+    if settings.control:
+        # same key as the coupled run: the same starts and mini-batches, only the coupling differs
+        out[UNCOUPLED] = _replicated(spec, X, Y, f"{key}/replicated", settings, 0.0, 0.0, device)
+    return out
 
 
 def _se(x: np.ndarray) -> float:
@@ -172,7 +194,8 @@ def measure_case(case: dict, N: int, instances: int, settings: GeometrySettings,
     key = f"committee-geometry/{seed}/{act}/K{K}/N{spec.N}/a{alpha}"
     s = solve_both(spec, alpha, key, instances, settings, device)
     rows = []
-    for alg, W, ok in ((PLAIN, s["plain"], s["plain_ok"]), (ROBUST, s["robust"], s["robust_ok"])):
+    for alg in (a for a in (PLAIN, ROBUST, UNCOUPLED) if a in s):
+        W, ok = s[alg]["W"], s[alg]["ok"]
         okn = ok.numpy()
         energy = np.full((len(settings.distances), instances), np.nan)
         frac = np.full_like(energy, np.nan)
@@ -183,9 +206,7 @@ def measure_case(case: dict, N: int, instances: int, settings: GeometrySettings,
             energy[:, okn], frac[:, okn] = e, f
             noise[:, okn] = input_noise_errors(W[ok], s["X"][ok], s["y"][ok], act, settings.input_sigmas,
                                                draws=settings.draws, seed=f"{key}/{alg}")
-        extra = ({"centre_solved": s["centre_ok"].numpy(), "replica_overlap": s["overlap"].numpy()}
-                 if alg == ROBUST else {"centre_solved": np.zeros(instances, bool),
-                                        "replica_overlap": np.full(instances, np.nan)})
+        extra = {"centre_solved": s[alg]["centre_ok"].numpy(), "replica_overlap": s[alg]["overlap"].numpy()}
         for kind, levels, err, fr in (("distance", settings.distances, energy, frac),
                                       ("input", settings.input_sigmas, noise, None)):
             for i, lev in enumerate(levels):
