@@ -188,7 +188,7 @@ def measure_case(case: dict, N: int, instances: int, settings: GeometrySettings,
                  device: torch.device | str = "cpu") -> pd.DataFrame:
     """Per-instance rows of one case: ``algorithm, instance, solved, perturbation`` (``distance`` / ``input``),
     ``level, error, frac_solutions`` (NaN for unsolved problems and for input noise), ``centre_solved`` and
-    ``replica_overlap`` (robust rows only)."""
+    ``replica_overlap`` (replicated rows; NaN or False for plain)."""
     act, K, alpha = case["activation"], case["K"], case["alpha"]
     spec = CommitteeSpec(adjusted_N(N, K), K, act)
     key = f"committee-geometry/{seed}/{act}/K{K}/N{spec.N}/a{alpha}"
