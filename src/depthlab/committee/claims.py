@@ -13,6 +13,10 @@ solutions. The paper's own capacity numbers were not available to us, so
   independent implementation of the same equations, and the measured storage transitions with the RS capacity
   our calculator gives for the same machine.
 
+* the **geometry** rows (:func:`geometry_claims`) judge the abstract's dense-region statement with
+  robust-ensemble (replicated) solutions beside plain ones (:mod:`depthlab.committee.geometry`), and one
+  **finding** (:func:`FINDINGS`) separates the coupling's share of the effect with uncoupled replicas.
+
 Every rule is fixed here, before the run it judges, and each rule object writes its own sentence in the report
 (so no rule is restated in prose here). The headline is three claims (:func:`headline_claims`): ReLU, whose rule
 is the one written before the first run, and the sign half once per sign algorithm. Declarations are built per
