@@ -155,7 +155,8 @@ def robustness_figure(rob: pd.DataFrame) -> Figure:
 
 
 def geometry_figure(geo: pd.DataFrame) -> Figure:
-    """Local energy vs d and error vs input noise: plain (dashed) vs robust-ensemble (solid) solutions, per case."""
+    """Local energy vs d and error vs input noise: plain (dashed), robust-ensemble (solid) and uncoupled-replica
+    (dotted) solutions, per case."""
     kinds = [k for k in ("distance", "input") if k in set(geo["perturbation"])]
     fig, axes = new_figure(len(kinds) or 1, 1, width=4.6, height=3.6)
     labels = {"distance": "distance d = (1 − q)/2 (random direction)", "input": "input noise σ (ξ + σ ε)"}
@@ -165,7 +166,8 @@ def geometry_figure(geo: pd.DataFrame) -> Figure:
             g = g.sort_values("level")
             ax.errorbar(g["level"], g["error"], yerr=g["error_se"], color=_COLORS.get(act, "k"),
                         alpha=0.5 if comp == "equal-load" else 1.0,
-                        ls="-" if alg == "replicated" else "--", marker="o" if alg == "replicated" else "s", ms=3,
+                        ls={"replicated": "-", "replicated-uncoupled": ":"}.get(alg, "--"),
+                        marker={"replicated": "o", "replicated-uncoupled": "^"}.get(alg, "s"), ms=3,
                         label=f"{act} K={K} α={alpha:g} (α/α_RS={g['load'].iloc[0]:.2f}) {alg} "
                         f"({int(g['solutions'].iloc[0])})")
         ax.set_xlabel(labels[kind])
@@ -187,7 +189,8 @@ FIGURES = (
                "a move to distance d along random directions (local energy), ReLU vs sign at equal α.",
                lambda r: robustness_figure(r.tables["robustness"])),
     FigureSpec("geometry.png", "Local energy (training-error fraction at distance d along random directions) and "
-               "input-noise errors of plain Adam solutions (dashed) and robust-ensemble (replicated) solutions "
-               "(solid), ReLU vs sign at equal α and at equal α/α_RS (paler: the second sign load).",
+               "input-noise errors of plain Adam solutions (dashed), robust-ensemble (replicated) solutions "
+               "(solid) and uncoupled replicas (dotted), ReLU vs sign at equal α and at equal α/α_RS (paler: the "
+               "second sign load).",
                lambda r: geometry_figure(r.tables["geometry"]), when=lambda r: "geometry" in r.tables),
 )
