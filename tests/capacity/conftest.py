@@ -25,19 +25,19 @@ class FakeFitter:
         self.calls: list[tuple[str, int]] = []
         self.fail_after = fail_after
 
-    def __call__(self, cell, n, x, y, device="cpu"):
+    def __call__(self, cell, n, x, y, device="cpu", trials=None):
         if self.fail_after is not None and len(self.calls) >= self.fail_after:
             raise KeyboardInterrupt("simulated interruption")
         self.calls.append((cell.key, int(n)))
-        t = np.arange(x.shape[0])[:, None]
+        t = (np.arange(x.shape[0]) if trials is None else np.asarray(trials))[:, None]
         ok = n < 10 + (t % 4) + np.zeros((1, cell.restarts))
         return np.where(ok, 1e-12, 0.5)
 
-    def with_params(self, cell, n, x, y, device="cpu"):
+    def with_params(self, cell, n, x, y, device="cpu", trials=None):
         """The certificate path's fitter: the same residuals, zero weights (fake certificates, never verified)."""
         from depthlab.capacity.certificates import expected_layout
 
-        res = self(cell, n, x, y, device)
+        res = self(cell, n, x, y, device, trials)
         layout = expected_layout(cell.depth, cell.width, cell.bias)
         p = sum(int(np.prod(s)) for _, s in layout)
         return res, np.zeros((*res.shape, p)), layout

@@ -104,3 +104,42 @@ def test_relu_finding() -> None:
     cells = pd.DataFrame([_cell(1, "linear", 8.5, 8.0, 9.0, 8.0), _cell(2, "relu", 9.0, 8.5, 9.5, 15.0)])
     row = evaluate_one("capacity", _decl("relu-beyond-d"), StudyResult(tables={"cells": cells}))
     assert row.kind == "finding" and row.measured == "L=2 d=8: N* = 9.0 [8.50, 9.50], d + 1/2 = 8.5"
+
+
+NEGATIVE_KEYS = ("negative-tanh-d8-L2", "negative-relu-d8-L2", "negative-tanh-d16-L2", "negative-tanh-d16-L3")
+
+
+def _negatives(n_star: float, attempts: int, successes: int, not_run: str = "") -> StudyResult:
+    return StudyResult(tables={"negatives": pd.DataFrame([{
+        "key": "negative-tanh-d8-L2", "activation": "tanh", "width": 8, "depth": 2, "target": 15, "n_star": n_star,
+        "bound": 16.0, "n_points": 15, "method": "lm", "attempts": attempts, "successes": successes,
+        "cp_upper": claims.neg.cp_upper(successes, max(attempts, 1)), "certified": False, "median_residual": 1e-2,
+        "max_rank_deficit": 3, "not_run": not_run}])})
+
+
+def test_negative_rows_are_claims_at_both_scales_and_not_tested_at_quick() -> None:
+    for scale in ("quick", "full"):
+        c, _, _ = declarations(claims, scale)
+        assert {d.key for d in c if d.key.startswith("negative")} == set(NEGATIVE_KEYS)
+    for key in NEGATIVE_KEYS:
+        row = evaluate_one("capacity", _decl(key), StudyResult(tables={}))
+        assert row.kind == "claim" and row.verdict == Verdict.NOT_TESTED
+        assert "not tested at this scale" in row.measured and "depthlab capacity negative" in row.measured
+        assert "2000" in row.rule and "Clopper–Pearson" in row.rule and "1e-3" in row.rule.replace("0.001", "1e-3")
+        assert "2407.02540" in row.source
+
+
+@pytest.mark.parametrize(("n_star", "attempts", "successes", "verdict"), [
+    (12.1, 2999, 0, Verdict.HOLDS),      # certified negative
+    (12.1, 2000, 0, Verdict.DIFFERS),    # CP bound 1.5e-3: not certified
+    (12.1, 3000, 5, Verdict.DIFFERS),
+    (15.2, 0, 0, Verdict.HOLDS),         # target reached, no negative test needed
+])
+def test_negative_rule_from_the_counts(n_star, attempts, successes, verdict) -> None:
+    result = _negatives(n_star, attempts, successes, "" if attempts else "per-data-set N* reaches the target")
+    assert _verdict("negative-tanh-d8-L2", result) == verdict
+
+
+def test_negative_not_run_is_not_tested() -> None:
+    row = evaluate_one("capacity", _decl("negative-tanh-d8-L2"), _negatives(12.0, 0, 0, "gain chosen on seed 0"))
+    assert row.verdict == Verdict.NOT_TESTED and "gain chosen on seed 0" in row.measured

@@ -80,6 +80,7 @@ def _full(fake_fitter, monkeypatch, tuned_on):
     monkeypatch.setattr(claims, "REFERENCE_SPECS", refs)
     monkeypatch.setitem(experiment.COVER_CASES, "full", [(4, 2)])
     monkeypatch.setitem(experiment.COVER_TRIALS, "full", 50)
+    monkeypatch.setattr(experiment, "NEGATIVE_ATTEMPTS", 4)
     return fake, refs
 
 
@@ -95,6 +96,13 @@ def test_full_run_skips_a_cell_tuned_on_the_evaluation_seed(fake_fitter, monkeyp
     l3 = next(c for c in refs[1].cells())
     assert all(key != dataclasses.replace(l3, seed=0).key for key, _ in fake.calls)
     assert "does not judge that row" in result.methods
+    # the target cells are not in this grid (N* unknown), so each gets its negative test (4 fake attempts here),
+    # except L = 3, whose gain was chosen on the evaluation seed
+    neg = result.tables["negatives"].set_index("key")
+    assert neg["attempts"].tolist() == [4, 4, 4, 0] and "evaluation seed 0" in neg.loc["negative-tanh-d16-L3",
+                                                                                          "not_run"]
+    assert rows["negative-tanh-d8-L2"].verdict == Verdict.DIFFERS  # 4 attempts never certify
+    assert rows["negative-tanh-d16-L3"].verdict == Verdict.NOT_TESTED
 
 
 def test_full_run_with_gain_from_tuning_seeds(fake_fitter, monkeypatch, tmp_path) -> None:

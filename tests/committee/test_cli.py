@@ -57,7 +57,9 @@ def test_run_json_and_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     (["--weights", "ternary"], "unknown weights"),
     (["--algorithm", "least-action", "--activation", "relu"], "least-action"),
     (["--algorithm", "sgd"], "algorithm"),
-    (["--algorithm", "replicated", "--weights", "binary"], "replicated"),
+    (["--algorithm", "replicated", "--weights", "binary", "--gamma0", "-0.1"], "gamma0"),
+    (["--algorithm", "replicated", "--weights", "binary", "--gamma0", "1", "--gamma1", "100", "--sweeps", "200"],
+     "not finite"),
     (["--algorithm", "replicated", "--gamma0", "-1"], "gamma0"),
     (["--algorithm", "replicated", "--restarts", "2", "--batch", "17", "--K", "2", "--N", "16", "--alpha-min", "1",
       "--alpha-max", "1", "--instances", "1", "--steps", "1", "--device", "cpu"], "exceeds the 16 training points"),
@@ -97,3 +99,14 @@ def test_run_replicated_json(tmp_path: Path) -> None:
                                     "--out", str(tmp_path), "--json", "--device", "cpu"]))
     assert out["cells"] == 2
     assert {t["algorithm"] for t in out["transitions"]} == {"replicated"}
+
+
+def test_run_binary_replicated_json(tmp_path: Path) -> None:
+    """Binary weights with --algorithm replicated: replicated annealing, labelled, one row per instance."""
+    out = _json(runner.invoke(app, ["committee", "run", "--weights", "binary", "--activation", "sign",
+                                    "--algorithm", "replicated", "--restarts", "3", "--gamma0", "0.05",
+                                    "--gamma1", "0.02", "--K", "3", "--N", "21", "--alpha-min", "0.2",
+                                    "--alpha-max", "0.8", "--alpha-step", "0.6", "--instances", "4",
+                                    "--sweeps", "20", "--out", str(tmp_path), "--json", "--device", "cpu"]))
+    assert out["cells"] == 2
+    assert {t["algorithm"] for t in out["transitions"]} == {"replicated-annealing"}

@@ -133,3 +133,26 @@ def test_select_and_repeat_machines_keep_values_and_layout():
     W = torch.randn(4, 3, 4)
     ref = torch.einsum("mpkn,mkn->mpk", X.contiguous(), W)
     torch.testing.assert_close(group_dot(X, W), ref)  # float32 sums of ±1·N(0,1): rounding only
+
+
+def test_binary_relu_ties_are_errors_exactly() -> None:
+    """Binary weights: n_errors equals an integer-arithmetic count in which an output of exactly 0 is an error.
+
+    Binary ReLU machines tie often (K = 2, n = 6: relu(k1) = relu(k2) for integer fields); dividing by the inexact
+    √n before summing once let rounding turn ties into tiny non-zero outputs. Exact equality: no tolerance.
+    """
+    from depthlab.committee.model import n_errors
+
+    rng = np.random.default_rng(7)
+    M, P, K, n = 200, 12, 2, 6
+    W = rng.choice([-1.0, 1.0], size=(M, K, n))
+    X = rng.choice([-1.0, 1.0], size=(M, P, K, n))
+    y = rng.choice([-1.0, 1.0], size=(M, P))
+    fields = np.einsum("mkn,mpkn->mpk", W.astype(np.int64), X.astype(np.int64))
+    out = np.maximum(fields[..., 0], 0) - np.maximum(fields[..., 1], 0)
+    expect = (y.astype(np.int64) * out <= 0).sum(axis=1)
+    assert (out == 0).any()  # ties occur
+    for dt in (torch.float64, torch.float32):
+        got = n_errors(torch.as_tensor(W, dtype=dt), torch.as_tensor(X, dtype=dt), torch.as_tensor(y, dtype=dt),
+                       "relu").numpy()
+        np.testing.assert_array_equal(got, expect)

@@ -23,6 +23,7 @@ TINY = {
     "binary": {"Ns": (12,), "alphas": (0.2, 0.6, 1.2), "instances": 6, "sweeps": 30},
     "robust": {"N": 24, "alpha": 0.5, "machines": 6, "draws": 2, "steps": 200, "binary_N": 18,
                "binary_alpha": 0.2, "sweeps": 50},
+    "geometry": {"N": 24, "alpha": 0.5, "instances": 3, "draws": 2, "steps": 100},
     "theory": {"relu_ks": (2, 4), "sign_ks": (3,)},
 }
 
@@ -48,7 +49,11 @@ def test_declarations_per_scale() -> None:
         assert all(c.source.kind == "external" for c in cl if c.key.startswith("transition-"))
         assert {c.key for c in cl if c.key.startswith("headline")} == {
             "headline-relu-finite", "headline-sign-diverges-adam-engine", "headline-sign-diverges-least-action"}
-        assert finds == []
+        assert [f.key for f in finds] == ["geometry-coupling-control"]
+        assert {c.key for c in cl if c.key.startswith("geometry-")} == {
+            "geometry-flatter-relu-equal-alpha", "geometry-flatter-sign-equal-alpha",
+            "geometry-flatter-sign-equal-load", "geometry-relu-vs-sign-equal-load",
+            "geometry-relu-vs-sign-equal-alpha"}
 
 
 def test_exceeds_rule() -> None:
@@ -126,9 +131,11 @@ def test_study_runs_on_tiny_preset(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     ctx = StudyContext(out_dir=tmp_path, scale="quick", seed=0, device=torch.device("cpu"),
                        progress=lambda stage, done, total: stages.append(stage))
     res = experiment.run(ctx)
-    assert {"theory", "success", "transitions", "extrapolated", "robustness"} <= set(res.tables)
+    assert {"theory", "success", "transitions", "extrapolated", "robustness", "geometry",
+            "geometry_instances"} <= set(res.tables)
     assert set(res.tables["extrapolated"]["algorithm"]) == {"adam-engine", "least-action", "simulated-annealing"}
     assert "sweep relu-spherical" in stages and any(s.startswith("robustness") for s in stages)
+    assert any(s.startswith("geometry") for s in stages)
     assert res.methods
     for fig in figure_specs(registry.get_study("committee").load("figures"), res):
         fig.draw(res)

@@ -93,7 +93,7 @@ def certificate_path(root: str | Path, key: str) -> Path:
 def write_certificate(root: str | Path, key: str, cell: Mapping[str, Any], n_points: int, *,
                       residual: np.ndarray, success: np.ndarray, theta: np.ndarray, x: np.ndarray,
                       y: np.ndarray, layout: Sequence[tuple[str, Sequence[int]]],
-                      negative_slope: float = 0.01) -> Path | None:
+                      negative_slope: float = 0.01, trials: Sequence[int] | None = None) -> Path | None:
     """Write the fitted attempts of one (cell, N) unit atomically; ``None`` (no file) when none fitted.
 
     Args:
@@ -105,6 +105,8 @@ def write_certificate(root: str | Path, key: str, cell: Mapping[str, Any], n_poi
         theta: (T, R, P) flat float64 parameters in the order of ``layout``.
         x, y: (T, N, d) the data sets.
         layout: ``((name, shape), …)`` of the family that produced ``theta``.
+        trials: the data-set number of each of the T rows (default ``0 … T − 1``; a unit fitting data sets
+            ``a … b − 1`` of a cell passes them, so ``trial`` matches its shard's rows).
     """
     t_idx, r_idx = np.nonzero(np.asarray(success, dtype=bool))
     if t_idx.size == 0:
@@ -115,7 +117,9 @@ def write_certificate(root: str | Path, key: str, cell: Mapping[str, Any], n_poi
         "bias": np.array(bool(cell["bias"])), "negative_slope": np.array(float(negative_slope)),
         "n_points": np.array(int(n_points)), "seed": np.array(int(cell["seed"])), "tol": np.array(float(cell["tol"])),
         "layout": np.array(layout_string(layout)), "cell": np.array(json.dumps(dict(cell), sort_keys=True)),
-        "key": np.array(str(key)), "trial": t_idx.astype(np.int64), "restart": r_idx.astype(np.int64),
+        "key": np.array(str(key)),
+        "trial": (t_idx if trials is None else np.asarray(trials, dtype=np.int64)[t_idx]).astype(np.int64),
+        "restart": r_idx.astype(np.int64),
         "theta": np.asarray(theta, dtype=np.float64)[t_idx, r_idx],
         "x": np.asarray(x, dtype=np.float64)[t_idx], "y": np.asarray(y, dtype=np.float64)[t_idx],
         "residual": np.asarray(residual, dtype=np.float64)[t_idx, r_idx],

@@ -7,7 +7,8 @@ available to us (the claim is known from secondary summaries), so the protocol m
 
 * ``CLAIMS`` (paper or outside sources): N*(2)/N*(1) ≈ 2 for the paper's activations at each width; one layer
   y = W x fits d generic points, never d + 1 (the paper's abstract); Cover's theorem for the engine's perceptron
-  (Cover 1965).
+  (Cover 1965); per target cell (``NEGATIVE_TARGETS``), per-data-set N* ≥ target or a certified negative at
+  N = bound − 1 (:class:`TargetOrCertifiedNegative`, the rule of :mod:`depthlab.capacity.negative`).
 * ``CONSISTENCY`` (our code against our own derivations and computations): no cell beyond our parameter-count
   bound; the engine's perceptron certificates against our LP certificate; the engine against the lab's own
   reference Levenberg–Marquardt script (tanh, d = 16, L = 2, 3), an unpublished script of ours, not a source.
@@ -18,17 +19,23 @@ available to us (the claim is known from secondary summaries), so the protocol m
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
+from depthlab.capacity import negative as neg
 from depthlab.capacity.experiment import (
     LINEAR_WIDTH,
+    NEGATIVE_ATTEMPTS,
+    NEGATIVE_TARGETS,
     PROTOCOL_NOTE,
     REFERENCE_GAIN_L3,
     REFERENCE_SPECS,
     SCALES,
     TUNING_SEEDS,
+    NegativeTarget,
 )
+from depthlab.capacity.theory import capacity_bound, max_fittable, parameter_count, symmetry_dimension
 from depthlab.report.claims import (
     AtLeast,
     AtMost,
@@ -36,6 +43,7 @@ from depthlab.report.claims import (
     Finding,
     NotMeasured,
     Overlaps,
+    Rule,
     Value,
     external,
     measured,
@@ -153,9 +161,104 @@ def _cover_lp(r: StudyResult):
     return measured(text, *(Value(c.engine_false, label=f"N={c.n_points},d={c.dim}") for c in t.itertuples()))
 
 
+# ----------------------------------------------------------------------------------------------------------
+# Per-data-set N* targets, or a certified negative at N = bound − 1 (depthlab.capacity.negative)
+
+
+@dataclass(frozen=True)
+class NegativeEvidence(Value):
+    """A :class:`Value` whose ``x`` is the per-data-set N*, with the counts of the negative test at bound − 1
+    (``attempts`` = 0: not run)."""
+
+    attempts: int = 0
+    successes: int = 0
+
+
+@dataclass(frozen=True)
+class TargetOrCertifiedNegative(Rule):
+    """``x ≥ target``, or a certified negative from the item's counts (:func:`depthlab.capacity.negative.certified`:
+    attempts ≥ ``min_attempts`` and the one-sided ``confidence`` Clopper–Pearson upper bound on P(fit) <
+    ``p_max``). The verdict is computed from the raw counts, never from a stored flag."""
+
+    target: float
+    min_attempts: int = neg.MIN_ATTEMPTS
+    p_max: float = neg.P_MAX
+    confidence: float = neg.CONFIDENCE
+    why: str = ""
+
+    def passes(self, value: Value) -> bool:
+        if value.x >= self.target:
+            return True
+        attempts = getattr(value, "attempts", 0)
+        return attempts > 0 and neg.certified(getattr(value, "successes", 0), attempts,
+                                              min_attempts=self.min_attempts, p_max=self.p_max,
+                                              confidence=self.confidence)
+
+    def describe(self, quantity: str) -> str:
+        why = f" ({self.why})" if self.why else ""
+        return (f"{quantity} ≥ {self.target:g}, or at N = bound − 1 attempts ≥ {self.min_attempts} and the exact "
+                f"one-sided {self.confidence:.0%} Clopper–Pearson upper bound on P(fit) < {self.p_max:g}{why}")
+
+
+def _negative_command(t: NegativeTarget) -> str:
+    gain = f" --init-gain {t.init_gain:g}" if t.init_gain > 0 else ""
+    return (f"depthlab capacity negative -a {t.activation} -L {t.depth} -w {t.width} --method {t.method}{gain} "
+            f"--attempts {NEGATIVE_ATTEMPTS}")
+
+
+def _negative(t: NegativeTarget):
+    n = max_fittable(t.depth, t.width, t.activation, bias=False) - 1
+
+    def measure(r: StudyResult):
+        table = r.tables.get("negatives")
+        if table is None:
+            raise NotMeasured(f"not tested at this scale: {NEGATIVE_ATTEMPTS} attempts at N = {n} (bound − 1) are "
+                              f"full-scale work; `depthlab reproduce --full` runs it, or one cell: "
+                              f"`{_negative_command(t)}`")
+        sel = table[table["key"] == t.key]
+        if sel.empty:
+            raise NotMeasured(f"no {t.key} row at this scale")
+        x = sel.iloc[0]
+        text = f"per-data-set N* = {x['n_star']:.1f} (target {t.target})"
+        if int(x["attempts"]) == 0:
+            if x["not_run"] and not x["n_star"] >= t.target:
+                raise NotMeasured(f"{text}; negative test not run: {x['not_run']}")
+            return measured(text + "; no negative test needed", NegativeEvidence(x["n_star"], label=t.key))
+        verdict = "certified negative" if neg.certified(int(x["successes"]), int(x["attempts"])) else "not certified"
+        text += (f"; at N = {int(x['n_points'])} ({x['method']}): {int(x['successes'])}/{int(x['attempts'])} fitted, "
+                 f"95 % CP upper bound {x['cp_upper']:.2e} ({verdict}); median residual {x['median_residual']:.1e}, "
+                 f"largest Jacobian rank deficit at the best points {int(x['max_rank_deficit'])}")
+        return measured(text, NegativeEvidence(x["n_star"], attempts=int(x["attempts"]),
+                                               successes=int(x["successes"]), label=t.key))
+    return measure
+
+
+def negative_claim(t: NegativeTarget) -> Claim:
+    """The claim row of one target cell: N* ≥ target, or a certified negative at bound − 1."""
+    p = parameter_count(t.depth, t.width, bias=False)
+    s = symmetry_dimension(t.depth, t.width, t.activation, bias=False)
+    b = capacity_bound(t.depth, t.width, t.activation, bias=False)
+    n = max_fittable(t.depth, t.width, t.activation, bias=False) - 1
+    return Claim(
+        key=t.key,
+        statement=f"per-data-set N* ≥ {t.target} ({t.activation}, d={t.width}, L={t.depth}, no biases), or a "
+                  f"certified negative at N = bound − 1 = {n}",
+        source=paper(f"{PAPER} (how many points a deep network fits); the counting bound (P − S)/d with P = L·d² = "
+                     f"{p} parameters and S = {s} symmetry dimensions: ({p} − {s})/{t.width} = {b:g} (our count, "
+                     "depthlab.capacity.theory.bounds)"),
+        expected=f"N* ≥ {t.target} (bound {b:g})",
+        quantity="the per-data-set N* (grid, 16 data sets × 4 restarts per N)",
+        rule=TargetOrCertifiedNegative(t.target, why=f"{NEGATIVE_ATTEMPTS} attempts = data sets × 1 restart with "
+                                       f"method {t.method}; 0 successes certify from 2995 attempts"),
+        measure=_negative(t),
+        note="a certified negative bounds what this method finds on random data, not what exists; rule fixed in "
+             "depthlab.capacity.negative before any run",
+    )
+
+
 def _claims(scale: str) -> list[Claim]:
     ratios = [_ratio_claim(a, d) for a, d in _ratio_activations(scale) if a in PAPER_ACTIVATIONS]
-    return [*ratios, LINEAR_CLAIM, COVER_CLAIM]
+    return [*ratios, LINEAR_CLAIM, COVER_CLAIM, *(negative_claim(t) for t in NEGATIVE_TARGETS)]
 
 
 LINEAR_CLAIM = Claim(

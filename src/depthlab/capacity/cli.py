@@ -11,6 +11,8 @@ Commands:
 * ``depthlab capacity bound`` — the parameter-count bounds (P − S)/d, no fitting.
 * ``depthlab capacity verify`` — re-check the stored exact fits (``DIR/certificates``) with an independent
   NumPy/mpmath forward pass (:mod:`depthlab.capacity.certificates`).
+* ``depthlab capacity negative`` — a certified negative at one (cell, N): A attempts, the Clopper–Pearson
+  upper bound on P(fit) against the fixed rule, residuals and Jacobian ranks (:mod:`depthlab.capacity.negative`).
 * ``depthlab capacity tune-gain`` — choose an initialisation gain on tuning seeds only (the probe behind the
   full-scale L = 3 reference cell's gain), refusing any seed the evaluation uses.
 """
@@ -25,6 +27,7 @@ from typing import Annotated, Any
 
 import typer
 
+from depthlab.capacity.cli_negative import negative as _negative
 from depthlab.capacity.cli_options import (
     GRID_OUT,
     LM_PATIENCE_HELP,
@@ -403,3 +406,4 @@ def _gain(text: str) -> float:
 
 
 app.command("verify", cls=aliases(OLD))(handle_errors(_verify))
+app.command("negative", cls=aliases(OLD))(handle_errors(_negative))

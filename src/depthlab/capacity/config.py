@@ -40,8 +40,9 @@ SMOOTH_LM_PATIENCE = 100
 #: ``"lm"``: the engine's automatic stages (LM for smooth σ); ``"target-homotopy"``: a target homotopy from the
 #: network's own outputs, then LM from where it stopped; ``"points"``: points added one at a time, then LM;
 #: ``"activation-homotopy"`` (ReLU only): LM on softplus networks of rising sharpness, then LM on ReLU;
+#: ``"arclength"``: the target path followed by pseudo-arclength (it may pass folds in t), then LM;
 #: ``"varpro"``: variable-projection LM on the hidden layers (output layer solved by least squares), then LM.
-METHODS = ("lm", "target-homotopy", "points", "activation-homotopy", "varpro")
+METHODS = ("lm", "target-homotopy", "points", "activation-homotopy", "arclength", "varpro")
 
 #: Bump when the protocol changes in a way that changes results (old shards are then not reused).
 PROTOCOL_VERSION = 1

@@ -7,7 +7,9 @@ optimiser and success threshold are unknown), so the protocol is depthlab's own 
 
 Quick scale (well under a minute on a 2-core CPU): d = 8, L = 1, 2, σ ∈ {relu, sigmoid, tanh}, no biases, few data
 sets and restarts; the linear-capacity and Cover sanity checks. Full scale: d ∈ {8, 16, 32}, L = 1..4, biases on
-and off, more data sets and restarts, and the reference-difficulty cells (tanh, d = 16, L = 2, 3).
+and off, more data sets and restarts, the reference-difficulty cells (tanh, d = 16, L = 2, 3), and for each
+:data:`NEGATIVE_TARGETS` cell whose per-data-set N* misses its target, the certified-negative test at
+N = bound − 1 (table ``negatives``).
 
 :func:`run` returns the tables ``cells`` (N* per cell), ``curves`` (one row per (cell, N)), ``ratios``
 (N*(L)/N*(1)), ``linear`` and ``cover`` (sanity checks) and, at full scale, ``reference``. The claims judged on
@@ -84,6 +86,47 @@ REFERENCE_SPECS = (
     GridSpec(depths=(3,), init_gain=REFERENCE_GAIN_L3, tuning_seeds=REFERENCE_GAIN_L3_TUNED_ON, **_REFERENCE_PLAN),
 )
 
+
+
+@dataclasses.dataclass(frozen=True)
+class NegativeTarget:
+    """A cell whose per-data-set N* should reach ``target``; if it does not, the full scale tests for a
+    certified negative at N = bound − 1 (:mod:`depthlab.capacity.negative`) with ``method`` (the best measured
+    for that σ, taken by name from ``capacity.config.METHODS``), from the engine-default initialisation gain or,
+    with ``reference_gain``, from :data:`REFERENCE_GAIN_L3` (chosen on :data:`REFERENCE_GAIN_L3_TUNED_ON`)."""
+
+    activation: str
+    width: int
+    depth: int
+    target: int
+    method: str = "lm"
+    reference_gain: bool = False
+
+    @property
+    def init_gain(self) -> float:
+        return REFERENCE_GAIN_L3 if self.reference_gain else 0.0
+
+    @property
+    def tuned_on(self) -> tuple[int, ...]:
+        return REFERENCE_GAIN_L3_TUNED_ON if self.reference_gain else ()
+
+    @property
+    def key(self) -> str:
+        return f"negative-{self.activation}-d{self.width}-L{self.depth}"
+
+
+#: The per-data-set N* targets (no biases) and the method of each negative test: ReLU uses the activation homotopy
+#: (N* 11.5 against LM's 9.3 at d = 8, L = 2, docs/capacity.md), tanh the study's LM; the L = 3 cell starts from
+#: the reference gain chosen on the tuning seeds. Fixed before any negative run.
+NEGATIVE_TARGETS = (
+    NegativeTarget("tanh", 8, 2, 15),
+    NegativeTarget("relu", 8, 2, 13, method="activation-homotopy"),
+    NegativeTarget("tanh", 16, 2, 30),
+    NegativeTarget("tanh", 16, 3, 44, reference_gain=True),
+)
+#: Attempts of each full-scale negative test (≥ 2995, so 0 successes certify; depthlab.capacity.negative).
+NEGATIVE_ATTEMPTS = 3000
+
 #: Sanity checks: (N, d) cases and labelled data sets per case of the Cover check; width and data sets of the
 #: one-layer linear check.
 COVER_CASES = {
@@ -119,6 +162,50 @@ def _reference(ctx: StudyContext) -> tuple[pd.DataFrame, dict[str, str]]:
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), not_run
 
 
+def negative_cell(t: NegativeTarget, seed: int) -> Any:
+    """The :class:`CellConfig` a negative test of ``t`` fits (the study's LM budget for smooth σ)."""
+    from depthlab.capacity.config import CellConfig
+    from depthlab.engine.families import SMOOTH_ACTIVATIONS
+
+    smooth = t.activation in SMOOTH_ACTIVATIONS
+    return CellConfig(depth=t.depth, width=t.width, activation=t.activation, bias=False, trials=1, restarts=1,
+                      seed=seed, lm_steps=SMOOTH_LM_STEPS if smooth else 0,
+                      lm_patience=SMOOTH_LM_PATIENCE if smooth else 0, init_gain=t.init_gain, method=t.method)
+
+
+def _negatives(ctx: StudyContext, cells: pd.DataFrame) -> pd.DataFrame:
+    """Full scale: for each :data:`NEGATIVE_TARGETS` cell, its per-data-set N* from the grid and, where N* misses
+    the target, the negative test at N = bound − 1 (:data:`NEGATIVE_ATTEMPTS` attempts)."""
+    from depthlab.capacity.negative import run_negative
+    from depthlab.capacity.theory import capacity_bound, max_fittable
+
+    rows = []
+    for t in NEGATIVE_TARGETS:
+        sel = cells[(cells["depth"] == t.depth) & (cells["width"] == t.width) & (cells["activation"] == t.activation)
+                    & ~cells["bias"].astype(bool)] if not cells.empty else cells
+        n_star = float(sel["n_star"].iloc[0]) if len(sel) else float("nan")
+        n = max_fittable(t.depth, t.width, t.activation, bias=False) - 1
+        row: dict[str, Any] = {"key": t.key, "activation": t.activation, "width": t.width, "depth": t.depth,
+                               "target": t.target, "n_star": n_star,
+                               "bound": capacity_bound(t.depth, t.width, t.activation, bias=False), "n_points": n,
+                               "method": t.method, "attempts": 0, "successes": 0, "cp_upper": float("nan"),
+                               "certified": False, "median_residual": float("nan"), "max_rank_deficit": -1,
+                               "not_run": ""}
+        if n_star >= t.target:
+            row["not_run"] = f"per-data-set N* = {n_star:.1f} reaches the target"
+        elif ctx.seed in t.tuned_on:
+            row["not_run"] = f"its init gain was chosen on the evaluation seed {ctx.seed}"
+        else:
+            ctx.report(f"negative test {t.activation} d={t.width} L={t.depth} at N={n}")
+            res = run_negative(negative_cell(t, ctx.seed), n, ctx.out_dir / "negatives" / t.key,
+                               attempts=NEGATIVE_ATTEMPTS, device=ctx.device)
+            row.update(attempts=res["attempts"], successes=res["successes"], cp_upper=res["cp_upper_95"],
+                       certified=res["certified_negative"], median_residual=res["residuals"]["quantiles"]["50%"],
+                       max_rank_deficit=max((b["rank_deficit"] for b in res["best"]), default=-1))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _methods(scale: str, seed: int) -> str:
     """The report's methods paragraph: evaluation vs tuning seeds and where each knob came from."""
     probe = REFERENCE_GAIN_PROBE
@@ -152,6 +239,7 @@ def run(ctx: StudyContext) -> StudyResult:
     not_run: dict[str, str] = {}
     if ctx.scale == "full":
         tables["reference"], not_run = _reference(ctx)
+        tables["negatives"] = _negatives(ctx, grid.cells)
     ctx.report("sanity: one-layer linear capacity")
     tables["linear"] = pd.DataFrame([linear_capacity_check(LINEAR_WIDTH, trials=LINEAR_TRIALS, seed=ctx.seed,
                                                            device=ctx.device)])
@@ -171,5 +259,8 @@ def run(ctx: StudyContext) -> StudyResult:
     }
     if ctx.scale == "full":
         config["reference"] = [dataclasses.replace(rs, seed=ctx.seed).as_dict() for rs in REFERENCE_SPECS]
+        config["negatives"] = {"attempts": NEGATIVE_ATTEMPTS,
+                               "targets": [{**dataclasses.asdict(t), "init_gain": t.init_gain,
+                                            "tuned_on": list(t.tuned_on)} for t in NEGATIVE_TARGETS]}
     return StudyResult(tables=tables, values={"reference_not_run": not_run}, summary=summary, config=config,
                        methods=_methods(ctx.scale, ctx.seed))

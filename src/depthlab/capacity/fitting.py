@@ -5,14 +5,15 @@ call: the data set of model ``t·R + r`` is data set ``t`` (repeated R times), i
 ``("<cell init key>/N<N>", t·R + r)`` (the cell hash without the fitting method: every method of a cell starts
 from the same parameters). Optimiser stages follow the cell's method: ``"lm"`` is the engine's ``"auto"``
 choice (Levenberg–Marquardt in float64 for smooth σ, continuation then LM for ReLU-like σ); ``"target-homotopy"``
-``"points"``, ``"activation-homotopy"`` and ``"varpro"`` run that engine solver and then LM from where it stopped
-(for ``"varpro"`` a full-network LM polish of the variable-projection solution). Success is the
+``"points"``, ``"activation-homotopy"``, ``"arclength"`` and ``"varpro"`` run that engine solver and then LM from
+where it stopped (for ``"varpro"`` a full-network LM polish of the variable-projection solution). Success is the
 engine's float64 certificate ‖F(X) − Y‖_F / ‖Y‖_F ≤ tol.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -33,7 +34,8 @@ def fit_config(cell: CellConfig) -> FitConfig:
     ``lm_steps`` > 0 sets the LM cap (overriding the LM part of ``max_steps``) and ``lm_patience`` > 0 the
     stall patience (engine default 25). The method picks the stages: ``"lm"`` → ``"auto"``,
     ``"target-homotopy"`` → ``("target-homotopy", "lm")``, ``"points"`` → ``("points", "lm")``,
-    ``"activation-homotopy"`` → ``("activation-homotopy", "lm")``, ``"varpro"`` → ``("varpro", "lm")``.
+    ``"activation-homotopy"`` → ``("activation-homotopy", "lm")``, ``"arclength"`` → ``("arclength", "lm")``,
+    ``"varpro"`` → ``("varpro", "lm")``.
     """
     stages = "auto" if cell.method == "lm" else (cell.method, "lm")
     cfg = FitConfig(mode="regression", tol=cell.tol, stages=stages)
@@ -54,7 +56,7 @@ def cell_family(cell: CellConfig) -> Family:
 
 def fit_cell_point(
     cell: CellConfig, n_points: int, x: torch.Tensor, y: torch.Tensor, device: torch.device | str = "cpu",
-    *, keep_params: bool = False,
+    *, keep_params: bool = False, trials: Sequence[int] | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray, Layout]:
     """Train the T·R models of ``cell`` at N = ``n_points`` and return their relative residuals, shape (T, R).
 
@@ -66,6 +68,9 @@ def fit_cell_point(
         keep_params: also return the final parameters: ``(residual, theta, layout)`` with ``theta`` (T, R, P)
             float64 flat in the family's order (``layout``: ``((name, shape), …)``, e.g. ``W1 (d, d), b1 (d,), …``).
             The same single engine call either way (:func:`fit_cell_point_params`).
+        trials: the data-set numbers t of the T data sets in ``x``, ``y`` (default ``0 … T − 1``); model
+            ``(t, r)`` is initialised from engine index ``t·R + r``, so fitting data sets in chunks gives the
+            same result as one call on all of them.
     """
     R = cell.restarts
     fam = cell_family(cell)
@@ -75,7 +80,7 @@ def fit_cell_point(
         fam,
         (xs, ys),
         key=f"{cell.init_key}/N{int(n_points)}",
-        indices=range(xs.shape[0]),
+        indices=range(xs.shape[0]) if trials is None else [int(t) * R + r for t in trials for r in range(R)],
         config=fit_config(cell),
         device=device,
         keep_params=keep_params,
@@ -90,7 +95,8 @@ def fit_cell_point(
 
 
 def fit_cell_point_params(
-    cell: CellConfig, n_points: int, x: torch.Tensor, y: torch.Tensor, device: torch.device | str = "cpu"
+    cell: CellConfig, n_points: int, x: torch.Tensor, y: torch.Tensor, device: torch.device | str = "cpu",
+    *, trials: Sequence[int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, Layout]:
     """:func:`fit_cell_point` keeping the final parameters (for the exact-fit certificates).
 
@@ -98,7 +104,7 @@ def fit_cell_point_params(
         ``(residual, theta, layout)``: relative residuals (T, R); flat float64 parameters (T, R, P) in the
         family's order (``layout``: ``((name, shape), …)``, e.g. ``W1 (d, d), b1 (d,), W2 …``).
     """
-    out = fit_cell_point(cell, n_points, x, y, device, keep_params=True)
+    out = fit_cell_point(cell, n_points, x, y, device, keep_params=True, trials=trials)
     assert isinstance(out, tuple)
     return out
 

@@ -68,28 +68,51 @@ def make_data(
 
 
 def run_point(cell: CellConfig, n_points: int, device: torch.device | str = "cpu", *,
-              certificates: str | Path | None = None) -> pd.DataFrame:
+              certificates: str | Path | None = None, trials: Sequence[int] | None = None,
+              key: str | None = None) -> pd.DataFrame:
     """Fit all T·R models of ``cell`` at N = ``n_points`` (one stacked engine call) and return their rows.
 
     With ``certificates`` (a run folder), the weights and data of every exact fit are written to
-    ``<certificates>/certificates/<point key>.npz`` (:mod:`depthlab.capacity.certificates`) before returning.
+    ``<certificates>/certificates/<key>.npz`` (:mod:`depthlab.capacity.certificates`; ``key`` defaults to the
+    point key) before returning. ``trials`` fits only those data sets of the cell (default ``0 … T − 1``), with
+    the data and initialisations they have in the whole cell (:func:`run_point_params`).
 
     Returns:
         A table with :data:`POINT_COLUMNS`, T·R rows (data set ``trial``, restart ``restart``).
     """
+    return run_point_params(cell, n_points, device, certificates=certificates, trials=trials, key=key,
+                            keep_params=certificates is not None)[0]
+
+
+def run_point_params(cell: CellConfig, n_points: int, device: torch.device | str = "cpu", *,
+                     certificates: str | Path | None = None, trials: Sequence[int] | None = None,
+                     key: str | None = None, keep_params: bool = True,
+                     ) -> tuple[pd.DataFrame, np.ndarray | None, tuple | None]:
+    """:func:`run_point` that also returns the final parameters: ``(rows, theta, layout)``.
+
+    ``theta`` is (T', R, P) float64 (T' = ``len(trials)``), flat in the order of ``layout`` (the certificates'
+    order), or ``None`` without ``keep_params``. Fitting data sets ``trials`` in several calls gives the same
+    rows as one call on all of them: data set t and the initialisation of (t, r) depend on (cell, N, t, r) only.
+    """
     n = check_n_points(n_points)
+    ts = list(range(cell.trials)) if trials is None else [int(t) for t in trials]
+    if not ts or min(ts) < 0 or max(ts) >= cell.trials:
+        raise ConfigError(f"data sets to fit must lie in 0 … {cell.trials - 1}, got {ts[:3]}…")
     t0 = time.perf_counter()
-    x, y = make_data(cell.width, n, range(cell.trials), cell.seed, device)
-    if certificates is None:
-        residual = fit_cell_point(cell, n, x, y, device)  # (T, R) float64 relative residuals
+    x, y = make_data(cell.width, n, ts, cell.seed, device)
+    subset = {} if trials is None else {"trials": ts}  # model (t, r) keeps its whole-cell initialisation
+    theta = layout = None
+    if certificates is None and not keep_params:
+        residual = fit_cell_point(cell, n, x, y, device, **subset)  # (T, R) float64 relative residuals
     else:
-        residual, theta, layout = fit_cell_point_params(cell, n, x, y, device)
-        write_certificate(certificates, cell.point_key(n), cell.as_dict(), n, residual=residual,
+        residual, theta, layout = fit_cell_point_params(cell, n, x, y, device, **subset)
+    if certificates is not None:
+        write_certificate(certificates, key or cell.point_key(n), cell.as_dict(), n, residual=residual,
                           success=residual <= cell.tol, theta=theta, x=x.cpu().numpy(), y=y.cpu().numpy(),
-                          layout=layout)
+                          layout=layout, trials=ts)
     seconds = time.perf_counter() - t0
-    T, R = cell.trials, cell.restarts
-    return pd.DataFrame(
+    T, R = len(ts), cell.restarts
+    rows = pd.DataFrame(
         {
             "depth": cell.depth,
             "width": cell.width,
@@ -97,13 +120,14 @@ def run_point(cell: CellConfig, n_points: int, device: torch.device | str = "cpu
             "bias": cell.bias,
             "fit_method": cell.method,
             "n_points": n,
-            "trial": np.repeat(np.arange(T), R),
+            "trial": np.repeat(np.asarray(ts, dtype=np.int64), R),
             "restart": np.tile(np.arange(R), T),
             "residual": residual.reshape(-1),
             "success": residual.reshape(-1) <= cell.tol,
             "seconds": seconds / (T * R),
         }
     )
+    return rows, theta, layout
 
 
 def point_summary(rows: pd.DataFrame) -> pd.DataFrame:

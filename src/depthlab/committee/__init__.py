@@ -12,7 +12,8 @@ Public API (imported on first use, so ``import depthlab.committee`` is cheap):
   training (:func:`train_instances`, :func:`train_weights`, :func:`least_action_instances`, :func:`anneal`),
   sweeps (:class:`SweepConfig`, :func:`run_sweep`, :func:`success_table`), transitions
   (:func:`transitions`, :func:`extrapolate`), the bisection locator (:func:`locate`), robustness
-  (:func:`compare`) and :func:`run`, the study for ``depthlab reproduce``.
+  (:func:`compare`), plain vs robust-ensemble solution geometry (:func:`geometry`) and :func:`run`, the study
+  for ``depthlab reproduce``.
 
 >>> from depthlab.committee import alpha_rs, alpha_1rsb
 >>> round(alpha_rs("relu", "spherical", float("inf")), 5)
@@ -39,4 +40,5 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "depthlab.committee.analysis": ("extrapolate", "fit_transition", "transitions"),
     "depthlab.committee.locator": ("LocateSettings", "locate", "run_preset"),
     "depthlab.committee.robustness": ("compare",),
+    "depthlab.committee.geometry": ("GeometrySettings", "geometry"),
 })

@@ -13,6 +13,10 @@ solutions. The paper's own capacity numbers were not available to us, so
   independent implementation of the same equations, and the measured storage transitions with the RS capacity
   our calculator gives for the same machine.
 
+* the **geometry** rows (:func:`geometry_claims`) judge the abstract's dense-region statement with
+  robust-ensemble (replicated) solutions beside plain ones (:mod:`depthlab.committee.geometry`), and one
+  **finding** (:func:`FINDINGS`) separates the coupling's share of the effect with uncoupled replicas.
+
 Every rule is fixed here, before the run it judges, and each rule object writes its own sentence in the report
 (so no rule is restated in prose here). The headline is three claims (:func:`headline_claims`): ReLU, whose rule
 is the one written before the first run, and the sign half once per sign algorithm. Declarations are built per
@@ -39,6 +43,7 @@ from depthlab.report.claims import (
     Claim,
     Declaration,
     Exceeds,
+    Finding,
     Measurement,
     NotMeasured,
     Rule,
@@ -204,6 +209,7 @@ ALGORITHMS = {
     "least-action": "batched least-action learning (Mitchison & Durbin 1989), margin-free, weights not "
                     "renormalised",
     "simulated-annealing": "simulated annealing (Metropolis)",
+    "replicated-annealing": "replicated simulated annealing (robust ensemble, Baldassi et al. 2016)",
 }
 
 
@@ -371,8 +377,117 @@ def robustness_claims(scale: str) -> list[Claim]:
                 quantity="sign − ReLU mean training-error fraction after the perturbation",
                 rule=Exceeds(0.0, why="'more robust' read as fewer errors, by more than 2 combined SE"),
                 measure=_robust_measure(weights, kind, ROBUST_LEVELS[f"{weights}/{kind}"]),
-                note="Our solutions come from Adam/annealing, not from a local-entropy algorithm, so they need not "
-                     "lie in the rare dense regions the paper describes."))
+                note="These solutions come from plain Adam/annealing, not from a local-entropy algorithm, so they "
+                     "need not lie in the rare dense regions the paper describes; the geometry rows "
+                     "(geometry-*) compare them with robust-ensemble (replicated) solutions."))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The geometry claim (tables ``geometry``, ``geometry_instances``; depthlab.committee.geometry)
+
+#: Reference distance of the geometry rules (normalised distance d = (1 − q)/2 of a random move of every unit).
+#: Fixed before the evaluation run, from the tuning data only (keys tune/1000/… and committee-geometry/999/…, never
+#: the report's seed): at d = 0.01 the local energy of every kind was 0.10–0.18, far from both 0 (where
+#: differences vanish) and from the d = 0.05 plateau (0.21–0.27) where the curves of all kinds converge towards
+#: chance.
+GEOMETRY_D = 0.01
+ROBUST_SOURCE = ("Baldassi et al., PNAS 113, E7655 (2016), abstract (robust-ensemble / local-entropy algorithms "
+                 "target the rare dense regions); Baldassi, Pittorino & Zecchina, PNAS 117, 161 (2020), abstract "
+                 "(wide flat minima, low local energy)")
+GEOMETRY_NOTE = ("Spherical weights, local energy = mean training-error fraction at d = {d:g} along random "
+                 "directions (robustness.distance_profile). Robust solution: the solving replica nearest the "
+                 "replicas' centre (the engine stops when any replica solves, and the centre was then rarely a "
+                 "solution on the tuning data); plain: one Adam run. Same compute is not matched: y replicas vs "
+                 "one run.")
+
+
+def _geometry_cell(t: pd.DataFrame, activation: str, comparison: str, algorithm: str) -> pd.DataFrame:
+    comps = ("both",) if activation == "relu" else (comparison,)  # the ReLU case serves both comparisons
+    pick = t[(t["activation"] == activation) & t["comparison"].isin(comps) & (t["algorithm"] == algorithm)
+             & (t["perturbation"] == "distance") & np.isclose(t["level"], GEOMETRY_D)]
+    return pick
+
+
+def flatter_value(per_instance: pd.DataFrame, activation: str, comparison: str, sharp: str = "adam-engine",
+                  flat: str = "replicated") -> tuple[Value, int]:
+    """Paired ``sharp`` − ``flat`` local energy at :data:`GEOMETRY_D` (default plain − robust) over problems both
+    algorithms solve, and how many problems that is."""
+    a = _geometry_cell(per_instance, activation, comparison, sharp)
+    b = _geometry_cell(per_instance, activation, comparison, flat)
+    m = a[a["solved"]].merge(b[b["solved"]], on="instance", suffixes=("_plain", "_robust"))
+    if len(m) < 2:
+        raise NotMeasured(f"fewer than two problems solved by both {sharp} and {flat} ({activation}, {comparison})")
+    d = (m["error_plain"] - m["error_robust"]).to_numpy(float)
+    se = float(d.std(ddof=1) / math.sqrt(len(d)))
+    return Value(float(d.mean()), se=se, label=f"{activation}/{comparison}"), len(d)
+
+
+def _flatter_measure(activation: str, comparison: str) -> Callable[[StudyResult], Measurement]:
+    def measure(r: StudyResult) -> Measurement:
+        per = r.tables["geometry_instances"]
+        v, n = flatter_value(per, activation, comparison)
+        s = r.tables["geometry"]
+        p, q = (_geometry_cell(s, activation, comparison, alg).iloc[0] for alg in ("adam-engine", "replicated"))
+        return measured(f"local energy at d = {GEOMETRY_D:g} (α = {p['alpha']:.4g}, K = {p['K']}, N = {p['N']}): "
+                        f"plain {p['error']:.4f} ± {p['error_se']:.4f} ({p['solutions']} solutions), robust "
+                        f"{q['error']:.4f} ± {q['error_se']:.4f} ({q['solutions']}); paired plain − robust "
+                        f"{v.x:+.4f} ± {v.se:.4f} over {n} problems", v)
+
+    return measure
+
+
+def relu_vs_sign_value(summary: pd.DataFrame, comparison: str) -> tuple[Value, pd.Series, pd.Series]:
+    """Robust sign − robust ReLU local energy at :data:`GEOMETRY_D` (independent problems: combined SE)."""
+    relu = _geometry_cell(summary, "relu", comparison, "replicated")
+    sign = _geometry_cell(summary, "sign", comparison, "replicated")
+    if relu.empty or sign.empty or min(relu["solutions"].iloc[0], sign["solutions"].iloc[0]) < 2:
+        raise NotMeasured(f"fewer than two robust solutions of ReLU or sign ({comparison})")
+    a, b = relu.iloc[0], sign.iloc[0]
+    return (Value(float(b["error"] - a["error"]), se=math.hypot(a["error_se"], b["error_se"]), label=comparison),
+            a, b)
+
+
+def _relu_vs_sign_measure(comparison: str) -> Callable[[StudyResult], Measurement]:
+    def measure(r: StudyResult) -> Measurement:
+        v, a, b = relu_vs_sign_value(r.tables["geometry"], comparison)
+        return measured(f"robust local energy at d = {GEOMETRY_D:g}: ReLU K = {a['K']} (α = {a['alpha']:.4g}, "
+                        f"α/α_RS = {a['load']:.3f}) {a['error']:.4f} ± {a['error_se']:.4f} vs sign K = {b['K']} "
+                        f"(α = {b['alpha']:.4g}, α/α_RS = {b['load']:.3f}) {b['error']:.4f} ± {b['error_se']:.4f}; "
+                        f"sign − ReLU {v.x:+.4f} ± {v.se:.4f}", v)
+
+    return measure
+
+
+def geometry_claims(scale: str) -> list[Claim]:
+    """(a) robust solutions flatter than plain ones, per activation (and, for sign, per load); (b) robust ReLU
+    flatter than robust sign, at equal α/α_RS and at equal α."""
+    alpha = SCALES[scale]["geometry"]["alpha"]
+    note = GEOMETRY_NOTE.format(d=GEOMETRY_D)
+    where = {"equal-alpha": f"α = {alpha:g}", "equal-load": "equal α/α_RS"}
+    flat_rule = Exceeds(0.0, k_se=K_SE, why="'flatter' read as a lower local energy at the reference distance, "
+                                            "paired over the same problems, by more than 2 SE (one-sided false "
+                                            "positive rate ≈ 2 % under no difference)")
+    out = [Claim(
+        key=f"geometry-flatter-{act}-{comp}",
+        statement=f"Robust-ensemble solutions are flatter than plain ones ({act}, spherical weights, {where[comp]})",
+        source=paper(f"{PAPER}, abstract (dense regions whose solutions are robust); {ROBUST_SOURCE}"),
+        expected="robust flatter (qualitative)",
+        quantity=f"plain − robust local energy at d = {GEOMETRY_D:g} (mean paired difference)",
+        rule=flat_rule, measure=_flatter_measure(act, comp), note=note)
+        for act, comp in (("relu", "equal-alpha"), ("sign", "equal-alpha"), ("sign", "equal-load"))]
+    for comp in ("equal-load", "equal-alpha"):
+        out.append(Claim(
+            key=f"geometry-relu-vs-sign-{comp}",
+            statement=f"Robust ReLU solutions are flatter than robust sign solutions ({where[comp]})",
+            source=paper(f"{PAPER}, abstract (dense regions much denser for ReLU than for threshold units)"),
+            expected="ReLU flatter (qualitative)",
+            quantity=f"sign − ReLU robust local energy at d = {GEOMETRY_D:g}",
+            rule=Exceeds(0.0, k_se=K_SE, why="lower local energy for ReLU by more than 2 combined SE"),
+            measure=_relu_vs_sign_measure(comp),
+            note=note + (" Equal load: α/α_RS with α_RS from our replica calculator (ties = errors) at the K "
+                         "used; both finite (ReLU K = 4: 2.4745, sign K = 3: 4.0252)." if comp == "equal-load"
+                         else "")))
     return out
 
 
@@ -383,7 +498,8 @@ def robustness_claims(scale: str) -> list[Claim]:
 def CLAIMS(scale: str) -> list[Declaration]:
     """Rows judged against the paper or an outside source."""
     cover = [_transition(*m) for m in _machines(scale) if m[0] == "sign" and m[3] == 1]
-    return [*theory_claims(scale), *cover, *headline_claims(), *robustness_claims(scale)]
+    return [*theory_claims(scale), *cover, *headline_claims(), *robustness_claims(scale),
+            *geometry_claims(scale)]
 
 
 def CONSISTENCY(scale: str) -> list[Declaration]:
@@ -392,4 +508,31 @@ def CONSISTENCY(scale: str) -> list[Declaration]:
     return [*theory_checks(scale), *rs]
 
 
-FINDINGS: tuple[Declaration, ...] = ()
+def _coupling_measure(r: StudyResult) -> Measurement:
+    per = r.tables["geometry_instances"]
+    if "replicated-uncoupled" not in set(per["algorithm"]):
+        raise NotMeasured("the geometry table has no uncoupled control (GeometrySettings.control)")
+    parts, values = [], []
+    for act, comp in (("relu", "equal-alpha"), ("sign", "equal-alpha"), ("sign", "equal-load")):
+        try:
+            v, n = flatter_value(per, act, comp, sharp="replicated-uncoupled", flat="replicated")
+        except NotMeasured:
+            continue
+        values.append(v)
+        parts.append(f"{act} {comp}: {v.x:+.4f} ± {v.se:.4f} ({n} problems)")
+    if not values:
+        raise NotMeasured("no case with problems solved both coupled and uncoupled")
+    return measured(f"uncoupled − coupled local energy at d = {GEOMETRY_D:g}, paired: " + "; ".join(parts), *values)
+
+
+def FINDINGS(scale: str) -> list[Declaration]:
+    """Answers beyond the paper: does the robust solutions' flatness come from the coupling?"""
+    return [Finding(
+        key="geometry-coupling-control",
+        question="Is the robust-ensemble solutions' lower local energy due to the elastic coupling, or to "
+                 "mini-batch noise and picking one of y runs?",
+        evidence="The same y replicas, starts, mini-batches and steps are run once coupled (γ0, γ1 as in the "
+                 "geometry rows) and once uncoupled (γ = 0), with the same 'solving replica nearest the centre' "
+                 f"rule; shown: the paired difference of local energy at d = {GEOMETRY_D:g} (positive: the "
+                 "coupling makes solutions flatter), ± SE over problems solved by both.",
+        measure=_coupling_measure)]

@@ -147,9 +147,14 @@ def run(
     algorithm: Annotated[str, typer.Option(help="Continuous weights: adam (shared engine, straight-through "
                                           "surrogate) or least-action (sign units only: batched least-action "
                                           "learning, Mitchison & Durbin 1989) or replicated (the engine's "
-                                          "robust-ensemble solver; the restarts are the coupled replicas).")] = "adam",
-    gamma0: Annotated[float, typer.Option(help="replicated: initial coupling γ0 ≥ 0.")] = 0.01,
-    gamma1: Annotated[float, typer.Option(help="replicated: coupling growth, γ_t = γ0 (1 + γ1)^t.")] = 0.001,
+                                          "robust-ensemble solver; the restarts are the coupled replicas). "
+                                          "Binary weights: simulated annealing, or replicated (replicated "
+                                          "simulated annealing, the restarts being the coupled replicas).")]
+    = "adam",
+    gamma0: Annotated[float, typer.Option(help="replicated: initial coupling γ0 ≥ 0 (0: independent "
+                                               "restarts).")] = 0.01,
+    gamma1: Annotated[float, typer.Option(help="replicated: coupling growth, γ_t = γ0 (1 + γ1)^t (t: steps; "
+                                               "binary weights: sweeps).")] = 0.001,
     batch: Annotated[int, typer.Option(help="replicated: mini-batch size (0 = full batch; at most P).",
                                        min=0)] = 0,
     steps: Annotated[int, typer.Option(help="Adam steps (or least-action epochs) per machine (spherical "
@@ -181,6 +186,9 @@ def run(
         depthlab committee run --algorithm replicated --restarts 5 --gamma0 0.01 --batch 32 --K 4 --N 128
 
         depthlab committee run --weights binary --K 2 --N 42 --alpha-min 0.2 --alpha-max 0.8 --alpha-step 0.1
+
+        depthlab committee run --weights binary --activation sign --algorithm replicated --restarts 3
+        --gamma0 0.05 --gamma1 0.01 --K 3 --N 45 --alpha-min 0.4 --alpha-max 0.7 --alpha-step 0.1
     """
     ks, ns = parse_int_list(K, "--K"), parse_int_list(N, "--N")
     alphas = alpha_grid(alpha_min, alpha_max, alpha_step)

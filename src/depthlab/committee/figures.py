@@ -6,6 +6,7 @@
   curves,
   the ReLU 1RSB value at K → ∞ and the sign growth law (16/π)√(ln K).
 * :func:`robustness_figure` — training-error fraction vs weight noise, input noise and distance, ReLU vs sign.
+* :func:`geometry_figure` — local energy and input-noise errors, plain vs robust-ensemble solutions.
 
 :data:`FIGURES` lists them for ``depthlab reproduce`` (each drawn from the experiment's tables).
 """
@@ -153,6 +154,29 @@ def robustness_figure(rob: pd.DataFrame) -> Figure:
     return fig
 
 
+def geometry_figure(geo: pd.DataFrame) -> Figure:
+    """Local energy vs d and error vs input noise: plain (dashed), robust-ensemble (solid) and uncoupled-replica
+    (dotted) solutions, per case."""
+    kinds = [k for k in ("distance", "input") if k in set(geo["perturbation"])]
+    fig, axes = new_figure(len(kinds) or 1, 1, width=4.6, height=3.6)
+    labels = {"distance": "distance d = (1 − q)/2 (random direction)", "input": "input noise σ (ξ + σ ε)"}
+    for ax, kind in zip(axes[0], kinds, strict=False):
+        for (act, K, alpha, comp, alg), g in geo[geo["perturbation"] == kind].groupby(
+                ["activation", "K", "alpha", "comparison", "algorithm"], sort=True):
+            g = g.sort_values("level")
+            ax.errorbar(g["level"], g["error"], yerr=g["error_se"], color=_COLORS.get(act, "k"),
+                        alpha=0.5 if comp == "equal-load" else 1.0,
+                        ls={"replicated": "-", "replicated-uncoupled": ":"}.get(alg, "--"),
+                        marker={"replicated": "o", "replicated-uncoupled": "^"}.get(alg, "s"), ms=3,
+                        label=f"{act} K={K} α={alpha:g} (α/α_RS={g['load'].iloc[0]:.2f}) {alg} "
+                        f"({int(g['solutions'].iloc[0])})")
+        ax.set_xlabel(labels[kind])
+        ax.set_ylabel("training-error fraction")
+        ax.set_title("local energy" if kind == "distance" else "input noise")
+        ax.legend(fontsize=5)
+    return fig
+
+
 FIGURES = (
     FigureSpec("capacity.png", "Headline: measured storage transition α_50 vs K (largest N, and 1/N-extrapolated) "
                "for ReLU and sign committee machines, with the RS capacity at finite K, the ReLU RS and 1RSB values "
@@ -164,4 +188,9 @@ FIGURES = (
     FigureSpec("robustness.png", "Training-error fraction of found solutions after weight noise, input noise and "
                "a move to distance d along random directions (local energy), ReLU vs sign at equal α.",
                lambda r: robustness_figure(r.tables["robustness"])),
+    FigureSpec("geometry.png", "Local energy (training-error fraction at distance d along random directions) and "
+               "input-noise errors of plain Adam solutions (dashed), robust-ensemble (replicated) solutions "
+               "(solid) and uncoupled replicas (dotted), ReLU vs sign at equal α and at equal α/α_RS (paler: the "
+               "second sign load).",
+               lambda r: geometry_figure(r.tables["geometry"]), when=lambda r: "geometry" in r.tables),
 )

@@ -197,7 +197,15 @@ def output_field(lam: torch.Tensor, activation: str) -> torch.Tensor:
 
 
 def stabilities(W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, activation: str) -> torch.Tensor:
-    """Δ^μ = y^μ Σ_l c_l g(λ_l^μ) of the true machine, ``(M, P)``."""
+    """Δ^μ = y^μ Σ_l c_l g(λ_l^μ) of the true machine, ``(M, P)``.
+
+    Binary weights (every entry ±1, so every unit has the same norm √n): the fields are the integers
+    Σ_i W_li ξ_li without the division by |W_l| (the common positive scale never changes a sign, and ReLU and
+    sign are positively homogeneous), so Δ is an exact integer in float64 and a tie (Δ = 0, an error) stays a
+    tie. Dividing by the inexact √n first would let rounding turn some ties into tiny non-zero outputs.
+    """
+    if bool((W.abs() == 1).all()):  # integer fields, exact in float32 up to n = 2^24
+        return y * output_field(group_dot(X.to(W.dtype), W), activation)
     return y * output_field(preactivations(W, X), activation)
 
 

@@ -29,6 +29,7 @@ SCALES: dict[str, dict[str, Any]] = {
         "binary": {"Ns": (42,), "alphas": _a(0.1, 0.7, 0.15), "instances": 16, "sweeps": 100},
         "robust": {"N": 60, "alpha": 1.0, "machines": 16, "draws": 8, "steps": 1000,
                    "binary_N": 42, "binary_alpha": 0.3, "sweeps": 200},
+        "geometry": {"N": 60, "alpha": 1.0, "instances": 16, "draws": 16, "steps": 2000},
         "theory": {"relu_ks": (2, 4, 8), "sign_ks": (3, 7)},
     },
     "full": {
@@ -42,6 +43,7 @@ SCALES: dict[str, dict[str, Any]] = {
                    "sweeps": 2000},
         "robust": {"N": 480, "alpha": 1.5, "machines": 64, "draws": 32, "steps": 5000,
                    "binary_N": 210, "binary_alpha": 0.4, "sweeps": 2000},
+        "geometry": {"N": 480, "alpha": 1.0, "instances": 64, "draws": 32, "steps": 5000},
         "theory": {"relu_ks": (2, 4, 8, 16, 32), "sign_ks": (3, 7, 15, 31)},
     },
 }

@@ -23,7 +23,9 @@ Continuous (spherical) weights
     Success is always re-checked on the true machine (:func:`depthlab.committee.model.check_solutions`, float64).
 
 Binary weights
-    :func:`anneal_instances` runs :func:`depthlab.committee.annealing.anneal` on all instances × restarts at once.
+    :func:`anneal_instances` runs :func:`depthlab.committee.annealing.anneal` on all instances × restarts at once;
+    :func:`replicated_anneal_instances` runs :func:`depthlab.committee.annealing.replicated_anneal`, an
+    instance's restarts being its y coupled replicas (γ0 = 0: y independent restarts with the same compute).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from depthlab.committee.annealing import anneal
+from depthlab.committee.annealing import anneal, replicated_anneal
 from depthlab.committee.model import (
     CommitteeSpec,
     check_solutions,
@@ -47,6 +49,7 @@ from depthlab.committee.model import (
     random_weights,
     repeat_machines,
 )
+from depthlab.errors import ConfigError
 from depthlab.validate import finite_float, positive_int
 
 
@@ -240,3 +243,42 @@ def anneal_instances(spec: CommitteeSpec, P: int, key: str, instances: int, rest
         errors.append(r.errors)
         steps.append(r.steps)
     return _summarise(torch.cat(solved), torch.cat(errors), torch.cat(steps) / spec.N, instances, restarts)
+
+
+def replicated_anneal_instances(spec: CommitteeSpec, P: int, key: str, instances: int, replicas: int, *,
+                                sweeps: int, beta0: float, beta1: float, gamma0: float, gamma1: float,
+                                chunk: int = 256, device: torch.device | str = "cpu") -> dict[str, np.ndarray]:
+    """Replicated simulated annealing on ``instances`` binary machines with ``replicas`` coupled replicas each.
+
+    Replica r of instance i starts where restart r of :func:`anneal_instances` starts (``(key, "init", i, r)``);
+    the data are not copied per replica. Chunks hold whole instances (⌊chunk / replicas⌋ of them, at least one);
+    chunk s's streams are ``torch_generator(f"{key}/rsa/{s}", a)`` for replica a (s = first instance of the
+    chunk), so results depend on the chunk size, as for :func:`anneal_instances`.
+
+    Returns:
+        the :func:`anneal_instances` summary (``solved``: any replica stores every pattern, re-checked;
+        ``restarts_solved``: replicas with no error at the end; ``errors_min``; ``steps``: sweeps per replica
+        until solved), plus ``replica`` (the lowest solving replica, −1 if none) and ``overlap`` (the final mean
+        pairwise overlap q of the replicas).
+    """
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 1:
+        raise ConfigError(f"replicas y must be an integer ≥ 1, got {replicas!r}")
+    X, y = make_instances(spec, P, key, list(range(instances)), dtype=torch.float64, device=device)
+    idx = [(i, r) for i in range(instances) for r in range(replicas)]
+    W0 = random_weights(spec, f"{key}/init", idx, dtype=torch.float64, device=device)
+    W0 = W0.reshape(instances, replicas, spec.K, spec.n)
+    per = max(1, positive_int(chunk, "chunk") // replicas)
+    errors, steps, replica, overlap = [], [], [], []
+    for s in range(0, instances, per):
+        sl = slice(s, s + per)
+        r = replicated_anneal(W0[sl], X[sl], y[sl], spec.activation, sweeps=sweeps, beta0=beta0, beta1=beta1,
+                              gamma0=gamma0, gamma1=gamma1, seed=f"{key}/rsa/{s}")
+        errors.append(r.errors)
+        steps.append(r.steps)
+        replica.append(r.replica)
+        overlap.append(r.overlap)
+    E = torch.cat(errors).flatten()
+    out = _summarise(E == 0, E, torch.cat(steps).flatten() / spec.N, instances, replicas)
+    out["replica"] = torch.cat(replica).cpu().numpy()
+    out["overlap"] = torch.cat(overlap).cpu().numpy()
+    return out

@@ -14,7 +14,7 @@ from depthlab.validate import choice, finite_float, positive_int
 
 MODES = ("regression", "classification")
 #: The built-in stages; :func:`depthlab.engine.solver.register_solver` adds more.
-STAGES = ("adam", "lm", "continuation", "target-homotopy", "points", "replicated", "activation-homotopy",
+STAGES = ("adam", "lm", "continuation", "target-homotopy", "points", "replicated", "activation-homotopy", "arclength",
           "varpro")
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 

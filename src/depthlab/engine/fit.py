@@ -19,6 +19,7 @@ import torch
 
 import depthlab.engine.activation_homotopy
 import depthlab.engine.adam
+import depthlab.engine.arclength
 import depthlab.engine.homotopy
 import depthlab.engine.lm
 import depthlab.engine.points
