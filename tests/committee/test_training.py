@@ -110,3 +110,15 @@ def test_cuda_matches_cpu() -> None:
                                committee_forward(W, X, "relu"), rtol=1e-12, atol=1e-12)
     res = train_instances(spec, n_patterns(0.2, 64), "gpu", 16, 1, TrainSettings(steps=400), device="cuda")
     assert res["solved"].all()
+
+
+def test_lr_final_default_keeps_results_and_validates():
+    """lr_final defaults to 1.0 (the constant-rate Adam the study measures); values outside (0, 1] are refused."""
+    from depthlab.committee.training import TrainSettings
+    from depthlab.errors import ConfigError, InputError
+
+    with pytest.raises((ConfigError, InputError, ValueError)):
+        TrainSettings(lr_final=0.0)
+    with pytest.raises((ConfigError, InputError, ValueError)):
+        TrainSettings(lr_final=1.5)
+    assert TrainSettings().lr_final == 1.0

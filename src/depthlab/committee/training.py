@@ -58,7 +58,8 @@ class TrainSettings:
     """Engine settings for continuous weights.
 
     Attributes:
-        steps: Adam steps per machine. lr: Adam learning rate (constant).
+        steps: Adam steps per machine. lr: initial Adam learning rate. lr_final: final learning rate as a
+            fraction of ``lr`` (geometric decay over ``steps``; 1.0, the default, keeps it constant).
         margin: hinge margin κ of the training loss, in units of the unit-variance fields λ (≤ 1 for sign units,
             see module docstring; success itself needs only margins > 0).
         beta: slope of the straight-through tanh surrogate (sign units only).
@@ -70,6 +71,7 @@ class TrainSettings:
 
     steps: int = 2000
     lr: float = 0.1
+    lr_final: float = 1.0
     margin: float = 0.1
     beta: float = 1.0
     leak: float = 0.5
@@ -82,6 +84,7 @@ class TrainSettings:
         positive_int(self.chunk, "chunk")
         positive_int(self.check_every, "check_every")
         finite_float(self.lr, "lr", low=0.0, low_open=True)
+        finite_float(self.lr_final, "lr_final", low=0.0, low_open=True, high=1.0)
         finite_float(self.margin, "margin", low=0.0, low_open=True)
         finite_float(self.beta, "beta", low=0.0, low_open=True)
         finite_float(self.leak, "leak", low=0.0, high=1.0)
@@ -196,7 +199,8 @@ def train_weights(spec: CommitteeSpec, X: torch.Tensor, y: torch.Tensor, key: st
         rep = ReplicatedSettings(y=replicas, steps=settings.steps, lr=settings.lr,
                                  check_every=settings.check_every, repair_every=1, **replicated)
     cfg = FitConfig(mode="classification", stages=("adam",) if rep is None else ("replicated",),
-                    margin=settings.margin, adam_steps=settings.steps, adam_lr=settings.lr, adam_lr_final=1.0,
+                    margin=settings.margin, adam_steps=settings.steps, adam_lr=settings.lr,
+                    adam_lr_final=settings.lr_final,
                     adam_dtype=settings.dtype, check_every=settings.check_every, replicated=rep)
     W0 = random_weights(spec, f"{key}/init", list(indices), dtype=torch.float64)
     # fit rounds the chunk to whole groups of replicas itself
