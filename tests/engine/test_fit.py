@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from depthlab.engine import FitConfig, fit, sampler_for, square_mlp
+from depthlab.engine.objective import flatten
 from depthlab.matexp.family import matexp_net
 
 TOL = 1e-8  # the issue's exact-fit threshold on the float64 relative residual
@@ -79,3 +80,33 @@ def test_matexp_family_fits_one_point():
     fam = matexp_net(2, depth=2)
     res = fit(fam, sampler_for(fam, 1), key="mx", indices=range(3))
     assert res.success.all(), res.rel_residual
+
+
+def test_all_finite_fast_path_is_exact():
+    """The sum shortcut never changes the answer: NaN / ±Inf entries are caught, and finite entries whose sum
+    overflows (float32 3e38 + 3e38 = Inf) fall back to the elementwise test and pass."""
+    from depthlab.engine.fit import all_finite
+
+    assert all_finite(torch.ones(3, 4))
+    assert all_finite(torch.tensor([3e38, 3e38], dtype=torch.float32))
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        t = torch.zeros(5, 7)
+        t[2, 3] = bad
+        assert not all_finite(t)
+    t = torch.tensor([float("inf"), -float("inf")])
+    assert not all_finite(t)
+
+
+def test_certify_in_slices_equals_whole(monkeypatch):
+    """certify works on slices of models beyond CERTIFY_SLICE_BYTES; models are independent, so the results
+    are the same bits as one call over all models."""
+    from depthlab.engine import objective
+
+    fam = square_mlp(4, 2, "tanh")
+    x, y = sampler_for(fam, 6)("slices", range(7))
+    th = flatten(fam.initial("slices", range(7)), fam)
+    whole = objective.certify(fam, th, x, y, "regression", 1e-8)
+    monkeypatch.setattr(objective, "CERTIFY_SLICE_BYTES", 2 * x[0].numel() * 8)  # 2 models per slice
+    sliced = objective.certify(fam, th, x, y, "regression", 1e-8)
+    for a, b in zip(whole, sliced, strict=True):
+        assert torch.equal(a.nan_to_num(3.0), b.nan_to_num(3.0))

@@ -69,6 +69,11 @@ def _real_dtype(t: torch.Tensor) -> torch.dtype:
     return t.real.dtype if t.is_complex() else t.dtype
 
 
+#: Largest float64 copy of the inputs :func:`certify` makes at once (models are certified in slices beyond it, so a
+#: large float32 stack is never copied whole: fewer page faults, bounded memory).
+CERTIFY_SLICE_BYTES = 64 * 2**20
+
+
 @torch.no_grad()
 def certify(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, mode: str,
             tol: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -86,6 +91,12 @@ def certify(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tenso
         (classification: of the ±1 labels, for information), ``min_margin = min_i y_i f(x_i)``
         (NaN in regression mode); non-finite outputs never succeed.
     """
+    per_model = max(x[0].numel() * (16 if x.is_complex() else 8), 1)
+    step = max(1, CERTIFY_SLICE_BYTES // per_model)
+    if x.shape[0] > step:  # slices of models: bounded float64 copies of X (models are independent)
+        parts = [certify(family, theta[i:i + step], x[i:i + step], y[i:i + step], mode, tol)
+                 for i in range(0, x.shape[0], step)]
+        return tuple(torch.cat(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
     theta = theta.to(torch.float64)
     cdt = torch.complex128 if x.is_complex() else torch.float64
     x = x.to(cdt)
