@@ -12,5 +12,5 @@ STUDY = Study(
     figures="depthlab.committee.figures:FIGURES",
     cli="depthlab.committee.cli:app",
     sweepable="depthlab.committee.sweep:SWEEPABLE",
-    seconds={"quick": 58.0},  # 52 s measured idle 2026-12-02, + 6 s of geometry rows (measured alone, load 0.8)
+    seconds={"quick": 50.0},  # 48 s measured idle 2026-12-02 (with the geometry rows, after the fit-overhead fix)
 )
