@@ -39,7 +39,7 @@ from __future__ import annotations
 import torch
 
 from depthlab.engine.families import Family
-from depthlab.engine.homotopy import check_regression, gn_system
+from depthlab.engine.homotopy import check_regression, correct, gn_system
 from depthlab.engine.lm import cholesky_solve_inplace
 from depthlab.engine.objective import outputs, residuals_of
 from depthlab.engine.solver import Problem, StageResult, register_solver
@@ -135,28 +135,20 @@ def track_arclength(family: Family, theta: torch.Tensor, x: torch.Tensor, y: tor
         zc_t = torch.where(landing, torch.ones_like(hh), t[act] + hh * new_t)
         tol_abs = torch.where(landing, final_tol, cfg.homotopy_tol) * ynorm[act]
         r = resid(zc_th, zc_t, act)
-        rn = r.norm(dim=1)
-        conv = torch.isfinite(rn) & (rn <= tol_abs)
-        fail = ~torch.isfinite(rn)
-        iters = torch.zeros_like(act)
-        for _c in range(cfg.homotopy_corrector_steps):
-            work = torch.nonzero(~conv & ~fail).squeeze(1)
-            if work.numel() == 0:
-                break
-            k2, jt2 = gn_system(family, zc_th[work], xa[work])
+
+        def mp_step(work: torch.Tensor, z: list[torch.Tensor], rw: torch.Tensor, xa=xa, va=va, act=act,
+                    landing=landing):
+            k2, jt2 = gn_system(family, z[0], xa[work])
             # at the landing the corrector works at fixed t = 1 (Jᵀ(JJᵀ)⁻¹r); elsewhere on (θ, t)
             vw = torch.where(landing[work].unsqueeze(1), torch.zeros_like(va[work]), va[work])
-            d_th, d_t, ok2, _ = _ext_solve(k2, jt2, vw, r[work], cfg.homotopy_damping)
+            d_th, d_t, ok2, _ = _ext_solve(k2, jt2, vw, rw, cfg.homotopy_damping)
             solves[act[work]] += 1
-            iters[work] += 1
-            th_try, t_try = zc_th[work] - d_th, zc_t[work] - d_t
-            r_try = resid(th_try, t_try, act[work])
-            rn_try = r_try.norm(dim=1)
-            good = ok2 & torch.isfinite(rn_try) & (rn_try <= cfg.homotopy_contraction * rn[work])
-            gw = work[good]
-            zc_th[gw], zc_t[gw], r[gw], rn[gw] = th_try[good], t_try[good], r_try[good], rn_try[good]
-            fail[work[~good]] = True
-            conv[gw] = rn[gw] <= tol_abs[gw]
+            return [d_th, d_t], ok2
+
+        def trial_resid(work: torch.Tensor, z: list[torch.Tensor], act=act) -> torch.Tensor:
+            return resid(z[0], z[1], act[work])
+
+        rn, conv, fail, iters = correct([zc_th, zc_t], r, tol_abs, cfg, mp_step, trial_resid)
         accept = conv & ~fail
         acc = act[accept]
         turns[acc] += ((new_t[accept] > 0) != (tau_t[acc] > 0)).long()

@@ -76,6 +76,48 @@ def _dual_solve(kern: torch.Tensor, jt: JtFn, rhs: torch.Tensor, damping: float
     return torch.where(ok.unsqueeze(1), step, torch.zeros_like(step)), ok, mean
 
 
+def correct(z: list[torch.Tensor], r: torch.Tensor, tol_abs: torch.Tensor, cfg, step: Callable[..., tuple],
+            resid: Callable[[torch.Tensor, list[torch.Tensor]], torch.Tensor]
+            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The corrector both target trackers share: Newton-type iterations with a contraction test, per row.
+
+    Rows iterate until ``‖r‖ ≤ tol_abs`` (converged) or an iteration fails to shrink ``‖r‖`` by
+    ``cfg.homotopy_contraction`` or its linear solve fails (failed), at most ``cfg.homotopy_corrector_steps`` times.
+
+    Args:
+        z: the unknowns, a list of row-stacked tensors (``[θ]`` or ``[θ, t]``), updated in place where a step is
+            accepted.
+        r: residuals ``(A, R)`` at ``z``, updated in place alongside.
+        tol_abs: ``(A,)`` absolute tolerances on ``‖r‖``.
+        step: ``step(work, [z_i[work]], r[work]) -> ([Δz_i], ok)``: the correction ``z ← z − Δz`` of rows ``work``.
+        resid: ``resid(work, [z_i trial]) -> r`` of rows ``work``.
+
+    Returns:
+        ``(‖r‖, converged, failed, iterations)``, each ``(A,)``.
+    """
+    rn = r.norm(dim=1)
+    conv = torch.isfinite(rn) & (rn <= tol_abs)
+    fail = ~torch.isfinite(rn)
+    iters = torch.zeros(r.shape[0], dtype=torch.long, device=r.device)
+    for _ in range(cfg.homotopy_corrector_steps):
+        work = torch.nonzero(~conv & ~fail).squeeze(1)
+        if work.numel() == 0:
+            break
+        deltas, ok = step(work, [zi[work] for zi in z], r[work])
+        iters[work] += 1
+        trial = [zi[work] - d for zi, d in zip(z, deltas, strict=True)]
+        r_try = resid(work, trial)
+        rn_try = r_try.norm(dim=1)
+        good = ok & torch.isfinite(rn_try) & (rn_try <= cfg.homotopy_contraction * rn[work])
+        gw = work[good]
+        for zi, ti in zip(z, trial, strict=True):
+            zi[gw] = ti[good]
+        r[gw], rn[gw] = r_try[good], rn_try[good]
+        fail[work[~good]] = True
+        conv[gw] = rn[gw] <= tol_abs[gw]
+    return rn, conv, fail, iters
+
+
 @torch.no_grad()
 def track(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, cfg
           ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -133,26 +175,17 @@ def track(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
         ya = target(t_new, act)
         tol_abs = torch.where(t_new >= 1, final_tol, cfg.homotopy_tol) * ynorm[act]
         r = residuals_of(outputs(family, tc, xa), ya, "regression")
-        rn = r.norm(dim=1)
-        conv = torch.isfinite(rn) & (rn <= tol_abs)
-        fail = ~torch.isfinite(rn)
-        iters = torch.zeros_like(act)
-        for _c in range(cfg.homotopy_corrector_steps):
-            work = torch.nonzero(~conv & ~fail).squeeze(1)
-            if work.numel() == 0:
-                break
-            k2, jt2 = gn_system(family, tc[work], xa[work])
-            delta, ok2, _ = _dual_solve(k2, jt2, r[work], cfg.homotopy_damping)
+
+        def gn_step(work: torch.Tensor, z: list[torch.Tensor], rw: torch.Tensor, xa=xa, act=act):
+            k2, jt2 = gn_system(family, z[0], xa[work])
+            delta, ok2, _ = _dual_solve(k2, jt2, rw, cfg.homotopy_damping)
             solves[act[work]] += 1
-            iters[work] += 1
-            th_try = tc[work] - delta
-            r_try = residuals_of(outputs(family, th_try, xa[work]), ya[work], "regression")
-            rn_try = r_try.norm(dim=1)
-            good = ok2 & torch.isfinite(rn_try) & (rn_try <= cfg.homotopy_contraction * rn[work])
-            gw = work[good]
-            tc[gw], r[gw], rn[gw] = th_try[good], r_try[good], rn_try[good]
-            fail[work[~good]] = True
-            conv[gw] = rn[gw] <= tol_abs[gw]
+            return [delta], ok2
+
+        def resid(work: torch.Tensor, z: list[torch.Tensor], xa=xa, ya=ya) -> torch.Tensor:
+            return residuals_of(outputs(family, z[0], xa[work]), ya[work], "regression")
+
+        rn, conv, fail, iters = correct([tc], r, tol_abs, cfg, gn_step, resid)
         accept = conv & ~fail
         acc = act[accept]
         th[acc] = tc[accept]
