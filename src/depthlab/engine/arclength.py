@@ -39,7 +39,7 @@ from __future__ import annotations
 import torch
 
 from depthlab.engine.families import Family
-from depthlab.engine.homotopy import check_regression, correct, gn_system
+from depthlab.engine.homotopy import adapt_steps, check_regression, correct, gn_system
 from depthlab.engine.lm import cholesky_solve_inplace
 from depthlab.engine.objective import outputs, residuals_of
 from depthlab.engine.solver import Problem, StageResult, register_solver
@@ -157,11 +157,7 @@ def track_arclength(family: Family, theta: torch.Tensor, x: torch.Tensor, y: tor
         t_max[acc] = torch.maximum(t_max[acc], t[acc])
         steps[acc] += 1
         maxres[acc] = torch.maximum(maxres[acc], rn[accept] / ynorm[acc])
-        easy = accept & (iters <= 2)
-        h[act[easy]] = torch.clamp(2 * h[act[easy]], max=cfg.homotopy_max_step)
-        rej = act[~accept]
-        h[rej] = h[rej] / 2
-        status[rej[h[rej] < cfg.homotopy_min_step]] = STATUS["fold"]
+        adapt_steps(h, act, accept, iters, status, cfg, STATUS["fold"])
         status[acc[landing[accept]]] = STATUS["reached"]
         status[acc[(t[acc] < 0) & (status[acc] == STATUS["running"])]] = STATUS["returned"]
     status[status == STATUS["running"]] = STATUS["budget"]

@@ -118,6 +118,18 @@ def correct(z: list[torch.Tensor], r: torch.Tensor, tol_abs: torch.Tensor, cfg, 
     return rn, conv, fail, iters
 
 
+def adapt_steps(h: torch.Tensor, act: torch.Tensor, accept: torch.Tensor, iters: torch.Tensor,
+                status: torch.Tensor, cfg, fold: int) -> None:
+    """The trackers' step rule, in place: an easy accepted step (≤ 2 corrector iterations) doubles ``h`` up to
+    ``homotopy_max_step``; a rejected one halves it, and a row whose step falls below ``homotopy_min_step`` gets
+    status ``fold``. ``act`` are the rows of ``accept`` / ``iters`` in the full ``h`` / ``status``."""
+    easy = accept & (iters <= 2)
+    h[act[easy]] = torch.clamp(2 * h[act[easy]], max=cfg.homotopy_max_step)
+    rej = act[~accept]
+    h[rej] = h[rej] / 2
+    status[rej[h[rej] < cfg.homotopy_min_step]] = fold
+
+
 @torch.no_grad()
 def track(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, cfg
           ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -192,11 +204,7 @@ def track(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
         t[acc] = t_new[accept]
         steps[acc] += 1
         maxres[acc] = torch.maximum(maxres[acc], rn[accept] / ynorm[acc])
-        easy = accept & (iters <= 2)
-        h[act[easy]] = torch.clamp(2 * h[act[easy]], max=cfg.homotopy_max_step)
-        rej = act[~accept]
-        h[rej] = h[rej] / 2
-        status[rej[h[rej] < cfg.homotopy_min_step]] = STATUS["fold"]
+        adapt_steps(h, act, accept, iters, status, cfg, STATUS["fold"])
         status[acc[t[acc] >= 1]] = STATUS["reached"]
     status[status == STATUS["running"]] = STATUS["budget"]
     return th, {"t": t, "max_residual": maxres, "status": status, "steps": steps, "solves": solves}
