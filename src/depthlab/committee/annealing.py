@@ -60,6 +60,19 @@ def _fields(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     return group_dot(X, W)
 
 
+def _schedule(sweeps: int, beta0: float, beta1: float) -> tuple[int, float, float]:
+    """Validated annealing schedule: sweeps ≥ 1, 0 < β0 ≤ β1."""
+    beta0 = finite_float(beta0, "beta0", low=0.0, low_open=True)
+    return positive_int(sweeps, "sweeps"), beta0, finite_float(beta1, "beta1", low=beta0)
+
+
+def _as_float64(W0: torch.Tensor, X: torch.Tensor, y: torch.Tensor, activation: str
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Float64 working copies (weights cloned: the annealers flip them in place) and the output weights c."""
+    c = output_weights(X.shape[2], activation, device=W0.device)
+    return W0.to(torch.float64).clone(), X.to(torch.float64), y.to(torch.float64), c
+
+
 def anneal(W0: torch.Tensor, X: torch.Tensor, y: torch.Tensor, activation: str, *, sweeps: int = 500,
            beta0: float = 0.5, beta1: float = 20.0, seed: int | str = 0, stream: int = 0) -> AnnealResult:
     """Simulated annealing of M binary committee machines at once.
@@ -78,20 +91,15 @@ def anneal(W0: torch.Tensor, X: torch.Tensor, y: torch.Tensor, activation: str, 
     Returns:
         :class:`AnnealResult`.
     """
-    sweeps = positive_int(sweeps, "sweeps")
-    beta0 = finite_float(beta0, "beta0", low=0.0, low_open=True)
-    beta1 = finite_float(beta1, "beta1", low=beta0)
+    sweeps, beta0, beta1 = _schedule(sweeps, beta0, beta1)
     if (W0.ndim != 3 or X.ndim != 4 or y.ndim != 2 or X.shape[0] != W0.shape[0]
             or X.shape[2:] != W0.shape[1:] or y.shape != X.shape[:2]):
         raise InputError(f"shapes must be W0 (M, K, n), X (M, P, K, n), y (M, P); got {tuple(W0.shape)}, "
                          f"{tuple(X.shape)}, {tuple(y.shape)}")
     dev = W0.device
-    W = W0.to(torch.float64).clone()
-    X = X.to(torch.float64)
-    y = y.to(torch.float64)
+    W, X, y, c = _as_float64(W0, X, y, activation)
     M, _, K, n = X.shape
     N = K * n
-    c = output_weights(K, activation, device=dev)
     h = _fields(W, X)  # (M, P, K) exact integers
     F = hidden(h, activation) @ c  # (M, P)
     E = ((y * F) <= 0).sum(-1)
@@ -221,9 +229,7 @@ def replicated_anneal(W0: torch.Tensor, X: torch.Tensor, y: torch.Tensor, activa
     Returns:
         :class:`ReplicatedAnnealResult` (solutions re-checked from scratch).
     """
-    sweeps = positive_int(sweeps, "sweeps")
-    beta0 = finite_float(beta0, "beta0", low=0.0, low_open=True)
-    beta1 = finite_float(beta1, "beta1", low=beta0)
+    sweeps, beta0, beta1 = _schedule(sweeps, beta0, beta1)
     stop = choice(stop, "stop", STOP_RULES)
     if W0.ndim != 4 or W0.shape[1] < 1:
         raise InputError(f"W0 must be (M, y, K, n) with y ≥ 1 replicas per machine; got shape {tuple(W0.shape)}")
@@ -234,12 +240,9 @@ def replicated_anneal(W0: torch.Tensor, X: torch.Tensor, y: torch.Tensor, activa
         raise InputError(f"shapes must be W0 (M, y, K, n), X (M, P, K, n), labels (M, P); got {tuple(W0.shape)}, "
                          f"{tuple(X.shape)}, {tuple(y.shape)}")
     dev = W0.device
-    W = W0.to(torch.float64).clone()
-    X = X.to(torch.float64)
-    y = y.to(torch.float64)
+    W, X, y, c = _as_float64(W0, X, y, activation)
     M, _, K, n = X.shape
     N = K * n
-    c = output_weights(K, activation, device=dev)
     h = torch.stack([_fields(W[:, a], X) for a in range(R)], dim=1)  # (M, R, P, K) exact integers
     F = hidden(h, activation) @ c  # (M, R, P)
     yy = y.unsqueeze(1)  # (M, 1, P)
