@@ -101,8 +101,8 @@ def test_full_run_skips_a_cell_tuned_on_the_evaluation_seed(fake_fitter, monkeyp
     neg = result.tables["negatives"].set_index("key")
     assert neg["attempts"].tolist() == [4, 4, 4, 0] and "evaluation seed 0" in neg.loc["negative-tanh-d16-L3",
                                                                                           "not_run"]
-    assert rows["negative-tanh-d8-L2"].verdict == Verdict.DIFFERS  # 4 attempts never certify
-    assert rows["negative-tanh-d16-L3"].verdict == Verdict.NOT_TESTED
+    assert rows["negative-tanh-d8-L2"].verdict == Verdict.FAILS  # 4 attempts never certify (a consistency check)
+    assert rows["negative-tanh-d16-L3"].verdict == Verdict.NOT_RUN
 
 
 def test_full_run_with_gain_from_tuning_seeds(fake_fitter, monkeypatch, tmp_path) -> None:

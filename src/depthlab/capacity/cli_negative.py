@@ -87,13 +87,11 @@ def negative(
     nb, p, s = counting_bound(depth, width, act, bias)
     top = math.floor(nb + 1e-12)
     n = top - 1 if points is None else points
-    from depthlab.capacity.negative import POOL, check_request
+    from depthlab.capacity.negative import check_request
 
     if n < 1:
         raise ConfigError(f"the counting bound {nb:.2f} leaves no N = bound − 1 ≥ 1; pass --points")
     check_request(n, attempts, top, nb, chunk, best)
-    if attempts > POOL:
-        raise ConfigError(f"--attempts must be ≤ {POOL}, got {attempts}")
     check_cell_memory((depth,), (width,), bias, n, max_memory, f"capacity negative --depth {depth} --width {width}")
     from depthlab.capacity.config import CellConfig
     from depthlab.capacity.negative import run_negative

@@ -87,7 +87,6 @@ REFERENCE_SPECS = (
 )
 
 
-
 @dataclasses.dataclass(frozen=True)
 class NegativeTarget:
     """A cell whose per-data-set N* should reach ``target``; if it does not, the full scale tests for a
@@ -162,7 +161,7 @@ def _reference(ctx: StudyContext) -> tuple[pd.DataFrame, dict[str, str]]:
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), not_run
 
 
-def negative_cell(t: NegativeTarget, seed: int) -> Any:
+def target_cell(t: NegativeTarget, seed: int) -> Any:
     """The :class:`CellConfig` a negative test of ``t`` fits (the study's LM budget for smooth σ)."""
     from depthlab.capacity.config import CellConfig
     from depthlab.engine.families import SMOOTH_ACTIVATIONS
@@ -197,7 +196,7 @@ def _negatives(ctx: StudyContext, cells: pd.DataFrame) -> pd.DataFrame:
             row["not_run"] = f"its init gain was chosen on the evaluation seed {ctx.seed}"
         else:
             ctx.report(f"negative test {t.activation} d={t.width} L={t.depth} at N={n}")
-            res = run_negative(negative_cell(t, ctx.seed), n, ctx.out_dir / "negatives" / t.key,
+            res = run_negative(target_cell(t, ctx.seed), n, ctx.out_dir / "negatives" / t.key,
                                attempts=NEGATIVE_ATTEMPTS, device=ctx.device)
             row.update(attempts=res["attempts"], successes=res["successes"], cp_upper=res["cp_upper_95"],
                        certified=res["certified_negative"], median_residual=res["residuals"]["quantiles"]["50%"],

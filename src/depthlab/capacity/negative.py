@@ -133,6 +133,8 @@ def check_request(n_points: int, attempts: int, max_n: int, bound: float, chunk:
     if int(attempts) < 1:
         raise ConfigError(f"--attempts must be ≥ 1, got {attempts}; the rule needs ≥ {MIN_ATTEMPTS} "
                           f"({min_attempts_zero()} with 0 successes)")
+    if int(attempts) > POOL:
+        raise ConfigError(f"--attempts must be ≤ {POOL} (the cell's pool of data sets), got {attempts}")
     if int(n_points) < 1:
         raise ConfigError(f"--points must be ≥ 1, got {n_points}")
     if int(n_points) > max_n:
@@ -208,8 +210,6 @@ def run_negative(cell: Any, n_points: int, out: str | Path, *, attempts: int = D
     bound = capacity_bound(cell.depth, cell.width, cell.activation, bias=cell.bias)
     check_request(n, attempts, max_fittable(cell.depth, cell.width, cell.activation, bias=cell.bias), bound,
                   chunk, best)
-    if int(attempts) > POOL:
-        raise ConfigError(f"--attempts must be ≤ {POOL}, got {attempts}")
     cell = negative_cell(cell)
     out = Path(out)
     store = ShardStore(out)

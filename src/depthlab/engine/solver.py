@@ -13,6 +13,7 @@ Built in (each registered by its own module): ``"adam"`` (:mod:`depthlab.engine.
 ``"target-homotopy"`` (predictor–corrector tracking of a straight target path; :mod:`depthlab.engine.homotopy`),
 ``"points"`` (points added one at a time, each by a target homotopy; :mod:`depthlab.engine.points`),
 ``"activation-homotopy"`` (softplus of rising sharpness for ReLU; :mod:`depthlab.engine.activation_homotopy`),
+``"arclength"`` (the target path followed by pseudo-arclength, past folds in t; :mod:`depthlab.engine.arclength`),
 ``"varpro"`` (variable-projection LM on the hidden layers, the linear output layer solved by least squares;
 :mod:`depthlab.engine.varpro`) and
 ``"replicated"`` (elastically coupled mini-batch replicas, groups of ``y`` consecutive rows;

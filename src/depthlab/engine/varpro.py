@@ -93,9 +93,13 @@ def range_basis(h: torch.Tensor) -> torch.Tensor:
     """An orthonormal basis of ``range(H)`` per model, ``(M, N, min(N, K))``, columns beyond the numerical rank
     zeroed (the rank rule of ``torch.linalg.pinv``: singular values > ``max(N, K) · ε · σ_max``)."""
     u, s, _ = torch.linalg.svd(h, full_matrices=False)
-    rtol = max(h.shape[-2], h.shape[-1]) * torch.finfo(h.dtype).eps
-    keep = s > rtol * s[:, :1]
-    return u * keep.unsqueeze(1).to(u.dtype)
+    return u * _numerical_rank_mask(s, h).unsqueeze(1).to(u.dtype)
+
+
+def _numerical_rank_mask(s: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """``(M, k)`` mask of the singular values ``s`` of ``h`` above ``max(N, K) · ε · σ_max`` (``torch.linalg.pinv``'s
+    rule)."""
+    return s > max(h.shape[-2], h.shape[-1]) * torch.finfo(h.dtype).eps * s[:, :1]
 
 
 def project_out(basis: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
@@ -138,7 +142,7 @@ def ridge_project(family: Family, theta: torch.Tensor, x: torch.Tensor, y: torch
     m, n = h.shape[0], h.shape[1]
     u, s, vh = torch.linalg.svd(h, full_matrices=False)
     if rho == 0.0:
-        keep = s > max(h.shape[-2], h.shape[-1]) * torch.finfo(h.dtype).eps * s[:, :1]
+        keep = _numerical_rank_mask(s, h)
         inv = torch.where(keep, 1.0 / torch.where(keep, s, torch.ones_like(s)), torch.zeros_like(s))
         basis = u * keep.unsqueeze(1).to(u.dtype)
     else:
