@@ -49,7 +49,6 @@ from depthlab.committee.model import (
     random_weights,
     repeat_machines,
 )
-from depthlab.errors import ConfigError
 from depthlab.validate import finite_float, positive_int
 
 
@@ -265,8 +264,7 @@ def replicated_anneal_instances(spec: CommitteeSpec, P: int, key: str, instances
         until solved), plus ``replica`` (the lowest solving replica, −1 if none) and ``overlap`` (the final mean
         pairwise overlap q of the replicas).
     """
-    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 1:
-        raise ConfigError(f"replicas y must be an integer ≥ 1, got {replicas!r}")
+    replicas = positive_int(replicas, "replicas y")
     X, y = make_instances(spec, P, key, list(range(instances)), dtype=torch.float64, device=device)
     idx = [(i, r) for i in range(instances) for r in range(replicas)]
     W0 = random_weights(spec, f"{key}/init", idx, dtype=torch.float64, device=device)
