@@ -149,7 +149,9 @@ def run(
                                           "learning, Mitchison & Durbin 1989) or replicated (the engine's "
                                           "robust-ensemble solver; the restarts are the coupled replicas). "
                                           "Binary weights: simulated annealing, or replicated (replicated "
-                                          "simulated annealing, the restarts being the coupled replicas).")]
+                                          "simulated annealing, the restarts being the coupled replicas). "
+                                          "exact (sign K=1 only, the perceptron, whose solution space is "
+                                          "convex: storage decided by a linear programme, HiGHS; restarts 1).")]
     = "adam",
     gamma0: Annotated[float, typer.Option(help="replicated: initial coupling γ0 ≥ 0 (0: independent "
                                                "restarts).")] = 0.01,
@@ -184,6 +186,8 @@ def run(
         depthlab committee run --activation sign --algorithm least-action --K 1,3,7 --N 255 -o results/la
 
         depthlab committee run --algorithm replicated --restarts 5 --gamma0 0.01 --batch 32 --K 4 --N 128
+
+        depthlab committee run --activation sign --algorithm exact --K 1 --N 128,256 --alpha-min 1.6 --alpha-max 2.4
 
         depthlab committee run --weights binary --K 2 --N 42 --alpha-min 0.2 --alpha-max 0.8 --alpha-step 0.1
 

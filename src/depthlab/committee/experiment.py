@@ -54,7 +54,7 @@ from depthlab.seeding import config_hash
 from depthlab.validate import choice, finite_float, positive_int
 
 #: Continuous-weight training algorithms (``SweepConfig.algorithm``).
-ALGORITHMS: tuple[str, ...] = ("adam", "least-action", "replicated")
+ALGORITHMS: tuple[str, ...] = ("adam", "least-action", "replicated", "exact")
 
 
 def sign_Ks(Ks: Sequence[int]) -> tuple[int, ...]:
@@ -92,6 +92,8 @@ class SweepConfig:
             ``"replicated"`` is replicated simulated annealing (:func:`.annealing.replicated_anneal`, cell
             label ``"replicated-annealing"``): the restarts are y replicas coupled by −γ Σ_{a<b} W^a·W^b,
             γ(s) = γ0 (1 + γ1)^s per sweep s; γ0 = 0 is y independent restarts with the same compute.
+            ``"exact"``: sign K = 1 only (the perceptron, a convex solution space): storage decided by a linear
+            programme (:mod:`.exact`, cell label ``"lp-exact"``); ``restarts`` must be 1.
         la_lr, la_margin: least-action step η and margin κ (field units).
         gamma0, gamma1, batch, lr_final: the replicated solver's coupling schedule γ_t = γ0 (1 + γ1)^t,
             mini-batch size (0 = full batch) and final learning-rate fraction (geometric decay).
@@ -130,6 +132,14 @@ class SweepConfig:
             raise ConfigError("algorithm 'least-action' trains sign machines with continuous (spherical) "
                               f"weights; got activation={self.activation!r}, weights={self.weights!r} "
                               "(use algorithm 'adam' there)")
+        if self.algorithm == "exact":
+            from depthlab.committee.exact import check_convex
+
+            for K in self.Ks:
+                check_convex(CommitteeSpec(adjusted_N(self.Ns[0], K), K, self.activation, self.weights))
+            if self.restarts != 1:
+                raise ConfigError(f"algorithm 'exact' decides each problem once (a linear programme has no "
+                                  f"random start); got restarts={self.restarts}, use restarts=1")
         if self.algorithm == "replicated" and self.weights == "binary":
             from depthlab.committee.annealing import gamma_schedule  # validates γ0, γ1 and the final γ
 
@@ -176,7 +186,9 @@ class SweepConfig:
         base = {"activation": self.activation, "weights": self.weights, "K": K, "N": N, "alpha": float(alpha),
                 "P": n_patterns(alpha, N), "instances": self.instances, "restarts": self.restarts,
                 "seed": self.seed}
-        if self.algorithm == "least-action":
+        if self.algorithm == "exact":
+            base.update(algorithm="lp-exact")
+        elif self.algorithm == "least-action":
             base.update(algorithm="least-action", epochs=self.steps, la_lr=self.la_lr, la_margin=self.la_margin)
         elif self.algorithm == "replicated" and self.weights == "binary":
             base.update(algorithm="replicated-annealing", sweeps=self.sweeps, beta0=self.beta0, beta1=self.beta1,
@@ -206,7 +218,11 @@ def run_cell(cell: dict[str, Any], device: torch.device, chunk: int = 256) -> pd
     """Run one cell and return one row per instance."""
     spec = CommitteeSpec(cell["N"], cell["K"], cell["activation"], cell["weights"])
     t0 = time.perf_counter()
-    if cell["algorithm"] == "least-action":
+    if cell["algorithm"] == "lp-exact":
+        from depthlab.committee.exact import exact_instances
+
+        res = exact_instances(spec, cell["P"], data_key(cell), cell["instances"])
+    elif cell["algorithm"] == "least-action":
         from depthlab.committee.least_action import LeastActionSettings, least_action_instances
 
         res = least_action_instances(spec, cell["P"], data_key(cell), cell["instances"], cell["restarts"],
