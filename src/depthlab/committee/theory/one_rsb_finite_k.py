@@ -54,7 +54,7 @@ from depthlab.committee.theory.kernels import gauss_hermite
 from depthlab.committee.theory.one_rsb import coef_a
 
 #: Gauss–Hermite nodes per axis for the z0 average (see :func:`solve_1rsb_relu_k2` for the convergence).
-OUTER_NODES = 200
+OUTER_NODES = 160
 #: Gauss–Legendre nodes per angular piece for the wedge probabilities.
 ANGLE_NODES = 32
 #: The RS corner value 1/E[d²] for K = 2 ReLU, ties = "error".
@@ -170,18 +170,43 @@ def log_inner_halfline(mu: np.ndarray, s: float, y: float) -> np.ndarray:
     return np.logaddexp(log_ndtr(mu / s), log_face(-mu, s, y))
 
 
+#: Region boundaries (polar angles) of the K = 2 decomposition: face a | S | face b | apex.
+SECTOR_EDGES = (-math.pi, -0.5 * math.pi, 0.25 * math.pi, 0.75 * math.pi, math.pi)
+#: Radial cut-off of the polar outer grid (the Gaussian weight beyond it is e^{−72} ≈ 5e-32).
+R_MAX = 12.0
+
+
 @lru_cache(maxsize=8)
-def _outer_grid(n: int) -> tuple[np.ndarray, np.ndarray]:
-    x, w = gauss_hermite(n)
-    z = np.stack(np.meshgrid(x, x, indexing="ij"), axis=-1).reshape(-1, 2)
-    ww = np.outer(w, w).ravel()
-    keep = ww > 1e-40  # nodes below this weight cannot matter at 1e-15 (ln I grows like y |z|²)
-    return z[keep], ww[keep] / ww[keep].sum()
+def outer_grid(n: int, kind: str = "polar") -> tuple[np.ndarray, np.ndarray]:
+    """Nodes z0, shape [M, 2], and weights, shape [M] (sum 1), for E_{z0 ~ N(0, I_2)}.
+
+    * ``"polar"`` (default): Gauss–Legendre in the radius on [0, R_MAX] with the weight r e^{−r²/2} (n nodes)
+      times Gauss–Legendre in the polar angle on each of the four sectors of :data:`SECTOR_EDGES` (n/2 nodes
+      each). As q0 → 1, ln I(√q0 z0) → −(y/2r) d(z0)², whose second derivative jumps on the sector edges; the
+      split keeps every sector smooth, so the grid converges fast also near the corner.
+    * ``"hermite"``: the n × n product Gauss–Hermite grid (nodes of weight < 1e-40 dropped).
+    """
+    if kind == "hermite":
+        x, w = gauss_hermite(n)
+        z = np.stack(np.meshgrid(x, x, indexing="ij"), axis=-1).reshape(-1, 2)
+        ww = np.outer(w, w).ravel()
+        keep = ww > 1e-40
+        return z[keep], ww[keep] / ww[keep].sum()
+    t, wt = _legendre01(n)
+    r = R_MAX * t
+    wr = R_MAX * wt * r * np.exp(-0.5 * r * r)
+    ta, wa = _legendre01(max(n // 2, 2))
+    th = np.concatenate([lo + (hi - lo) * ta for lo, hi in zip(SECTOR_EDGES[:-1], SECTOR_EDGES[1:], strict=True)])
+    wth = np.concatenate([(hi - lo) * wa for lo, hi in zip(SECTOR_EDGES[:-1], SECTOR_EDGES[1:], strict=True)])
+    z = np.stack([np.outer(r, np.cos(th)), np.outer(r, np.sin(th))], axis=-1).reshape(-1, 2)
+    w = np.outer(wr, wth).ravel() / (2 * math.pi)
+    return z, w / w.sum()
 
 
-def coef_b_relu_k2(q0: float, y: float, outer: int = OUTER_NODES, nodes: int = ANGLE_NODES) -> float:
-    """B_2(q0, y) = E_{z0 ~ N(0, I_2)} ln I(√q0 z0) (product Gauss–Hermite, ``outer`` nodes per axis); B < 0."""
-    z, w = _outer_grid(outer)
+def coef_b_relu_k2(q0: float, y: float, outer: int = OUTER_NODES, nodes: int = ANGLE_NODES,
+                   kind: str = "polar") -> float:
+    """B_2(q0, y) = E_{z0 ~ N(0, I_2)} ln I(√q0 z0) on :func:`outer_grid` (``outer``, ``kind``); B < 0."""
+    z, w = outer_grid(outer, kind)
     s = math.sqrt(max(1.0 - q0, 1e-300))
     return float(w @ log_inner_relu_k2(math.sqrt(q0) * z, s, y, nodes))
 
@@ -221,7 +246,7 @@ def _alpha_uv(p: np.ndarray, outer: int, nodes: int) -> float:
 
 
 @lru_cache(maxsize=4)
-def solve_1rsb_relu_k2(outer: int = OUTER_NODES, nodes: int = ANGLE_NODES, grid_outer: int = 60,
+def solve_1rsb_relu_k2(outer: int = OUTER_NODES, nodes: int = ANGLE_NODES, grid_outer: int = 40,
                        grid: int = 40) -> OneRSBK2Result:
     """Minimise α(q0, y) over q0 ∈ (0.05, 0.995), y ∈ (0.1, 1000): a ``grid``² grid (on ``grid_outer`` outer
     nodes per axis), then Nelder–Mead in (logit q0, ln y) on ``outer`` nodes, as
