@@ -46,6 +46,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 from scipy.optimize import minimize
@@ -55,11 +56,15 @@ from depthlab.committee.theory.kernels import gauss_hermite
 from depthlab.committee.theory.one_rsb import coef_a
 
 #: Gauss–Hermite nodes per axis for the z0 average (see :func:`solve_1rsb_relu_k2` for the convergence).
-OUTER_NODES = 160
+OUTER_NODES = 80
 #: Gauss–Legendre nodes per angular piece for the wedge probabilities.
-ANGLE_NODES = 32
+ANGLE_NODES = 16
+#: Distances (in units of 1/ρ) of the sub-edges that grade the angular pieces towards the kinks of |cos ψ|.
+GRADING = np.array([0.5, 2.0, 8.0, 32.0, 128.0])
 #: The RS corner value 1/E[d²] for K = 2 ReLU, ties = "error".
 RS_CORNER_K2 = 4.0 / 3.0
+#: How far below the corner a minimum must be (and q0 < 0.999, y > 1e-3) to count as interior.
+INTERIOR_MARGIN = 1e-7
 
 _SQ2 = math.sqrt(2.0)
 #: Boundary rays, outward normals and wedge angles of S = {h1 ≥ 0, h1 ≥ h2}.
@@ -131,10 +136,17 @@ def wedge_probability(c: np.ndarray, sigma: np.ndarray | float, theta1: float, t
     near = np.flatnonzero((rho < 9.0) | (peak < 1e-3))
     rho_n, p1, p2 = rho[near], psi1[near], psi2[near]
     rem = np.zeros_like(rho_n)
-    edges = (-math.pi, -0.5 * math.pi, 0.5 * math.pi, 1.5 * math.pi, 2.0 * math.pi)
-    for lo_b, hi_b in zip(edges[:-1], edges[1:], strict=True):
-        lo = np.maximum(p1, lo_b)
-        ln = np.maximum(np.minimum(p2, hi_b) - lo, 0.0)
+    # pieces between the kinks (ψ = ±π/2, 3π/2), graded towards each kink: 1 − G(ρ |cos ψ|) changes on the
+    # scale 1/ρ there, so sub-edges at distances GRADING/ρ (clipped to π/2) keep every piece resolved
+    kinks = np.array([-0.5 * math.pi, 0.5 * math.pi, 1.5 * math.pi])
+    dist = np.minimum(GRADING[None, :] / np.maximum(rho_n, 1e-300)[:, None], 0.5 * math.pi)  # [n, G]
+    sub = kinks[None, :, None, None] + np.array([-1.0, 1.0])[None, None, :, None] * dist[:, None, None, :]
+    edges = np.concatenate([np.broadcast_to(np.array([-math.pi, 2.0 * math.pi, *kinks]), (len(rho_n), 5)),
+                            sub.reshape(len(rho_n), -1)], axis=1)
+    edges = np.sort(np.clip(edges, -math.pi, 2.0 * math.pi), axis=1)
+    for e in range(edges.shape[1] - 1):
+        lo = np.maximum(p1, edges[:, e])
+        ln = np.maximum(np.minimum(p2, edges[:, e + 1]) - lo, 0.0)
         psi = lo[:, None] + ln[:, None] * t[None, :]
         f = _one_minus_g(rho_n[:, None] * np.abs(np.cos(psi)))
         rem += ln * (f @ wt)
@@ -205,8 +217,8 @@ def outer_grid(n: int, kind: str = "polar") -> tuple[np.ndarray, np.ndarray]:
     r = R_MAX * t
     wr = R_MAX * wt * r * np.exp(-0.5 * r * r)
     ta, wa = _legendre01(max(n // 2, 2))
-    th = np.concatenate([lo + (hi - lo) * ta for lo, hi in zip(SECTOR_EDGES[:-1], SECTOR_EDGES[1:], strict=True)])
-    wth = np.concatenate([(hi - lo) * wa for lo, hi in zip(SECTOR_EDGES[:-1], SECTOR_EDGES[1:], strict=True)])
+    th = np.concatenate([lo + (hi - lo) * ta for lo, hi in pairwise(SECTOR_EDGES)])
+    wth = np.concatenate([(hi - lo) * wa for lo, hi in pairwise(SECTOR_EDGES)])
     z = np.stack([np.outer(r, np.cos(th)), np.outer(r, np.sin(th))], axis=-1).reshape(-1, 2)
     w = np.outer(wr, wth).ravel() / (2 * math.pi)
     return z, w / w.sum()
@@ -255,16 +267,17 @@ def _alpha_uv(p: np.ndarray, outer: int, nodes: int) -> float:
 
 
 @lru_cache(maxsize=4)
-def solve_1rsb_relu_k2(outer: int = OUTER_NODES, nodes: int = ANGLE_NODES, grid_outer: int = 40,
+def solve_1rsb_relu_k2(outer: int = OUTER_NODES, nodes: int = ANGLE_NODES, grid_outer: int = 24,
                        grid: int = 40) -> OneRSBK2Result:
     """Minimise α(q0, y) over q0 ∈ (0.05, 0.995), y ∈ (0.1, 1000): a ``grid``² grid (on ``grid_outer`` outer
     nodes per axis), then Nelder–Mead in (logit q0, ln y) on ``outer`` nodes, as
     :func:`~depthlab.committee.theory.one_rsb.solve_1rsb` does at K → ∞. Returns the corner value 4/3 unless
-    the minimum found is interior (q0 < 0.999) and below it.
+    the minimum found is interior (q0 < 0.999, y > 1e-3: both edges q0 → 1 and y → 0 give the RS value) and
+    below it by more than :data:`INTERIOR_MARGIN`.
     """
     qs = np.linspace(0.05, 0.995, grid)
     ys = np.geomspace(0.1, 1000.0, grid)
-    vals = np.array([[alpha_relu_k2(q, yy, grid_outer, 16) for yy in ys] for q in qs])
+    vals = np.array([[alpha_relu_k2(q, yy, grid_outer, 8) for yy in ys] for q in qs])
     i, j = np.unravel_index(np.nanargmin(vals), vals.shape)
     p0 = np.array([math.log(qs[i] / (1 - qs[i])), math.log(ys[j])])
     res = minimize(_alpha_uv, p0, args=(outer, nodes), method="Nelder-Mead",
@@ -277,8 +290,11 @@ def solve_1rsb_relu_k2(outer: int = OUTER_NODES, nodes: int = ANGLE_NODES, grid_
         g[k] = (_alpha_uv(res.x + e, outer, nodes) - _alpha_uv(res.x - e, outer, nodes)) / (2 * h)
     q0 = 1.0 / (1.0 + math.exp(-res.x[0]))
     corner = alpha_relu_k2(1.0 - 1e-6, 1.0, outer, nodes)
-    interior = bool(res.fun < RS_CORNER_K2 - 1e-9 and q0 < 0.999)
+    y = math.exp(res.x[1])
+    # both edges q0 → 1 and y → 0 are RS (α → 1/E[d²]); below the corner by less than the quadrature's error
+    # (≲ 1e-8 on 40 radial nodes at small y) is not a new minimum
+    interior = bool(res.fun < RS_CORNER_K2 - INTERIOR_MARGIN and q0 < 0.999 and y > 1e-3)
     return OneRSBK2Result(alpha=float(res.fun) if interior else RS_CORNER_K2, interior=interior,
                           grid_q0=float(qs[i]), grid_y=float(ys[j]), grid_alpha=float(vals[i, j]),
-                          nm_q0=q0, nm_y=math.exp(res.x[1]), nm_alpha=float(res.fun),
+                          nm_q0=q0, nm_y=y, nm_alpha=float(res.fun),
                           grad_norm=float(np.linalg.norm(g)), corner_alpha=corner)
