@@ -106,5 +106,5 @@ def test_solver_returns_corner() -> None:
     r = solve_1rsb_relu_k2(outer=40, grid_outer=16, grid=12)
     assert not r.interior
     assert r.alpha == RS_CORNER_K2
-    assert r.nm_alpha == pytest.approx(RS_CORNER_K2, abs=1e-8)
+    assert r.nm_alpha == pytest.approx(RS_CORNER_K2, abs=5e-8)  # 40 radial nodes: ~1e-8 near the y → 0 edge
     assert r.grid_alpha >= RS_CORNER_K2 - 1e-9
