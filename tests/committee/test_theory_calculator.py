@@ -51,7 +51,7 @@ def test_finite_k_dispatch() -> None:
         (lambda: alpha_rs("relu", "ternary", INF), "unknown weights"),
         (lambda: alpha_rs("relu", "binary", 4), "K=inf"),
         (lambda: alpha_rs("relu", "spherical", 4, ties="maybe"), "unknown ties"),
-        (lambda: alpha_1rsb("relu", "spherical", 8), "K = inf only"),
+        (lambda: alpha_1rsb("relu", "spherical", 8), "not for relu with K=8"),
     ],
 )
 def test_bad_inputs(call: object, fragment: str) -> None:

@@ -4,14 +4,16 @@ Which combinations are computed, and how (spherical = continuous weights):
 
 * spherical, any activation, K = ∞: RS closed form 2κ′(1) (:mod:`.rs_spherical`); 1RSB saddle
   (:mod:`.one_rsb`).
+* spherical, ReLU, K = 2, ties = "error": 1RSB (q1 → 1) at finite K by deterministic quadrature
+  (:mod:`.one_rsb_finite_k`); the minimum is the RS corner, 4/3.
 * spherical, sign, finite odd K: RS = 1/E[d(z,S)²] by exact 1-D quadrature (:mod:`.rs_sign_exact`).
 * spherical, ReLU, finite even K: RS = 1/E[d(z,S)²], exact at K = 2, quasi-Monte Carlo otherwise.
 * spherical, linear (any K) or sign with K = 1: the perceptron, 2 (RS and 1RSB; Gardner 1988).
 * binary, K = ∞ or the perceptron: RS zero-entropy point (:mod:`.rs_binary`); 1RSB = frozen 1RSB = same α.
 * binary, sign with odd K ≤ 15 or ReLU with K = 2: RS zero-entropy point at finite K
   (:mod:`.rs_binary_finite_k`).
-* not available (InputError): spherical 1RSB at finite K > 1; binary ReLU at finite K ≥ 4; binary sign at
-  K > 15.
+* not available (InputError): spherical 1RSB at finite K > 1 except ReLU K = 2 with ties = "error"; binary
+  ReLU at finite K ≥ 4; binary sign at K > 15.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pandas as pd
 
 from depthlab.committee.theory.machine import INF, check_activation, check_k, check_weights
 from depthlab.committee.theory.one_rsb import solve_1rsb
+from depthlab.committee.theory.one_rsb_finite_k import solve_1rsb_relu_k2
 from depthlab.committee.theory.rs_binary import solve_binary_rs
 from depthlab.committee.theory.rs_binary_finite_k import alpha_binary_rs_finite_k
 from depthlab.committee.theory.rs_sign_exact import alpha_rs_sign_exact
@@ -103,12 +106,15 @@ def alpha_1rsb(activation: str, weights: str = "spherical", K: float | int = INF
 
     Returns:
         Spherical, K = ∞: the 1RSB stationary point (≈ 2.66428 for ReLU, ∞ for sign, 2 for linear). Spherical
-        perceptron at any K: 2. Binary: the frozen-1RSB capacity, which equals the RS zero-entropy point
+        perceptron at any K: 2. Spherical ReLU, K = 2, ties = "error": 1RSB (q1 → 1), finite K, deterministic
+        quadrature (:func:`~depthlab.committee.theory.one_rsb_finite_k.solve_1rsb_relu_k2`): no interior
+        minimum below the RS corner, so 4/3 = α_RS (the feasible set is convex). Binary: the frozen-1RSB capacity, which equals the RS zero-entropy point
         (Krauth & Mézard 1989), i.e. the same number as :func:`alpha_rs`.
 
     Raises:
-        InputError: bad input, or a combination without a 1RSB calculation (spherical ReLU/sign at finite K,
-            binary combinations that :func:`alpha_rs` does not implement).
+        InputError: bad input, or a combination without a 1RSB calculation (spherical ReLU/sign at finite K
+            other than ReLU K = 2 with ties = "error", binary combinations that :func:`alpha_rs` does not
+            implement).
     """
     activation = check_activation(activation)
     weights = check_weights(weights)
@@ -120,9 +126,15 @@ def alpha_1rsb(activation: str, weights: str = "spherical", K: float | int = INF
         return 2.0
     if K == INF:
         return solve_1rsb(activation).alpha
+    if activation == "relu" and K == 2 and ties == "error":
+        return solve_1rsb_relu_k2().alpha
+    why = ("the feasible cone {relu(z1) ≥ relu(z2)} with ties='correct' is not convex"
+           if activation == "relu" and K == 2 else
+           "the feasible cone is a non-convex union of activation-pattern cones; it needs importance sampling "
+           "or a boundary-resolving cubature")
     raise InputError(
-        f"1RSB capacity is implemented at K = inf only (and for the perceptron), "
-        f"not for {activation} with K={K}"
+        f"1RSB capacity is implemented at K = inf, for the perceptron and for ReLU K = 2 with ties='error' "
+        f"(finite K, deterministic quadrature); not for {activation} with K={K}, ties={ties!r}: {why}"
     )
 
 
