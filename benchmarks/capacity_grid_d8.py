@@ -1,0 +1,144 @@
+"""The capacity study's d = 8 grid with the depth ratios N*(L)/N*(1), per method, on the sweep runner.
+
+Plan (fixed before the run): ``examples/capacity-grid-d8-ratio.json``. Every (L, activation, bias, method)
+cell is one sweep (``depthlab.sweep.run_sweep``, local executor) into its own folder under ``--out``, over the
+cell's N window; finished jobs are shards, so an interrupted run resumes. ``summarise`` reads every folder and
+prints (and with ``--json`` writes) the N* table per attempt and per data set with 95 % CIs, the best method per
+cell and the ratios N*(2)/N*(1), N*(3)/N*(1) with the counting bound beside.
+
+    PYTHONPATH=src python benchmarks/capacity_grid_d8.py run --out results/grid-d8
+    PYTHONPATH=src python benchmarks/capacity_grid_d8.py summarise --out results/grid-d8 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN = ROOT / "examples" / "capacity-grid-d8-ratio.json"
+
+
+def cells(plan: dict[str, Any]) -> list[tuple[int, str, bool, str, list[int]]]:
+    """(L, activation, bias, method, N window) in run order: depth first, so L = 1, 2 finish before L = 3."""
+    out = []
+    for key, window in plan["windows"].items():
+        depth, act, bias = key.split("/")
+        for method in plan["methods"][act]:
+            out.append((int(depth), act, bias == "on", method, list(window)))
+    return sorted(out, key=lambda c: c[0])
+
+
+def folder(out: Path, depth: int, act: str, bias: bool, method: str) -> Path:
+    """One sweep folder per cell and method."""
+    return out / f"L{depth}-{act}-{'bias' if bias else 'nobias'}-{method}"
+
+
+def run(plan: dict[str, Any], out: Path) -> None:
+    """Run (or resume) every cell's sweep, one after another, in this process."""
+    from depthlab.sweep.runner import run_sweep
+    from depthlab.sweep.spec import spec_from_mapping
+
+    for depth, act, bias, method, window in cells(plan):
+        spec = spec_from_mapping({
+            "study": "capacity", "name": f"grid-d8-L{depth}-{act}-{bias}-{method}", "device": "cpu",
+            "params": {"width": plan["width"], "depth": depth, "activation": act, "bias": bias, "method": method,
+                       "trials": plan["trials"], "restarts": plan["restarts"], "seed": plan["seed"],
+                       "lm_steps": plan["lm_steps"], "lm_patience": plan["lm_patience"]},
+            "grid": {"n_points": window}})
+        t0 = time.time()
+        rep = run_sweep(spec, folder(out, depth, act, bias, method), progress=False)
+        print(f"{time.strftime('%H:%M:%S')} L={depth} {act} bias={bias} {method}: {rep} "
+              f"({time.time() - t0:.0f} s)", flush=True)
+
+
+def cell_summary(path: Path, depth: int, act: str, bias: bool, width: int) -> dict[str, Any] | None:
+    """N* per data set and per attempt for one sweep folder (None if nothing finished yet)."""
+    from depthlab.capacity.cli_verify import counting_bound
+    from depthlab.capacity.success import crossing_from_summary, point_summary
+    from depthlab.sweep.runner import collect
+
+    if not path.exists():
+        return None
+    try:
+        _, rows = collect(path, partial=True)
+    except Exception:  # noqa: BLE001 - an empty folder (no shard yet) is simply not summarised
+        return None
+    if rows.empty:
+        return None
+    rows = rows.rename(columns={"dataset": "trial"})
+    summ = point_summary(rows)
+    ds = crossing_from_summary(summ)
+    at = crossing_from_summary(summ, attempts=True)
+    bound = counting_bound(depth, width, act, bias)[0]
+    return {"n_star": ds.n_star, "n_star_low": ds.low, "n_star_high": ds.high, "method_ci": ds.method,
+            "censored": ds.censored, "n_star_attempt": at.n_star, "attempt_low": at.low, "attempt_high": at.high,
+            "bound": bound, "curve": {int(r.n_points): [int(r.fitted), int(r.trials), int(r.attempts_fitted),
+                                                         int(r.attempts)] for r in summ.itertuples()},
+            "seconds": float(rows["seconds"].sum()) if "seconds" in rows else math.nan}
+
+
+def summarise(plan: dict[str, Any], out: Path) -> dict[str, Any]:
+    """Every cell's N* per method, the best method per cell, and the depth ratios with intervals."""
+    table = []
+    for depth, act, bias, method, _ in cells(plan):
+        s = cell_summary(folder(out, depth, act, bias, method), depth, act, bias, plan["width"])
+        if s is not None:
+            table.append({"depth": depth, "activation": act, "bias": bias, "method": method, **s})
+    df = pd.DataFrame(table)
+    best = (df.sort_values("n_star", ascending=False).groupby(["depth", "activation", "bias"], as_index=False)
+            .first()) if not df.empty else df
+    ratios = []
+    for bias in (False, True):
+        den = best[(best["depth"] == 1) & (best["bias"] == bias)]
+        if den.empty:
+            continue
+        den = den.iloc[0]
+        for act in ("relu", "sigmoid", "tanh"):
+            for depth in (2, 3):
+                num = best[(best["depth"] == depth) & (best["activation"] == act) & (best["bias"] == bias)]
+                if num.empty:
+                    continue
+                num = num.iloc[0]
+                ratios.append({"activation": act, "bias": bias, "depth": depth, "method": num["method"],
+                               "ratio": num["n_star"] / den["n_star"],
+                               "ratio_low": num["n_star_low"] / den["n_star_high"],
+                               "ratio_high": num["n_star_high"] / den["n_star_low"],
+                               "ratio_attempt": num["n_star_attempt"] / den["n_star_attempt"],
+                               "bound_ratio": num["bound"] / den["bound"]})
+    return {"cells": table, "best": best.to_dict("records"), "ratios": ratios}
+
+
+def main() -> None:
+    """CLI: ``run`` or ``summarise``."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("command", choices=["run", "summarise"])
+    ap.add_argument("--out", type=Path, default=Path("results/grid-d8"))
+    ap.add_argument("--plan", type=Path, default=PLAN)
+    ap.add_argument("--json", type=Path, default=None)
+    a = ap.parse_args()
+    plan = json.loads(a.plan.read_text())
+    if a.command == "run":
+        run(plan, a.out)
+        return
+    res = summarise(plan, a.out)
+    for c in res["cells"]:
+        print(f"L={c['depth']} {c['activation']:8s} bias={'on ' if c['bias'] else 'off'} {c['method']:20s} "
+              f"N*={c['n_star']:.1f} [{c['n_star_low']:.1f}, {c['n_star_high']:.1f}] {c['method_ci']} "
+              f"{c['censored'] or ''} att={c['n_star_attempt']:.1f} bound={c['bound']:.2f} {c['curve']}")
+    for r in res["ratios"]:
+        print(f"{r['activation']:8s} bias={'on ' if r['bias'] else 'off'} N*({r['depth']})/N*(1) = {r['ratio']:.2f} "
+              f"[{r['ratio_low']:.2f}, {r['ratio_high']:.2f}] ({r['method']}; per attempt "
+              f"{r['ratio_attempt']:.2f}; bound {r['bound_ratio']:.2f})")
+    if a.json:
+        a.json.write_text(json.dumps(res, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
