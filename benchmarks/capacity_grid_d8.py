@@ -62,17 +62,20 @@ def cell_summary(path: Path, depth: int, act: str, bias: bool, width: int) -> di
     """N* per data set and per attempt for one sweep folder (None if nothing finished yet)."""
     from depthlab.capacity.cli_verify import counting_bound
     from depthlab.capacity.success import crossing_from_summary, point_summary
-    from depthlab.sweep.runner import collect
+    from depthlab.errors import ConfigError
+    from depthlab.sweep.runner import collect, sweep_status
 
     if not path.exists():
         return None
     try:
+        if not sweep_status(path)["complete"]:  # still running (or interrupted): summarised once finished
+            return None
         _, rows = collect(path, partial=True)
-    except Exception:  # noqa: BLE001 - an empty folder (no shard yet) is simply not summarised
+    except (ConfigError, FileNotFoundError):  # an empty folder (no shard yet) is not summarised
         return None
     if rows.empty:
         return None
-    rows = rows.rename(columns={"dataset": "trial"})
+    rows = rows.drop(columns=["trial"]).rename(columns={"dataset": "trial"})  # sweep's trial hash
     summ = point_summary(rows)
     ds = crossing_from_summary(summ)
     at = crossing_from_summary(summ, attempts=True)
@@ -115,6 +118,39 @@ def summarise(plan: dict[str, Any], out: Path) -> dict[str, Any]:
     return {"cells": table, "best": best.to_dict("records"), "ratios": ratios}
 
 
+def markdown(res: dict[str, Any]) -> str:
+    """Two Markdown tables: N* per cell and method (data set [CI], per attempt), and the ratios."""
+    by: dict[tuple[int, str, bool], dict[str, dict[str, Any]]] = {}
+    for c in res["cells"]:
+        by.setdefault((c["depth"], c["activation"], c["bias"]), {})[c["method"]] = c
+    best = {(b["depth"], b["activation"], b["bias"]): b["method"] for b in res["best"]}
+    lines = ["| L | σ | bias | lm: N\\* [95 % CI] / per attempt | varpro | activation-homotopy | best | bound |",
+             "|---|---|---|---|---|---|---|---|"]
+    for key in sorted(by):
+        cols = []
+        for m in ("lm", "varpro", "activation-homotopy"):
+            c = by[key].get(m)
+            cols.append("—" if c is None else f"{c['n_star']:.1f} [{c['n_star_low']:.1f}, {c['n_star_high']:.1f}]"
+                        f"{' ' + c['censored'] if c['censored'] else ''} / {c['n_star_attempt']:.1f}")
+        bound = next(iter(by[key].values()))["bound"]
+        lines.append(f"| {key[0]} | {key[1]} | {'on' if key[2] else 'off'} | {' | '.join(cols)} | {best[key]} | "
+                     f"{bound:g} |")
+    lines += ["", "| σ | bias | N\\*(2)/N\\*(1) [CI] | per attempt | N\\*(3)/N\\*(1) [CI] | per attempt | "
+              "bound ratios (2, 3) |", "|---|---|---|---|---|---|---|"]
+    rat: dict[tuple[str, bool], dict[int, dict[str, Any]]] = {}
+    for r in res["ratios"]:
+        rat.setdefault((r["activation"], r["bias"]), {})[r["depth"]] = r
+    for (act, bias), d in sorted(rat.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        cell = []
+        for depth in (2, 3):
+            r = d.get(depth)
+            cell += (["—", "—"] if r is None else
+                     [f"{r['ratio']:.2f} [{r['ratio_low']:.2f}, {r['ratio_high']:.2f}]", f"{r['ratio_attempt']:.2f}"])
+        bounds = ", ".join(f"{d[k]['bound_ratio']:.2f}" for k in (2, 3) if k in d)
+        lines.append(f"| {act} | {'on' if bias else 'off'} | {' | '.join(cell)} | {bounds} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     """CLI: ``run`` or ``summarise``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -136,6 +172,7 @@ def main() -> None:
         print(f"{r['activation']:8s} bias={'on ' if r['bias'] else 'off'} N*({r['depth']})/N*(1) = {r['ratio']:.2f} "
               f"[{r['ratio_low']:.2f}, {r['ratio_high']:.2f}] ({r['method']}; per attempt "
               f"{r['ratio_attempt']:.2f}; bound {r['bound_ratio']:.2f})")
+    print(markdown(res))
     if a.json:
         a.json.write_text(json.dumps(res, indent=1, default=str))
 
