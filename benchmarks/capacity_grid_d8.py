@@ -25,19 +25,24 @@ ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "examples" / "capacity-grid-d8-ratio.json"
 
 
-def cells(plan: dict[str, Any]) -> list[tuple[int, str, bool, str, list[int]]]:
-    """(L, activation, bias, method, N window) in run order: depth first, so L = 1, 2 finish before L = 3."""
+def cells(plan: dict[str, Any]) -> list[tuple[int, str, bool, str, list[int], str]]:
+    """(L, activation, bias, method, N window, folder tag) in run order: depth first, so L = 1, 2 finish before
+    L = 3. ``plan["extend"]`` ("L/σ/bias/method": N list) adds N above a window for one method (tag "-ext"),
+    run in its own folder and pooled with the cell's rows by :func:`summarise`."""
     out = []
     for key, window in plan["windows"].items():
         depth, act, bias = key.split("/")
         for method in plan["methods"][act]:
-            out.append((int(depth), act, bias == "on", method, list(window)))
+            out.append((int(depth), act, bias == "on", method, list(window), ""))
+    for key, window in plan.get("extend", {}).items():
+        depth, act, bias, method = key.split("/")
+        out.append((int(depth), act, bias == "on", method, list(window), "-ext"))
     return sorted(out, key=lambda c: c[0])
 
 
-def folder(out: Path, depth: int, act: str, bias: bool, method: str) -> Path:
-    """One sweep folder per cell and method."""
-    return out / f"L{depth}-{act}-{'bias' if bias else 'nobias'}-{method}"
+def folder(out: Path, depth: int, act: str, bias: bool, method: str, tag: str = "") -> Path:
+    """One sweep folder per cell and method (and one more per extension)."""
+    return out / f"L{depth}-{act}-{'bias' if bias else 'nobias'}-{method}{tag}"
 
 
 def run(plan: dict[str, Any], out: Path) -> None:
@@ -45,23 +50,21 @@ def run(plan: dict[str, Any], out: Path) -> None:
     from depthlab.sweep.runner import run_sweep
     from depthlab.sweep.spec import spec_from_mapping
 
-    for depth, act, bias, method, window in cells(plan):
+    for depth, act, bias, method, window, tag in cells(plan):
         spec = spec_from_mapping({
-            "study": "capacity", "name": f"grid-d8-L{depth}-{act}-{bias}-{method}", "device": "cpu",
+            "study": "capacity", "name": f"grid-d8-L{depth}-{act}-{bias}-{method}{tag}", "device": "cpu",
             "params": {"width": plan["width"], "depth": depth, "activation": act, "bias": bias, "method": method,
                        "trials": plan["trials"], "restarts": plan["restarts"], "seed": plan["seed"],
                        "lm_steps": plan["lm_steps"], "lm_patience": plan["lm_patience"]},
             "grid": {"n_points": window}})
         t0 = time.time()
-        rep = run_sweep(spec, folder(out, depth, act, bias, method), progress=False)
-        print(f"{time.strftime('%H:%M:%S')} L={depth} {act} bias={bias} {method}: {rep} "
+        rep = run_sweep(spec, folder(out, depth, act, bias, method, tag), progress=False)
+        print(f"{time.strftime('%H:%M:%S')} L={depth} {act} bias={bias} {method}{tag}: {rep} "
               f"({time.time() - t0:.0f} s)", flush=True)
 
 
-def cell_summary(path: Path, depth: int, act: str, bias: bool, width: int) -> dict[str, Any] | None:
-    """N* per data set and per attempt for one sweep folder (None if nothing finished yet)."""
-    from depthlab.capacity.cli_verify import counting_bound
-    from depthlab.capacity.success import crossing_from_summary, point_summary
+def _rows(path: Path) -> pd.DataFrame | None:
+    """The rows of one finished sweep folder (None if absent or unfinished)."""
     from depthlab.errors import ConfigError
     from depthlab.sweep.runner import collect, sweep_status
 
@@ -73,8 +76,18 @@ def cell_summary(path: Path, depth: int, act: str, bias: bool, width: int) -> di
         _, rows = collect(path, partial=True)
     except (ConfigError, FileNotFoundError):  # an empty folder (no shard yet) is not summarised
         return None
-    if rows.empty:
+    return None if rows.empty else rows
+
+
+def cell_summary(paths: list[Path], depth: int, act: str, bias: bool, width: int) -> dict[str, Any] | None:
+    """N* per data set and per attempt from the pooled rows of finished sweep folders (None if none)."""
+    from depthlab.capacity.cli_verify import counting_bound
+    from depthlab.capacity.success import crossing_from_summary, point_summary
+
+    parts = [_rows(p) for p in paths]
+    if parts[0] is None:  # the main window must be finished
         return None
+    rows = pd.concat([r for r in parts if r is not None], ignore_index=True)
     rows = rows.drop(columns=["trial"]).rename(columns={"dataset": "trial"})  # sweep's trial hash
     summ = point_summary(rows)
     ds = crossing_from_summary(summ)
@@ -90,8 +103,11 @@ def cell_summary(path: Path, depth: int, act: str, bias: bool, width: int) -> di
 def summarise(plan: dict[str, Any], out: Path) -> dict[str, Any]:
     """Every cell's N* per method, the best method per cell, and the depth ratios with intervals."""
     table = []
-    for depth, act, bias, method, _ in cells(plan):
-        s = cell_summary(folder(out, depth, act, bias, method), depth, act, bias, plan["width"])
+    for depth, act, bias, method, _, tag in cells(plan):
+        if tag:
+            continue
+        paths = [folder(out, depth, act, bias, method, t) for t in ("", "-ext")]
+        s = cell_summary(paths, depth, act, bias, plan["width"])
         if s is not None:
             table.append({"depth": depth, "activation": act, "bias": bias, "method": method, **s})
     df = pd.DataFrame(table)
