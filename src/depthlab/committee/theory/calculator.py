@@ -108,8 +108,9 @@ def alpha_1rsb(activation: str, weights: str = "spherical", K: float | int = INF
         Spherical, K = ∞: the 1RSB stationary point (≈ 2.66428 for ReLU, ∞ for sign, 2 for linear). Spherical
         perceptron at any K: 2. Spherical ReLU, K = 2, ties = "error": 1RSB (q1 → 1), finite K, deterministic
         quadrature (:func:`~depthlab.committee.theory.one_rsb_finite_k.solve_1rsb_relu_k2`): no interior
-        minimum below the RS corner, so 4/3 = α_RS (the feasible set is convex). Binary: the frozen-1RSB capacity, which equals the RS zero-entropy point
-        (Krauth & Mézard 1989), i.e. the same number as :func:`alpha_rs`.
+        minimum below the RS corner, so 4/3 = α_RS (the per-pattern feasible cone S in field space is convex).
+        Binary: the frozen-1RSB capacity, which equals the RS zero-entropy point (Krauth & Mézard 1989), i.e.
+        the same number as :func:`alpha_rs`.
 
     Raises:
         InputError: bad input, or a combination without a 1RSB calculation (spherical ReLU/sign at finite K
