@@ -25,6 +25,7 @@ TINY = {
                "binary_alpha": 0.2, "sweeps": 50},
     "geometry": {"N": 24, "alpha": 0.5, "instances": 3, "draws": 2, "steps": 100},
     "theory": {"relu_ks": (2, 4), "sign_ks": (3,)},
+    "exact": {"Ns": (12, 16), "instances": 8},
 }
 
 
@@ -115,6 +116,16 @@ def test_robustness_rule_can_fail() -> None:
     assert evaluate_one("committee", decl, StudyResult(tables={"robustness": table(0.32)})).verdict == Verdict.DIFFERS
 
 
+@pytest.mark.parametrize(("stored", "verdict"), [(240, Verdict.HOLDS), (220, Verdict.DIFFERS)])
+def test_exact_cover_rule_can_fail(stored, verdict) -> None:
+    # 512 problems at P = 2N: SE = sqrt(1/4 / 512) = 0.0221, so 3 SE = 0.0663 around 1/2 admits 222..290
+    # stored problems: 240 (0.469) holds, 220 (0.430) differs.
+    t = pd.DataFrame([{"activation": "sign", "weights": "spherical", "algorithm": "lp-exact", "K": 1, "N": 64,
+                       "alpha": 2.0, "p_success": stored / 512, "instances": 512, "se": 0.0, "p_cover": 0.5}])
+    row = evaluate_one("committee", _decl("perceptron-exact-cover"), StudyResult(tables={"exact_cover": t}))
+    assert row.kind == "claim" and row.verdict == verdict
+
+
 def test_theory_checks_can_fail() -> None:
     def table(alpha: float) -> pd.DataFrame:
         return pd.DataFrame([{"quantity": "alpha_1rsb", "activation": "relu", "weights": "spherical",
@@ -132,7 +143,8 @@ def test_study_runs_on_tiny_preset(tmp_path: Path, monkeypatch: pytest.MonkeyPat
                        progress=lambda stage, done, total: stages.append(stage))
     res = experiment.run(ctx)
     assert {"theory", "success", "transitions", "extrapolated", "robustness", "geometry",
-            "geometry_instances"} <= set(res.tables)
+            "geometry_instances", "exact_cover"} <= set(res.tables)
+    assert list(res.tables["exact_cover"]["p_cover"]) == pytest.approx([0.5, 0.5], abs=1e-12)  # log-space sum
     assert set(res.tables["extrapolated"]["algorithm"]) == {"adam-engine", "least-action", "simulated-annealing"}
     assert "sweep relu-spherical" in stages and any(s.startswith("robustness") for s in stages)
     assert any(s.startswith("geometry") for s in stages)

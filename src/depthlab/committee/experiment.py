@@ -360,6 +360,18 @@ def with_rs_capacity(ext: pd.DataFrame) -> pd.DataFrame:
     return ext.assign(alpha_rs=[rs(row) for _, row in ext.iterrows()])
 
 
+def cover_table(ctx: StudyContext, e: dict[str, Any]) -> pd.DataFrame:
+    """The perceptron decided exactly (:mod:`.exact`) at P = 2N, one row per N: problems, fraction storable
+    ``p_success`` and Cover's probability ``p_cover`` of the same (P, N) (exactly ½; Cover 1965, Theorem 1)."""
+    from depthlab.committee.exact import cover_probability
+
+    cfg = SweepConfig(activation="sign", Ks=(1,), Ns=tuple(e["Ns"]), alphas=(2.0,), instances=e["instances"],
+                      algorithm="exact", seed=ctx.seed)
+    table = success_table(_sweep(ctx, "sign-spherical-exact", cfg))
+    return table.assign(p_cover=[cover_probability(n_patterns(a, int(n)), int(n))
+                                 for a, n in zip(table["alpha"], table["N"], strict=True)])
+
+
 def robustness_table(ctx: StudyContext, r: dict[str, Any]) -> pd.DataFrame:
     """ReLU vs sign solutions at equal α (:func:`~depthlab.committee.robustness.compare`), one machine kind at
     a time (each kind's rows depend only on its own key, so this equals one call with both kinds)."""
@@ -408,7 +420,7 @@ def summary_text(ext: pd.DataFrame, rob: pd.DataFrame, geo: pd.DataFrame | None 
 
 def run(ctx: StudyContext) -> StudyResult:
     """The study at ``ctx.scale``: theory table, capacity sweeps (resumable in ``ctx.out_dir/sweeps``),
-    transitions with their RS capacities, and robustness."""
+    transitions with their RS capacities, the exactly decided perceptron at P = 2N, robustness and geometry."""
     sc = SCALES[ctx.scale]
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
     ctx.report("replica calculator (theory table)")
@@ -418,11 +430,12 @@ def run(ctx: StudyContext) -> StudyResult:
     ctx.report("transitions and 1/N extrapolation")
     trans = transitions(per_instance)
     ext = with_rs_capacity(extrapolate(trans))
+    cover = cover_table(ctx, sc["exact"])
     rob = robustness_table(ctx, sc["robust"])
     geo, geo_inst = geometry_table(ctx, sc["geometry"])
     return StudyResult(
         tables={"theory": theory, "success": success_table(per_instance), "transitions": trans,
-                "extrapolated": ext, "robustness": rob, "geometry": geo, "geometry_instances": geo_inst},
+                "extrapolated": ext, "robustness": rob, "exact_cover": cover, "geometry": geo, "geometry_instances": geo_inst},
         summary=summary_text(ext, rob, geo),
         config={"scale": ctx.scale, "seed": ctx.seed, "presets": sc},
         methods=METHODS,

@@ -31,6 +31,7 @@ SCALES: dict[str, dict[str, Any]] = {
                    "binary_N": 42, "binary_alpha": 0.3, "sweeps": 200},
         "geometry": {"N": 60, "alpha": 1.0, "instances": 16, "draws": 16, "steps": 2000},
         "theory": {"relu_ks": (2, 4, 8), "sign_ks": (3, 7)},
+        "exact": {"Ns": (64, 128), "instances": 256},
     },
     "full": {
         "relu": {"Ks": (2, 4, 8, 16, 32), "Ns": (256, 512, 1024), "alphas": _a(0.5, 4.0, 0.25),
@@ -45,6 +46,7 @@ SCALES: dict[str, dict[str, Any]] = {
                    "binary_N": 210, "binary_alpha": 0.4, "sweeps": 2000},
         "geometry": {"N": 480, "alpha": 1.0, "instances": 64, "draws": 32, "steps": 5000},
         "theory": {"relu_ks": (2, 4, 8, 16, 32), "sign_ks": (3, 7, 15, 31)},
+        "exact": {"Ns": (128, 256, 512), "instances": 1024},
     },
 }
 

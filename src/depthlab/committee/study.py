@@ -12,5 +12,5 @@ STUDY = Study(
     figures="depthlab.committee.figures:FIGURES",
     cli="depthlab.committee.cli:app",
     sweepable="depthlab.committee.sweep:SWEEPABLE",
-    seconds={"quick": 50.0},  # 48 s measured idle 2026-12-02 (with the geometry rows, after the fit-overhead fix)
+    seconds={"quick": 60.0},  # 48 s measured idle 2026-12-02, + the exact perceptron rows (9.6 s idle, 2026-12-03)
 )
