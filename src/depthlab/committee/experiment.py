@@ -435,7 +435,8 @@ def run(ctx: StudyContext) -> StudyResult:
     geo, geo_inst = geometry_table(ctx, sc["geometry"])
     return StudyResult(
         tables={"theory": theory, "success": success_table(per_instance), "transitions": trans,
-                "extrapolated": ext, "robustness": rob, "exact_cover": cover, "geometry": geo, "geometry_instances": geo_inst},
+                "extrapolated": ext, "robustness": rob, "exact_cover": cover, "geometry": geo,
+                "geometry_instances": geo_inst},
         summary=summary_text(ext, rob, geo),
         config={"scale": ctx.scale, "seed": ctx.seed, "presets": sc},
         methods=METHODS,
