@@ -55,7 +55,7 @@ import pandas as pd
 import torch
 
 from depthlab.committee.model import CommitteeSpec, check_solutions, make_instances, n_errors
-from depthlab.errors import ConfigError, NumericalError
+from depthlab.errors import ConfigError, InputError, NumericalError
 
 #: (activation, K) of the machines whose solution space is convex (spherical weights, ties are errors).
 CONVEX_MACHINES: tuple[tuple[str, int], ...] = (("sign", 1),)
@@ -302,7 +302,7 @@ def segment_root(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     b = 2.0 * float(p[:n] @ dq[:n] - p[n:] @ dq[n:])
     a = gap(dq)
     if c < 0 or gap(q) > 0:
-        raise ValueError(f"segment_root needs g(p) ≥ 0 ≥ g(q); got {c:.3g} and {gap(q):.3g}")
+        raise InputError(f"segment_root needs g(p) ≥ 0 ≥ g(q); got {c:.3g} and {gap(q):.3g}")
     if c == 0:
         return p.copy()
     if abs(a) <= 1e-15 * (abs(b) + abs(c)):
