@@ -110,3 +110,17 @@ def test_run_binary_replicated_json(tmp_path: Path) -> None:
                                     "--sweeps", "20", "--out", str(tmp_path), "--json", "--device", "cpu"]))
     assert out["cells"] == 2
     assert {t["algorithm"] for t in out["transitions"]} == {"replicated-annealing"}
+
+
+def test_run_relu_k2_lp_bracket(tmp_path: Path) -> None:
+    args = ["committee", "run", "--activation", "relu", "--algorithm", "exact", "--K", "2", "--N", "16,32",
+            "--alpha-min", "0.8", "--alpha-max", "2.0", "--alpha-step", "0.6", "--instances", "4",
+            "--out", str(tmp_path), "--json", "--device", "cpu"]
+    out = _json(runner.invoke(app, args))
+    assert out["cells"] == 6 and len(out["bracket"]) == 6
+    assert all(r["lower"] <= r["upper"] for r in out["bracket"])
+    assert {r["algorithm"] for r in out["transitions"]} == {"lp-bracket", "lp-free-norm"}
+    for bad, msg in ((["--K", "4"], "ReLU K=2"), (["--K", "2", "--weights", "binary"], "spherical weights only")):
+        res = runner.invoke(app, ["committee", "run", "--activation", "relu", "--algorithm", "exact", *bad,
+                                  "--N", "16", "--out", str(tmp_path / "bad"), "--device", "cpu"])
+        assert res.exit_code == 2 and msg in res.output, res.output

@@ -150,8 +150,11 @@ def run(
                                           "robust-ensemble solver; the restarts are the coupled replicas). "
                                           "Binary weights: simulated annealing, or replicated (replicated "
                                           "simulated annealing, the restarts being the coupled replicas). "
-                                          "exact (sign K=1 only, the perceptron, whose solution space is "
-                                          "convex: storage decided by a linear programme, HiGHS; restarts 1).")]
+                                          "exact (spherical weights, restarts 1): sign K=1, the perceptron, "
+                                          "whose solution space is convex: storage decided by a linear "
+                                          "programme (HiGHS); or relu K=2: a certified LP bracket, solved = "
+                                          "certified stored (lower bound), plus the free-norm LP's answer as "
+                                          "an upper bound (curve lp-free-norm) and the undecided fraction.")]
     = "adam",
     gamma0: Annotated[float, typer.Option(help="replicated: initial coupling γ0 ≥ 0 (0: independent "
                                                "restarts).")] = 0.01,
@@ -189,6 +192,9 @@ def run(
 
         depthlab committee run --activation sign --algorithm exact --K 1 --N 128,256 --alpha-min 1.6 --alpha-max 2.4
 
+        depthlab committee run --activation relu --algorithm exact --K 2 --N 64,128 --alpha-min 1 --alpha-max 1.7
+        --alpha-step 0.05
+
         depthlab committee run --weights binary --K 2 --N 42 --alpha-min 0.2 --alpha-max 0.8 --alpha-step 0.1
 
         depthlab committee run --weights binary --activation sign --algorithm replicated --restarts 3
@@ -198,6 +204,7 @@ def run(
     alphas = alpha_grid(alpha_min, alpha_max, alpha_step)
     _check_memory(ns, alphas[-1], instances, restarts, max_memory)
     from depthlab.committee.analysis import extrapolate, transitions
+    from depthlab.committee.exact import bracket_table, free_norm_rows
     from depthlab.committee.experiment import SweepConfig, run_sweep, success_table
     from depthlab.device import resolve_device
     from depthlab.results import recorded_run
@@ -210,17 +217,29 @@ def run(
     dev = resolve_device(device)
     with recorded_run(out, config=cfg.__dict__, seed=seed, device=dev) as rec:
         df = run_sweep(cfg, out, device=dev)
+        bracket = bracket_table(df)
+        if len(bracket):  # ReLU K = 2 bracket: the free-norm upper bound is a second curve
+            import pandas as pd
+
+            df = pd.concat([df, free_norm_rows(df)], ignore_index=True)
         succ = success_table(df)
         trans = transitions(df)
         ext = extrapolate(trans)
         rec.write_table("success", succ)
         rec.write_table("transitions", trans)
         rec.write_table("extrapolated", ext)
+        if len(bracket):
+            rec.write_table("bracket", bracket)
     if json:
-        emit_json({"out": str(out), "cells": len(succ), "transitions": trans.to_dict(orient="records"),
-                   "extrapolated": ext.to_dict(orient="records")})
+        emit_json({"out": str(out), "cells": len(bracket) or len(succ),
+                   "transitions": trans.to_dict(orient="records"), "extrapolated": ext.to_dict(orient="records"),
+                   **({"bracket": bracket.to_dict(orient="records")} if len(bracket) else {})})
         return
-    typer.echo(f"{len(succ)} cells in {out}")
+    typer.echo(f"{len(bracket) or len(succ)} cells in {out}")
+    for r in bracket.itertuples():
+        typer.echo(f"  relu K={r.K} N={r.N:<5d} α = {r.alpha:.3f}: certified stored {r.lower:.3f}, free-norm "
+                   f"feasible {r.upper:.3f}, undecided {r.undecided:.3f} ({r.instances} problems, "
+                   f"{r.seconds:.1f} s)")
     for r in trans.itertuples():
         typer.echo(f"  {r.activation:5s} {r.weights:9s} {r.algorithm:12s} K={r.K:<3d} N={r.N:<5d} "
                    f"α_50 = {r.alpha50:.3f} "

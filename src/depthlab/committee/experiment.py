@@ -92,8 +92,11 @@ class SweepConfig:
             ``"replicated"`` is replicated simulated annealing (:func:`.annealing.replicated_anneal`, cell
             label ``"replicated-annealing"``): the restarts are y replicas coupled by −γ Σ_{a<b} W^a·W^b,
             γ(s) = γ0 (1 + γ1)^s per sweep s; γ0 = 0 is y independent restarts with the same compute.
-            ``"exact"``: sign K = 1 only (the perceptron, a convex solution space): storage decided by a linear
-            programme (:mod:`.exact`, cell label ``"lp-exact"``); ``restarts`` must be 1.
+            ``"exact"``: sign K = 1 (the perceptron, a convex solution space): storage decided by a linear
+            programme (:mod:`.exact`, cell label ``"lp-exact"``); or ReLU K = 2: bracketed by LPs (cell label
+            ``"lp-bracket"``; ``solved`` = certified stored, a lower bound; ``free_feasible`` = the free-norm
+            LP's answer, an upper bound; ``undecided`` between them). Spherical weights; ``restarts`` must be
+            1.
         la_lr, la_margin: least-action step η and margin κ (field units).
         gamma0, gamma1, batch, lr_final: the replicated solver's coupling schedule γ_t = γ0 (1 + γ1)^t,
             mini-batch size (0 = full batch) and final learning-rate fraction (geometric decay).
@@ -133,10 +136,10 @@ class SweepConfig:
                               f"weights; got activation={self.activation!r}, weights={self.weights!r} "
                               "(use algorithm 'adam' there)")
         if self.algorithm == "exact":
-            from depthlab.committee.exact import check_convex
+            from depthlab.committee.exact import check_exact
 
             for K in self.Ks:
-                check_convex(CommitteeSpec(adjusted_N(self.Ns[0], K), K, self.activation, self.weights))
+                check_exact(CommitteeSpec(adjusted_N(self.Ns[0], K), K, self.activation, self.weights))
             if self.restarts != 1:
                 raise ConfigError(f"algorithm 'exact' decides each problem once (a linear programme has no "
                                   f"random start); got restarts={self.restarts}, use restarts=1")
@@ -187,7 +190,7 @@ class SweepConfig:
                 "P": n_patterns(alpha, N), "instances": self.instances, "restarts": self.restarts,
                 "seed": self.seed}
         if self.algorithm == "exact":
-            base.update(algorithm="lp-exact")
+            base.update(algorithm="lp-exact" if self.activation == "sign" else "lp-bracket")
         elif self.algorithm == "least-action":
             base.update(algorithm="least-action", epochs=self.steps, la_lr=self.la_lr, la_margin=self.la_margin)
         elif self.algorithm == "replicated" and self.weights == "binary":
@@ -222,6 +225,10 @@ def run_cell(cell: dict[str, Any], device: torch.device, chunk: int = 256) -> pd
         from depthlab.committee.exact import exact_instances
 
         res = exact_instances(spec, cell["P"], data_key(cell), cell["instances"])
+    elif cell["algorithm"] == "lp-bracket":
+        from depthlab.committee.exact import bracket_instances
+
+        res = bracket_instances(spec, cell["P"], data_key(cell), cell["instances"])
     elif cell["algorithm"] == "least-action":
         from depthlab.committee.least_action import LeastActionSettings, least_action_instances
 
