@@ -113,17 +113,31 @@ def summarise(plan: dict[str, Any], out: Path) -> dict[str, Any]:
         if s is not None:
             table.append({"depth": depth, "activation": act, "bias": bias, "method": method, **s})
     df = pd.DataFrame(table)
-    best = (df.sort_values("n_star", ascending=False).groupby(["depth", "activation", "bias"], as_index=False)
-            .first()) if not df.empty else df
-    depths = tuple(d for d in sorted(plan["depths"]) if d > 1)
-    return {"cells": table, "best": best.to_dict("records"), "ratios": depth_ratio_rows(best, depths)}
+    best = best_rows(df)
+    return {"cells": table, "best": best.to_dict("records"), "ratios": depth_ratio_rows(best)}
 
 
-def depth_ratio_rows(best: pd.DataFrame, depths: tuple[int, ...] = (2, 3, 4)) -> list[dict[str, Any]]:
-    """N*(L)/N*(1) per activation and bias for each L in ``depths``, from the best-method rows (one per
-    (depth, activation, bias)): the point ratio, the interval from the two CIs' ends (numerator low / denominator
+def best_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The whole row of the highest-N* method per (depth, activation, bias) cell (ties to the earlier row).
+
+    Not ``groupby().first()``, which takes each column's first non-null value and so can mix rows (e.g. a best
+    method's empty ``censored`` filled from another method's ``"below"``)."""
+    if df.empty:
+        return df
+    return (df.sort_values("n_star", ascending=False, kind="stable")
+            .drop_duplicates(["depth", "activation", "bias"]).sort_values(["depth", "activation", "bias"])
+            .reset_index(drop=True))
+
+
+def depth_ratio_rows(best: pd.DataFrame, depths: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
+    """N*(L)/N*(1) per activation and bias for each L in ``depths`` (default: every L > 1 in ``best``).
+
+    ``best`` holds one best-method row per (depth, activation, bias), from ``summarise`` or from a saved JSON's
+    ``best``. Each ratio has the point value, the interval from the two CIs' ends (numerator low / denominator
     high, numerator high / denominator low: the rule of :func:`depthlab.capacity.success.depth_ratios`), the
-    per-attempt ratio and the counting-bound ratio. Works on ``summarise``'s frame or on a saved JSON's ``best``."""
+    per-attempt ratio and the counting-bound ratio."""
+    if depths is None:
+        depths = tuple(sorted(int(d) for d in set(best["depth"]) if d > 1)) if not best.empty else ()
     ratios = []
     for bias in (False, True):
         den = best[(best["depth"] == 1) & (best["bias"] == bias)]
@@ -192,9 +206,7 @@ def main() -> None:
     if a.command == "ratios":
         if a.summary is None:
             ap.error("ratios needs --summary FILE")
-        best = pd.DataFrame(json.loads(a.summary.read_text())["best"])
-        depths = tuple(d for d in sorted(plan["depths"]) if d > 1)
-        rows = depth_ratio_rows(best, depths)
+        rows = depth_ratio_rows(pd.DataFrame(json.loads(a.summary.read_text())["best"]))
         for r in rows:
             print(f"{r['activation']:8s} bias={'on ' if r['bias'] else 'off'} N*({r['depth']})/N*(1) = "
                   f"{r['ratio']:.2f} [{r['ratio_low']:.2f}, {r['ratio_high']:.2f}] ({r['method']}; per attempt "
