@@ -4,10 +4,12 @@ Plan (fixed before the run): ``examples/capacity-grid-d8-ratio.json``. Every (L,
 cell is one sweep (``depthlab.sweep.run_sweep``, local executor) into its own folder under ``--out``, over the
 cell's N window; finished jobs are shards, so an interrupted run resumes. ``summarise`` reads every folder and
 prints (and with ``--json`` writes) the N* table per attempt and per data set with 95 % CIs, the best method per
-cell and the ratios N*(2)/N*(1), N*(3)/N*(1) with the counting bound beside.
+cell and the ratios N*(L)/N*(1) for every planned L > 1 with the counting bound beside. ``ratios --summary
+FILE`` recomputes the ratios (same rule) from a saved summary's ``best`` rows, without the raw results.
 
     PYTHONPATH=src python benchmarks/capacity_grid_d8.py run --out results/grid-d8
     PYTHONPATH=src python benchmarks/capacity_grid_d8.py summarise --out results/grid-d8 --json out.json
+    PYTHONPATH=src python benchmarks/capacity_grid_d8.py ratios --summary docs/perf/capacity-grid-d8-2026-12-02.json
 """
 
 from __future__ import annotations
@@ -111,8 +113,31 @@ def summarise(plan: dict[str, Any], out: Path) -> dict[str, Any]:
         if s is not None:
             table.append({"depth": depth, "activation": act, "bias": bias, "method": method, **s})
     df = pd.DataFrame(table)
-    best = (df.sort_values("n_star", ascending=False).groupby(["depth", "activation", "bias"], as_index=False)
-            .first()) if not df.empty else df
+    best = best_rows(df)
+    return {"cells": table, "best": best.to_dict("records"), "ratios": depth_ratio_rows(best)}
+
+
+def best_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The whole row of the highest-N* method per (depth, activation, bias) cell (ties to the earlier row).
+
+    Not ``groupby().first()``, which takes each column's first non-null value and so can mix rows (e.g. a best
+    method's empty ``censored`` filled from another method's ``"below"``)."""
+    if df.empty:
+        return df
+    return (df.sort_values("n_star", ascending=False, kind="stable")
+            .drop_duplicates(["depth", "activation", "bias"]).sort_values(["depth", "activation", "bias"])
+            .reset_index(drop=True))
+
+
+def depth_ratio_rows(best: pd.DataFrame, depths: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
+    """N*(L)/N*(1) per activation and bias for each L in ``depths`` (default: every L > 1 in ``best``).
+
+    ``best`` holds one best-method row per (depth, activation, bias), from ``summarise`` or from a saved JSON's
+    ``best``. Each ratio has the point value, the interval from the two CIs' ends (numerator low / denominator
+    high, numerator high / denominator low: the rule of :func:`depthlab.capacity.success.depth_ratios`), the
+    per-attempt ratio and the counting-bound ratio."""
+    if depths is None:
+        depths = tuple(sorted(int(d) for d in set(best["depth"]) if d > 1)) if not best.empty else ()
     ratios = []
     for bias in (False, True):
         den = best[(best["depth"] == 1) & (best["bias"] == bias)]
@@ -120,7 +145,7 @@ def summarise(plan: dict[str, Any], out: Path) -> dict[str, Any]:
             continue
         den = den.iloc[0]
         for act in ("relu", "sigmoid", "tanh"):
-            for depth in (2, 3):
+            for depth in depths:
                 num = best[(best["depth"] == depth) & (best["activation"] == act) & (best["bias"] == bias)]
                 if num.empty:
                     continue
@@ -131,7 +156,7 @@ def summarise(plan: dict[str, Any], out: Path) -> dict[str, Any]:
                                "ratio_high": num["n_star_high"] / den["n_star_low"],
                                "ratio_attempt": num["n_star_attempt"] / den["n_star_attempt"],
                                "bound_ratio": num["bound"] / den["bound"]})
-    return {"cells": table, "best": best.to_dict("records"), "ratios": ratios}
+    return ratios
 
 
 def markdown(res: dict[str, Any]) -> str:
@@ -151,31 +176,44 @@ def markdown(res: dict[str, Any]) -> str:
         bound = next(iter(by[key].values()))["bound"]
         lines.append(f"| {key[0]} | {key[1]} | {'on' if key[2] else 'off'} | {' | '.join(cols)} | {best[key]} | "
                      f"{bound:g} |")
-    lines += ["", "| σ | bias | N\\*(2)/N\\*(1) [CI] | per attempt | N\\*(3)/N\\*(1) [CI] | per attempt | "
-              "bound ratios (2, 3) |", "|---|---|---|---|---|---|---|"]
     rat: dict[tuple[str, bool], dict[int, dict[str, Any]]] = {}
     for r in res["ratios"]:
         rat.setdefault((r["activation"], r["bias"]), {})[r["depth"]] = r
+    depths = sorted({r["depth"] for r in res["ratios"]})
+    lines += ["", "| σ | bias | " + " | ".join(f"N\\*({k})/N\\*(1) [CI] | per attempt" for k in depths)
+              + f" | bound ratios ({', '.join(map(str, depths))}) |", "|---|---|" + "---|---|" * len(depths) + "---|"]
     for (act, bias), d in sorted(rat.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         cell = []
-        for depth in (2, 3):
+        for depth in depths:
             r = d.get(depth)
             cell += (["—", "—"] if r is None else
                      [f"{r['ratio']:.2f} [{r['ratio_low']:.2f}, {r['ratio_high']:.2f}]", f"{r['ratio_attempt']:.2f}"])
-        bounds = ", ".join(f"{d[k]['bound_ratio']:.2f}" for k in (2, 3) if k in d)
+        bounds = ", ".join(f"{d[k]['bound_ratio']:.2f}" for k in depths if k in d)
         lines.append(f"| {act} | {'on' if bias else 'off'} | {' | '.join(cell)} | {bounds} |")
     return "\n".join(lines)
 
 
 def main() -> None:
-    """CLI: ``run`` or ``summarise``."""
+    """CLI: ``run``, ``summarise`` or ``ratios``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=["run", "summarise"])
+    ap.add_argument("command", choices=["run", "summarise", "ratios"])
     ap.add_argument("--out", type=Path, default=Path("results/grid-d8"))
     ap.add_argument("--plan", type=Path, default=PLAN)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--summary", type=Path, default=None, help="ratios: a saved summary JSON (its best rows)")
     a = ap.parse_args()
     plan = json.loads(a.plan.read_text())
+    if a.command == "ratios":
+        if a.summary is None:
+            ap.error("ratios needs --summary FILE")
+        rows = depth_ratio_rows(pd.DataFrame(json.loads(a.summary.read_text())["best"]))
+        for r in rows:
+            print(f"{r['activation']:8s} bias={'on ' if r['bias'] else 'off'} N*({r['depth']})/N*(1) = "
+                  f"{r['ratio']:.2f} [{r['ratio_low']:.2f}, {r['ratio_high']:.2f}] ({r['method']}; per attempt "
+                  f"{r['ratio_attempt']:.2f}; bound {r['bound_ratio']:.2f})")
+        if a.json:
+            a.json.write_text(json.dumps(rows, indent=1, default=str))
+        return
     if a.command == "run":
         run(plan, a.out)
         return

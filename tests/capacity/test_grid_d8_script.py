@@ -45,3 +45,36 @@ def test_run_then_summarise(tmp_path: Path) -> None:
     # resumable: a second run finds every shard and recomputes nothing
     mod.run(PLAN, tmp_path)
     assert mod.summarise(PLAN, tmp_path)["cells"] == res["cells"]
+
+
+def test_depth_ratio_rows_from_saved_best() -> None:
+    """The ratios come from the best rows alone (a saved summary), for every L > 1, with the CI-ends rule."""
+    import pandas as pd
+
+    mod = _script()
+    row = {"activation": "tanh", "bias": False, "method": "lm", "n_star_attempt": 1.0}
+    best = pd.DataFrame([
+        {**row, "depth": 1, "activation": "linear", "n_star": 8.5, "n_star_low": 8.0, "n_star_high": 9.0,
+         "bound": 8.0, "n_star_attempt": 8.5},
+        {**row, "depth": 2, "n_star": 12.0, "n_star_low": 11.0, "n_star_high": 13.0, "bound": 16.0},
+        {**row, "depth": 4, "n_star": 21.0, "n_star_low": 20.0, "n_star_high": 22.0, "bound": 32.0},
+    ])
+    rows = {r["depth"]: r for r in mod.depth_ratio_rows(best)}
+    assert sorted(rows) == [2, 4]
+    assert rows[4]["ratio"] == pytest.approx(21.0 / 8.5)
+    assert rows[4]["ratio_low"] == pytest.approx(20.0 / 9.0)
+    assert rows[4]["ratio_high"] == pytest.approx(22.0 / 8.0)
+    assert rows[4]["bound_ratio"] == pytest.approx(4.0)
+    assert "N\\*(4)/N\\*(1)" in mod.markdown({"cells": [], "best": [], "ratios": list(rows.values())})
+
+
+def test_best_rows_keep_the_best_methods_whole_row() -> None:
+    import pandas as pd
+
+    mod = _script()
+    df = pd.DataFrame([
+        {"depth": 2, "activation": "tanh", "bias": False, "method": "lm", "n_star": 12.0, "censored": None},
+        {"depth": 2, "activation": "tanh", "bias": False, "method": "varpro", "n_star": 10.0, "censored": "below"},
+    ])
+    (row,) = mod.best_rows(df).to_dict("records")
+    assert row["method"] == "lm" and pd.isna(row["censored"])
