@@ -124,3 +124,16 @@ def test_run_relu_k2_lp_bracket(tmp_path: Path) -> None:
         res = runner.invoke(app, ["committee", "run", "--activation", "relu", "--algorithm", "exact", *bad,
                                   "--N", "16", "--out", str(tmp_path / "bad"), "--device", "cpu"])
         assert res.exit_code == 2 and msg in res.output, res.output
+
+
+def test_run_relu_slp(tmp_path: Path) -> None:
+    """--algorithm slp: cells labelled slp, one transition per (K, N); clear error for sign units."""
+    args = ["committee", "run", "--activation", "relu", "--algorithm", "slp", "--K", "2,4", "--N", "16",
+            "--alpha-min", "0.5", "--alpha-max", "1.5", "--alpha-step", "1", "--instances", "3",
+            "--out", str(tmp_path), "--json", "--device", "cpu"]
+    out = _json(runner.invoke(app, args))
+    assert out["cells"] == 4
+    assert {t["algorithm"] for t in out["transitions"]} == {"slp"}
+    res = runner.invoke(app, ["committee", "run", "--activation", "sign", "--algorithm", "slp", "--K", "3",
+                              "--N", "15", "--out", str(tmp_path / "bad"), "--device", "cpu"])
+    assert res.exit_code == 2 and "spherical weights" in res.output, res.output

@@ -154,7 +154,10 @@ def run(
                                           "whose solution space is convex: storage decided by a linear "
                                           "programme (HiGHS); or relu K=2: a certified LP bracket, solved = "
                                           "certified stored (lower bound), plus the free-norm LP's answer as "
-                                          "an upper bound (curve lp-free-norm) and the undecided fraction.")]
+                                          "an upper bound (curve lp-free-norm) and the undecided fraction. "
+                                          "slp (relu, spherical weights): sequential linear programming, a "
+                                          "free-norm convex-concave stage then trust-region LPs on the "
+                                          "spheres (HiGHS, one problem at a time on the CPU).")]
     = "adam",
     gamma0: Annotated[float, typer.Option(help="replicated: initial coupling γ0 ≥ 0 (0: independent "
                                                "restarts).")] = 0.01,
@@ -194,6 +197,8 @@ def run(
 
         depthlab committee run --activation relu --algorithm exact --K 2 --N 64,128 --alpha-min 1 --alpha-max 1.7
         --alpha-step 0.05
+
+        depthlab committee run --algorithm slp --K 4 --N 128 --alpha-min 1.6 --alpha-max 2.2 --alpha-step 0.1
 
         depthlab committee run --weights binary --K 2 --N 42 --alpha-min 0.2 --alpha-max 0.8 --alpha-step 0.1
 

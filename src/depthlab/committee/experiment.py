@@ -54,7 +54,7 @@ from depthlab.seeding import config_hash
 from depthlab.validate import choice, finite_float, positive_int
 
 #: Continuous-weight training algorithms (``SweepConfig.algorithm``).
-ALGORITHMS: tuple[str, ...] = ("adam", "least-action", "replicated", "exact")
+ALGORITHMS: tuple[str, ...] = ("adam", "least-action", "replicated", "exact", "slp")
 
 
 def sign_Ks(Ks: Sequence[int]) -> tuple[int, ...]:
@@ -97,6 +97,10 @@ class SweepConfig:
             ``"lp-bracket"``; ``solved`` = certified stored, a lower bound; ``free_feasible`` = the free-norm
             LP's answer, an upper bound; ``undecided`` between them). Spherical weights; ``restarts`` must be
             1.
+            ``"slp"``: ReLU with spherical weights: sequential linear programming (:mod:`.slp`: a
+            free-norm convex–concave stage, then trust-region LPs on the spheres; one problem at a time on the
+            CPU). ``margin`` is its hinge margin κ, ``slp_iterations`` caps its spherical-stage LPs; the
+            rest are :data:`.slp.SLP_DEFAULTS`.
         la_lr, la_margin: least-action step η and margin κ (field units).
         gamma0, gamma1, batch, lr_final: the replicated solver's coupling schedule γ_t = γ0 (1 + γ1)^t,
             mini-batch size (0 = full batch) and final learning-rate fraction (geometric decay).
@@ -126,6 +130,7 @@ class SweepConfig:
     gamma1: float = 0.001
     batch: int = 0
     lr_final: float = 1.0
+    slp_iterations: int = 200
 
     def __post_init__(self) -> None:
         choice(self.activation, "activation", ACTIVATIONS)
@@ -143,7 +148,12 @@ class SweepConfig:
             if self.restarts != 1:
                 raise ConfigError(f"algorithm 'exact' decides each problem once (a linear programme has no "
                                   f"random start); got restarts={self.restarts}, use restarts=1")
-        if self.algorithm == "replicated" and self.weights == "binary":
+        if self.algorithm == "slp":
+            from depthlab.committee.slp import check_slp
+
+            for K in self.Ks:
+                check_slp(CommitteeSpec(adjusted_N(self.Ns[0], K), K, self.activation, self.weights))
+        elif self.algorithm == "replicated" and self.weights == "binary":
             from depthlab.committee.annealing import gamma_schedule  # validates γ0, γ1 and the final γ
 
             positive_int(self.restarts, "restarts (replicas y)")
@@ -165,6 +175,7 @@ class SweepConfig:
         positive_int(self.instances, "instances")
         positive_int(self.restarts, "restarts")
         positive_int(self.steps, "steps")
+        positive_int(self.slp_iterations, "slp_iterations")
         positive_int(self.sweeps, "sweeps")
         positive_int(self.chunk, "chunk")
         finite_float(self.lr, "lr", low=0.0, low_open=True)
@@ -191,6 +202,8 @@ class SweepConfig:
                 "seed": self.seed}
         if self.algorithm == "exact":
             base.update(algorithm="lp-exact" if self.activation == "sign" else "lp-bracket")
+        elif self.algorithm == "slp":
+            base.update(algorithm="slp", slp_iterations=self.slp_iterations, kappa=self.margin)
         elif self.algorithm == "least-action":
             base.update(algorithm="least-action", epochs=self.steps, la_lr=self.la_lr, la_margin=self.la_margin)
         elif self.algorithm == "replicated" and self.weights == "binary":
@@ -229,6 +242,13 @@ def run_cell(cell: dict[str, Any], device: torch.device, chunk: int = 256) -> pd
         from depthlab.committee.exact import bracket_instances
 
         res = bracket_instances(spec, cell["P"], data_key(cell), cell["instances"])
+    elif cell["algorithm"] == "slp":
+        from dataclasses import replace
+
+        from depthlab.committee.slp import SLP_DEFAULTS, slp_instances
+
+        res = slp_instances(spec, cell["P"], data_key(cell), cell["instances"], cell["restarts"],
+                            replace(SLP_DEFAULTS, iterations=cell["slp_iterations"], kappa=cell["kappa"]))
     elif cell["algorithm"] == "least-action":
         from depthlab.committee.least_action import LeastActionSettings, least_action_instances
 
