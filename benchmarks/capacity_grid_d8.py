@@ -54,7 +54,7 @@ def run(plan: dict[str, Any], out: Path) -> None:
 
     for depth, act, bias, method, window, tag in cells(plan):
         spec = spec_from_mapping({
-            "study": "capacity", "name": f"grid-d8-L{depth}-{act}-{bias}-{method}{tag}", "device": "cpu",
+            "study": "capacity", "name": f"grid-d{plan['width']}-L{depth}-{act}-{bias}-{method}{tag}", "device": "cpu",
             "params": {"width": plan["width"], "depth": depth, "activation": act, "bias": bias, "method": method,
                        "trials": plan["trials"], "restarts": plan["restarts"], "seed": plan["seed"],
                        "lm_steps": plan["lm_steps"], "lm_patience": plan["lm_patience"]},
