@@ -36,8 +36,11 @@ curve is a lower bound on the machine's storage probability, like every trainer'
 starts are those of the Adam trainer (same data key; starts from ``(key, "init", i, r)``), so curves are paired
 problem by problem. The LPs run one problem at a time on the CPU; they are not a stacked tensor programme.
 
-The settings (:data:`SLP_DEFAULTS`) were chosen on tuning data (data key seed 1000, ReLU K = 4, N = 128,
-α = 1.8 – 2.1), never on the evaluation seeds.
+The settings (:data:`SLP_DEFAULTS`) were chosen on tuning data only (data key seed 1000, ReLU K = 4, N = 128,
+prototypes at α = 1.6 – 2.2, the final code at α = 1.9), never on the evaluation seeds.
+
+This module does not go through the engine's stacked solver interface (:mod:`depthlab.engine.solver`): like
+the LP decisions of :mod:`.exact`, each step is a per-problem LP on the CPU.
 """
 
 from __future__ import annotations
