@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
-
-_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "capacity_grid_d8.py"
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("capacity_grid_d8", _SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
 
 PLAN = {"width": 3, "seed": 0, "trials": 2, "restarts": 1, "lm_steps": 0, "lm_patience": 0,
         "methods": {"linear": ["lm"], "tanh": ["lm", "varpro"]},
         "windows": {"2/tanh/off": [3, 4], "1/linear/off": [2, 3, 4, 5]}}
 
 
-def test_cells_run_depth_first() -> None:
-    mod = _script()
+def test_cells_run_depth_first(benchmark_script) -> None:
+    mod = benchmark_script("capacity_grid_d8")
     assert [(c[0], c[3]) for c in mod.cells(PLAN)] == [(1, "lm"), (2, "lm"), (2, "varpro")]
 
 
-def test_run_then_summarise(tmp_path: Path) -> None:
-    mod = _script()
+def test_run_then_summarise(tmp_path: Path, benchmark_script) -> None:
+    mod = benchmark_script("capacity_grid_d8")
     mod.run(PLAN, tmp_path)
     res = mod.summarise(PLAN, tmp_path)
     lin = next(c for c in res["cells"] if c["depth"] == 1)
@@ -47,11 +36,11 @@ def test_run_then_summarise(tmp_path: Path) -> None:
     assert mod.summarise(PLAN, tmp_path)["cells"] == res["cells"]
 
 
-def test_depth_ratio_rows_from_saved_best() -> None:
+def test_depth_ratio_rows_from_saved_best(benchmark_script) -> None:
     """The ratios come from the best rows alone (a saved summary), for every L > 1, with the CI-ends rule."""
     import pandas as pd
 
-    mod = _script()
+    mod = benchmark_script("capacity_grid_d8")
     row = {"activation": "tanh", "bias": False, "method": "lm", "n_star_attempt": 1.0}
     best = pd.DataFrame([
         {**row, "depth": 1, "activation": "linear", "n_star": 8.5, "n_star_low": 8.0, "n_star_high": 9.0,
@@ -68,10 +57,10 @@ def test_depth_ratio_rows_from_saved_best() -> None:
     assert "N\\*(4)/N\\*(1)" in mod.markdown({"cells": [], "best": [], "ratios": list(rows.values())})
 
 
-def test_best_rows_keep_the_best_methods_whole_row() -> None:
+def test_best_rows_keep_the_best_methods_whole_row(benchmark_script) -> None:
     import pandas as pd
 
-    mod = _script()
+    mod = benchmark_script("capacity_grid_d8")
     df = pd.DataFrame([
         {"depth": 2, "activation": "tanh", "bias": False, "method": "lm", "n_star": 12.0, "censored": None},
         {"depth": 2, "activation": "tanh", "bias": False, "method": "varpro", "n_star": 10.0, "censored": "below"},

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from depthlab.cli import app
 
-_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "committee_slp_eval.py"
 
-
-def _script():
-    spec = importlib.util.spec_from_file_location("committee_slp_eval", _SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_summarise_two_sizes(tmp_path: Path) -> None:
+def test_summarise_two_sizes(tmp_path: Path, benchmark_script) -> None:
     runner = CliRunner()
     for N in (16, 32):
         res = runner.invoke(app, ["committee", "run", "--algorithm", "slp", "--K", "4", "--N", str(N),
@@ -27,7 +17,7 @@ def test_summarise_two_sizes(tmp_path: Path) -> None:
                                   "--instances", "3", "--out", str(tmp_path / f"slp-k4-n{N}"), "--device", "cpu"])
         assert res.exit_code == 0, res.output
     (tmp_path / "notes").mkdir()                      # not a run folder: ignored
-    s = _script().summarise(tmp_path)
+    s = benchmark_script("committee_slp_eval").summarise(tmp_path)
     assert set(s) == {"slp"}
     cells = s["slp"]["cells"]
     assert len(cells) == 6 and sum(c["instances"] for c in cells) == 18

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 import torch
 
@@ -12,15 +9,6 @@ from depthlab.engine import FitConfig, sampler_for, square_mlp
 from depthlab.engine.lm import cholesky_solve_inplace, lm_stage, lm_step
 from depthlab.engine.objective import flatten, residuals
 from depthlab.seeding import stacked_normal
-
-_REF = Path(__file__).resolve().parents[2] / "benchmarks" / "lm_reference.py"
-
-
-def _reference():
-    spec = importlib.util.spec_from_file_location("lm_reference", _REF)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_cholesky_solve_inplace_matches_cholesky_solve() -> None:
@@ -51,9 +39,10 @@ def test_primal_lm_step_solves_the_damped_normal_equations() -> None:
 
 
 @pytest.mark.parametrize("width,depth,points", [(6, 3, 5), (5, 2, 4)])
-def test_dual_lm_residual_trajectory_matches_the_old_path(width: int, depth: int, points: int) -> None:
+def test_dual_lm_residual_trajectory_matches_the_old_path(width: int, depth: int, points: int,
+                                                          benchmark_script) -> None:
     """Same residuals after each of the first iterations as the pre-issue-15 kernel and step (float64)."""
-    ref = _reference()
+    ref = benchmark_script("lm_reference")
     fam = square_mlp(width, depth, "tanh")
     assert fam.n_params > points * width  # dual-form steps
     x, y = sampler_for(fam, points)("lm-traj", range(4))
