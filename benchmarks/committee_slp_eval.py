@@ -27,14 +27,14 @@ FOLDER = re.compile(r"^(?P<method>slp|adam\d+)-k(?P<K>\d+)-n(?P<N>\d+)$")
 
 def load(results: Path) -> dict[str, pd.DataFrame]:
     """Per-instance rows of every matching run folder, pooled per method."""
+    from depthlab.results import ShardStore
+
     out: dict[str, list[pd.DataFrame]] = {}
     for d in sorted(results.iterdir()):
         m = FOLDER.match(d.name)
-        shards = sorted((d / "shards").glob("*.parquet")) if d.is_dir() else []
-        if m and shards:
-            df = pd.concat([pd.read_parquet(p) for p in shards], ignore_index=True)
-            df["method"] = m["method"]
-            out.setdefault(m["method"], []).append(df)
+        df = ShardStore(d).collect() if m and d.is_dir() else pd.DataFrame()
+        if len(df):
+            out.setdefault(m["method"], []).append(df.assign(method=m["method"]))
     return {k: pd.concat(v, ignore_index=True) for k, v in out.items()}
 
 

@@ -53,6 +53,8 @@ import numpy as np
 import torch
 
 from depthlab.committee.model import CommitteeSpec, check_solutions, make_instances, n_errors, random_weights
+from depthlab.committee.theory.machine import output_weights
+from depthlab.committee.training import _summarise
 from depthlab.errors import ConfigError, NumericalError
 from depthlab.validate import finite_float, positive_int
 
@@ -100,20 +102,20 @@ def check_slp(spec: CommitteeSpec) -> None:
 
 
 def unit_sides(y: np.ndarray, K: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(F, G)``, each ``(P, K/2)`` int: the units voting for / against each pattern's label."""
-    h = K // 2
+    """``(F, G)``, each ``(P, K/2)`` int: the units whose output weight c_k (the model's convention,
+    :func:`depthlab.committee.theory.machine.output_weights`) has the sign of each pattern's label, and the
+    others."""
+    c = output_weights(K, "relu")
+    plus, minus = np.flatnonzero(c > 0), np.flatnonzero(c < 0)
     pos = (np.asarray(y) > 0)[:, None]
-    first, second = np.arange(h)[None, :], np.arange(h, K)[None, :]
-    return np.where(pos, first, second), np.where(pos, second, first)
+    return np.where(pos, plus[None, :], minus[None, :]), np.where(pos, minus[None, :], plus[None, :])
 
 
 def stabilities(W: np.ndarray, X: np.ndarray, y: np.ndarray, *, normalise: bool = True) -> np.ndarray:
-    """Δ_μ = y_μ (Σ_{k<K/2} relu(a_k) − Σ_{k≥K/2} relu(a_k)) of one machine: ``W (K, n)``, ``X (P, K, n)``,
-    ``y (P,)`` → ``(P,)``; a_k = w_k·ξ_k/|w_k| (``normalise``, the model) or w_k·ξ_k (free norms)."""
+    """Δ_μ = y_μ Σ_k c_k relu(a_k) of one machine: ``W (K, n)``, ``X (P, K, n)``, ``y (P,)`` → ``(P,)``;
+    a_k = w_k·ξ_k/|w_k| (``normalise``, the model) or w_k·ξ_k (free norms)."""
     a = fields(W, X, normalise=normalise)
-    h = W.shape[0] // 2
-    r = np.maximum(a, 0.0)
-    return y * (r[:, :h].sum(axis=1) - r[:, h:].sum(axis=1))
+    return y * (np.maximum(a, 0.0) @ output_weights(W.shape[0], "relu"))
 
 
 def fields(W: np.ndarray, X: np.ndarray, *, normalise: bool = True) -> np.ndarray:
@@ -270,20 +272,16 @@ def slp_instances(spec: CommitteeSpec, P: int, key: str, instances: int, restart
     W0 = random_weights(spec, f"{key}/init", [(i, r) for i in range(instances) for r in range(restarts)],
                         dtype=torch.float64).numpy()
     Xn, yn = X.numpy(), y.numpy()
-    solved = np.zeros(instances, dtype=bool)
-    count = np.zeros(instances, dtype=np.int64)
-    errors = np.full(instances, P, dtype=np.int64)
-    steps = np.full(instances, np.nan)
+    ok = torch.zeros(instances * restarts, dtype=torch.bool)
+    errors = torch.zeros(instances * restarts, dtype=torch.int64)
+    steps = torch.zeros(instances * restarts)
     for i in range(instances):
         for r in range(restarts):
-            W, lps = slp_instance(Xn[i], yn[i], W0[i * restarts + r], settings)
+            m = i * restarts + r
+            W, steps[m] = slp_instance(Xn[i], yn[i], W0[m], settings)
             Wt = torch.from_numpy(W[None])
-            ok = bool(check_solutions(Wt, X[i:i + 1], y[i:i + 1], "relu")[0])
-            errors[i] = min(errors[i], int(n_errors(Wt, X[i:i + 1], y[i:i + 1], "relu")[0]))
-            if ok:
-                solved[i] = True
-                count[i] += 1
-                steps[i] = lps if np.isnan(steps[i]) else min(steps[i], lps)
+            ok[m] = bool(check_solutions(Wt, X[i:i + 1], y[i:i + 1], "relu")[0])
+            errors[m] = int(n_errors(Wt, X[i:i + 1], y[i:i + 1], "relu")[0])
         if on_instance is not None:
             on_instance(i)
-    return {"solved": solved, "restarts_solved": count, "errors_min": errors, "steps": steps}
+    return _summarise(ok, errors, steps, instances, restarts)
