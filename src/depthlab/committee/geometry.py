@@ -30,7 +30,7 @@ that gives it the same load α/α_RS as the ReLU case (**equal load**), α_RS fr
 Hyper-parameters (:class:`GeometrySettings`) were chosen on tuning data with keys ``tune/1000/…`` (12 problems
 per case at N = 60: ReLU K = 4 at α = 1; sign K = 3 at α = 1 and 1.63), never on the evaluation keys
 ``committee-geometry/<seed>/…``; the reference distance of the claims is fixed in
-:mod:`depthlab.committee.claims` (``GEOMETRY_D``).
+:mod:`depthlab.committee.claims.geometry` (``GEOMETRY_D``).
 """
 
 from __future__ import annotations
