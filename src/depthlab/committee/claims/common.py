@@ -1,7 +1,6 @@
 """Names shared by the committee study's declarations: the paper they test (Baldassi, Malatesta & Zecchina,
 PRL 123, 170602 (2019), arXiv 1907.07578), its abstract's two capacity statements, the ReLU RS capacity at
-K → ∞, 2π/(π − 1) (the paper's finite ceiling, which a diverging sign capacity must pass), and the formatters
-of K and of a value with its standard error used by the rows of :mod:`depthlab.committee.claims.theory`.
+K → ∞, 2π/(π − 1) (the paper's finite ceiling, which a diverging sign capacity must pass).
 """
 
 from __future__ import annotations
@@ -14,13 +13,3 @@ FINITE = "the capacity of the network remains finite as the number of neurons in
 DIVERGES = "at odds with the case of threshold units in which the capacity diverges"
 #: The ReLU RS capacity at K → ∞, 2κ′(1) = 2π/(π − 1): the finite ceiling a diverging sign capacity must pass.
 RELU_CEILING = 2.0 * math.pi / (math.pi - 1.0)
-
-
-def _k(K: float) -> str:
-    return "∞" if math.isinf(K) else str(int(K))
-
-
-def _num(x: float, stderr: float = 0.0) -> str:
-    if math.isinf(x):
-        return "∞"
-    return f"{x:.5f}" + (f" ± {stderr:.4f}" if stderr > 0 else "")

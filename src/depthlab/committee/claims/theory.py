@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 from depthlab.activations import RELU, SIGN
-from depthlab.committee.claims.common import _k, _num
 from depthlab.committee.rules import half_unit
 from depthlab.committee.scales import SCALES
 from depthlab.committee.theory.sign_growth import alpha_sign_growth
@@ -31,6 +30,17 @@ from depthlab.report.claims import (
     ours,
 )
 from depthlab.report.types import StudyResult
+
+
+def _k(K: float) -> str:
+    return "∞" if math.isinf(K) else str(int(K))
+
+
+def _num(x: float, stderr: float = 0.0) -> str:
+    if math.isinf(x):
+        return "∞"
+    return f"{x:.5f}" + (f" ± {stderr:.4f}" if stderr > 0 else "")
+
 
 # ----------------------------------------------------------------------------------------------------------
 # The replica calculator's numbers (table ``theory``)
