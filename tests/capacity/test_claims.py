@@ -42,8 +42,9 @@ def test_ratio_interval_must_meet_about_twice(low, high, verdict) -> None:
 def test_ratio_rows_are_paper_claims_only_for_relu_and_sigmoid() -> None:
     c, _, f = declarations(claims, "full")
     assert {d.key for d in c if d.key.startswith("ratio")} == {f"ratio-{a}-d{w}" for a in ("relu", "sigmoid")
-                                                                 for w in (8, 16, 32)}
-    assert {d.key for d in f if d.key.startswith("ratio")} == {f"ratio-tanh-d{w}" for w in (8, 16, 32)}
+                                                                 for w in (8, 16, 32)} | {"ratio-relu-d8-unitwise"}
+    assert {d.key for d in f if d.key.startswith("ratio")} == ({f"ratio-tanh-d{w}" for w in (8, 16, 32)}
+                                                               | {"ratio-tanh-d8-unitwise", "ratio-tanh-d16-unitwise"})
     # a width this scale did not measure is "not tested", never an error
     assert evaluate_one("capacity", _decl("ratio-relu-d16", "full"), _ratio_result(1.9, 2.1)).verdict == \
         Verdict.NOT_TESTED
@@ -145,3 +146,45 @@ def test_negative_rule_from_the_counts(n_star, attempts, successes, verdict) -> 
 def test_negative_not_run_is_not_tested() -> None:
     row = evaluate_one("capacity", _decl("negative-tanh-d8-L2"), _negatives(12.0, 0, 0, "gain chosen on seed 0"))
     assert row.verdict == Verdict.NOT_RUN and "gain chosen on seed 0" in row.measured
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The unit-wise rows: the ratio from the unit-wise L = 2 cell over the grid's L = 1 cell, the targets, the ReLU
+# cross-check against the grid's optimiser
+
+
+def _unitwise_result(n_star: float, low: float, high: float, *, activation: str = "relu", grid_only: int = 0,
+                     width: int = 8) -> StudyResult:
+    bound = 2 * width - 1 if activation == "relu" else 2 * width
+    cells = pd.DataFrame([_cell(1, "linear", 8.5, 8.0, 9.0, 8.0, width=width)])
+    uw = pd.DataFrame([{**_cell(2, activation, n_star, low, high, bound, width=width), "trials": 16}])
+    curves = pd.DataFrame([{"activation": activation, "width": width, "n_points": n, "fitted": f, "trials": 16}
+                           for n, f in ((bound - 1, 6), (bound, 0))])
+    paired = pd.DataFrame([{"activation": activation, "width": width, "n_points": 12, "data_sets": 8,
+                            "fitted_unitwise": 6, "fitted_grid": 2, "grid_only": grid_only}])
+    return StudyResult(tables={"cells": cells, "unitwise": uw, "unitwise_curves": curves,
+                               "unitwise_paired": paired})
+
+
+def test_unitwise_ratio_claim_uses_the_unitwise_cell() -> None:
+    # N*(2) = 13 [12.5, 13.5] over N*(1) = 8.5 [8, 9]: ratio 1.53, interval [12.5/9, 13.5/8] = [1.39, 1.69]
+    row = evaluate_one("capacity", _decl("ratio-relu-d8-unitwise"), _unitwise_result(13.0, 12.5, 13.5))
+    assert row.verdict == Verdict.DIFFERS and "1.53 [1.39, 1.69]" in row.measured
+    # [16/9, 17/8] = [1.78, 2.13] meets [1.8, 2.2]
+    assert _verdict("ratio-relu-d8-unitwise", _unitwise_result(16.5, 16.0, 17.0)) == Verdict.HOLDS
+    assert _verdict("ratio-relu-d8-unitwise", StudyResult(tables={"cells": pd.DataFrame(
+        [_cell(1, "linear", 8.5, 8.0, 9.0, 8.0)])})) == Verdict.NOT_TESTED
+
+
+@pytest.mark.parametrize(("n_star", "verdict"), [(13.0, Verdict.PASSES), (12.9, Verdict.FAILS)])
+def test_unitwise_target_rule(n_star, verdict) -> None:
+    row = evaluate_one("capacity", _decl("unitwise-target-relu-d8"), _unitwise_result(n_star, n_star - 0.4,
+                                                                                       n_star + 0.4))
+    assert row.verdict == verdict
+    assert "at N = 14: 6/16" in row.measured and "exact negative" in row.measured
+
+
+def test_unitwise_relu_cross_check_fails_on_a_contradiction() -> None:
+    assert _verdict("unitwise-relu-decision-vs-optimiser", _unitwise_result(13, 12.5, 13.5)) == Verdict.PASSES
+    assert _verdict("unitwise-relu-decision-vs-optimiser",
+                    _unitwise_result(13, 12.5, 13.5, grid_only=1)) == Verdict.FAILS

@@ -35,6 +35,7 @@ from depthlab.capacity.experiment import (
     REFERENCE_SPECS,
     SCALES,
     TUNING_SEEDS,
+    UNITWISE_SPECS,
     NegativeTarget,
 )
 from depthlab.capacity.theory import capacity_bound, max_fittable, parameter_count, symmetry_dimension
@@ -129,6 +130,148 @@ def _ratio_finding(activation: str, width: int) -> Finding:
 def _ratio_activations(scale: str) -> list[tuple[str, int]]:
     spec = SCALES[scale]
     return [(a, d) for d in spec.widths for a in sorted(spec.activations)]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The unit-wise construction (L = 2, no biases): tanh constructive, ReLU an exact decision
+
+UNITWISE_NOTE = ("unit-wise construction (depthlab.engine.unitwise): a bias-free two-layer net fits iff d solutions "
+                 "(w_i, m_i) of σ(Xw) = Ym have independent m_i; tanh by curve tracing (a failure proves nothing), "
+                 "ReLU by enumerating extreme rays (a failure certifies that no such net fits the data set)")
+
+
+def _unitwise_cells(scale: str) -> list[tuple[str, int]]:
+    return sorted({(a, d) for us in UNITWISE_SPECS[scale] for a in us.activations for d in us.widths})
+
+
+def _uw_cell(r: StudyResult, activation: str, width: int) -> pd.Series:
+    t = r.tables.get("unitwise")
+    sel = t[(t["activation"] == activation) & (t["width"] == width)] if t is not None else None
+    if sel is None or sel.empty:
+        raise NotMeasured(f"no unit-wise {activation} d = {width} cell at this scale; one cell: `depthlab capacity "
+                          f"run -a {activation} -L 2 -w {width} --method unitwise --instances 64 --restarts 1`")
+    return sel.iloc[0]
+
+
+def _uw_counts(r: StudyResult, activation: str, width: int, n: int) -> str:
+    c = r.tables["unitwise_curves"]
+    sel = c[(c["activation"] == activation) & (c["width"] == width) & (c["n_points"] == n)]
+    return f"{int(sel['fitted'].iloc[0])}/{int(sel['trials'].iloc[0])}" if len(sel) else "not run"
+
+
+def _uw_ratio(activation: str, width: int):
+    def measure(r: StudyResult):
+        n2, n1 = _uw_cell(r, activation, width), _cell(r.tables["cells"], 1, width)
+        ratio = n2["n_star"] / n1["n_star"]
+        low = n2["n_star_low"] / n1["n_star_high"] if n1["n_star_high"] > 0 else 0.0
+        high = n2["n_star_high"] / n1["n_star_low"] if n1["n_star_low"] > 0 else math.inf
+        text = (f"N*(2)/N*(1) = {ratio:.2f} {_ci(low, high)}; N*(2) = {n2['n_star']:.2f} "
+                f"{_ci(n2['n_star_low'], n2['n_star_high'])} (unit-wise, {int(n2['trials'])} data sets), N*(1) = "
+                f"{n1['n_star']:.2f} (grid); bound ratio {n2['bound'] / width:.2f}")
+        return measured(text, Value(ratio, low=low, high=high, label=f"{activation} d={width} unitwise"))
+    return measure
+
+
+def _uw_ratio_claim(activation: str, width: int) -> Claim:
+    return Claim(
+        key=f"ratio-{activation}-d{width}-unitwise",
+        statement=f"two layers fit ≈ 2× as many points as one layer ({activation}, d={width}; L = 2 by the exact "
+                  "unit-wise decision, not an optimiser)",
+        source=paper(RATIO_SOURCE),
+        expected='2 ("about twice"; ReLU or sigmoid)',
+        quantity="the 95 % interval of N*(2)/N*(1) (from the ends of the two N* intervals)",
+        rule=Overlaps(2 - RATIO_TOL, 2 + RATIO_TOL, why="the paper's 'about twice'"),
+        measure=_uw_ratio(activation, width),
+        note=PROTOCOL_NOTE + " " + UNITWISE_NOTE,
+    )
+
+
+def _uw_ratio_finding(activation: str, width: int) -> Finding:
+    return Finding(
+        key=f"ratio-{activation}-d{width}-unitwise",
+        question=f"With the optimiser out of the way (unit-wise construction), do two {activation} layers fit ≈ 2× "
+                 f"as many points as one (d={width})? The paper's claim names ReLU and sigmoid only",
+        evidence="N*(2) of the unit-wise cell over N*(1) of the grid, the interval from the ends of the two N* "
+                 "intervals; for tanh N*(2) is what the construction finds, a lower estimate. " + UNITWISE_NOTE,
+        measure=_uw_ratio(activation, width),
+    )
+
+
+def _uw_target(t: NegativeTarget):
+    def measure(r: StudyResult):
+        c = _uw_cell(r, t.activation, t.width)
+        top = max_fittable(2, t.width, t.activation, bias=False)
+        text = (f"per-data-set N* = {c['n_star']:.2f} {_ci(c['n_star_low'], c['n_star_high'])} (target {t.target}, "
+                f"bound {c['bound']:g}); fitted at N = {top - 1}: {_uw_counts(r, t.activation, t.width, top - 1)}, "
+                f"at N = {top}: {_uw_counts(r, t.activation, t.width, top)}")
+        if t.activation == "relu":
+            text += " (ReLU: every failure is an exact negative)"
+        return measured(text, Value(c["n_star"], label=f"{t.key} unitwise"))
+    return measure
+
+
+def _uw_target_claim(t: NegativeTarget) -> Claim:
+    exact = ("an exact per-data-set decision: N* is the network's, not a method's" if t.activation == "relu"
+             else "a construction: N* is a lower estimate of the network's")
+    return Claim(
+        key=f"unitwise-target-{t.activation}-d{t.width}",
+        statement=f"per-data-set N* ≥ {t.target} with the unit-wise construction ({t.activation}, d={t.width}, "
+                  "L=2, no biases)",
+        source=ours(f"our target N* ≥ {t.target} beside our counting bound (P − S)/d "
+                    "(depthlab.capacity.theory.bounds); the question is the paper's, how many points a deep network "
+                    "fits"),
+        expected=f"N* ≥ {t.target}",
+        quantity=f"the per-data-set N* of the unit-wise cell ({exact})",
+        rule=AtLeast(t.target, why="the target, fixed before the unit-wise method existed"),
+        measure=_uw_target(t),
+        note=UNITWISE_NOTE,
+    )
+
+
+def _uw_paired(r: StudyResult):
+    t = r.tables.get("unitwise_paired")
+    sel = t[t["activation"] == "relu"] if t is not None and not t.empty else None
+    if sel is None or sel.empty:
+        raise NotMeasured("no ReLU data set measured by both the grid and the unit-wise decision at this scale")
+    text = (f"{int(sel['grid_only'].sum())} data sets fitted by the grid's optimiser but decided unfittable, of "
+            f"{int(sel['data_sets'].sum())} paired (N = {int(sel['n_points'].min())}…{int(sel['n_points'].max())}); "
+            f"the decision fitted {int(sel['fitted_unitwise'].sum())}, the optimiser {int(sel['fitted_grid'].sum())}")
+    return measured(text, *[Value(x.grid_only, label=f"relu d={x.width} N={x.n_points}") for x in sel.itertuples()])
+
+
+UNITWISE_PAIRED = Claim(
+    key="unitwise-relu-decision-vs-optimiser",
+    statement="no data set the exact ReLU decision rules out is fitted by the grid's optimiser (L = 2, no biases)",
+    source=ours("the unit-wise decision (our derivation, depthlab.engine.unitwise) against the grid's own "
+                "certified fits on the same data sets"),
+    expected="0 contradictions",
+    quantity="per N, the paired data sets fitted by the grid (float64 certificate) but decided unfittable",
+    rule=AtMost(0, why="a certified fit is a fit, so a decision that rules it out would be wrong"),
+    measure=_uw_paired,
+    note=UNITWISE_NOTE,
+)
+
+
+def _uw_bound(r: StudyResult):
+    t = r.tables.get("unitwise")
+    if t is None or t.empty:
+        raise NotMeasured("no unit-wise cell at this scale")
+    parts = []
+    for c in t.itertuples():
+        top = max_fittable(2, c.width, c.activation, bias=False)
+        kind = "decided" if c.activation == "relu" else "constructed"
+        parts.append(f"{c.activation} d={c.width}: bound {c.bound:g}, N* = {c.n_star:.2f}; fitted ({kind}) at N = "
+                     f"{top - 1}: {_uw_counts(r, c.activation, c.width, top - 1)}, at N = {top}: "
+                     f"{_uw_counts(r, c.activation, c.width, top)}")
+    return measured("; ".join(parts))
+
+
+UNITWISE_BOUND = Finding(
+    key="unitwise-bound",
+    question="Is the counting bound reachable by a bias-free two-layer network at fixed width, per data set?",
+    evidence="the unit-wise cells' N* and the fitted fractions at N = ⌊bound⌋ − 1 and ⌊bound⌋. " + UNITWISE_NOTE,
+    measure=_uw_bound,
+)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -260,7 +403,8 @@ def negative_claim(t: NegativeTarget) -> Claim:
 
 def _claims(scale: str) -> list[Claim]:
     ratios = [_ratio_claim(a, d) for a, d in _ratio_activations(scale) if a in PAPER_ACTIVATIONS]
-    return [*ratios, LINEAR_CLAIM, COVER_CLAIM]
+    uw = [_uw_ratio_claim(a, d) for a, d in _unitwise_cells(scale) if a in PAPER_ACTIVATIONS]
+    return [*ratios, *uw, LINEAR_CLAIM, COVER_CLAIM]
 
 
 LINEAR_CLAIM = Claim(
@@ -374,6 +518,8 @@ CONSISTENCY = (
     _reference_check(2),
     _reference_check(3),
     *(negative_claim(t) for t in NEGATIVE_TARGETS),
+    *(_uw_target_claim(t) for t in NEGATIVE_TARGETS if t.depth == 2),
+    UNITWISE_PAIRED,
 )
 
 
@@ -403,7 +549,8 @@ RELU_FINDING = Finding(
 
 def _findings(scale: str) -> list[Finding]:
     ratios = [_ratio_finding(a, d) for a, d in _ratio_activations(scale) if a not in PAPER_ACTIVATIONS]
-    return [*ratios, RELU_FINDING]
+    uw = [_uw_ratio_finding(a, d) for a, d in _unitwise_cells(scale) if a not in PAPER_ACTIVATIONS]
+    return [*ratios, *uw, RELU_FINDING, UNITWISE_BOUND]
 
 
 CLAIMS = _claims

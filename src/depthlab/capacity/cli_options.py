@@ -17,7 +17,7 @@ LM_STEPS_HELP, LM_PATIENCE_HELP = 1500, 100
 OLD = {"--trials": "--instances", "--n-min": "--points-min", "--n-max": "--points-max", "--depths": "--depth",
        "--n-points": "--points"}
 #: The fitting methods, as the CLI accepts them (tests check them against depthlab.capacity.config.METHODS).
-METHODS_CLI = ("lm", "target-homotopy", "points", "activation-homotopy", "arclength", "varpro")
+METHODS_CLI = ("lm", "target-homotopy", "points", "activation-homotopy", "arclength", "varpro", "unitwise")
 RUN_OUT, GRID_OUT = default_out("capacity", "run"), default_out("capacity", "grid")
 
 ActivationOpt = Annotated[
@@ -58,8 +58,10 @@ MethodOpt = Annotated[str, typer.Option(
     help="Fitting method: lm (default: the engine's Levenberg–Marquardt stages), target-homotopy (track the "
     "target path from the network's own outputs, then LM from where it stops), arclength (the same path "
     "followed by pseudo-arclength, so it may pass folds in t, then LM), points (add the points one at a time, then "
-    "LM), activation-homotopy (ReLU only: LM on softplus of rising sharpness, then LM on ReLU) or varpro "
-    "(variable projection: LM on the hidden layers with the output layer solved by least squares, then LM). "
+    "LM), activation-homotopy (ReLU only: LM on softplus of rising sharpness, then LM on ReLU), varpro "
+    "(variable projection: LM on the hidden layers with the output layer solved by least squares, then LM) or "
+    "unitwise (L = 2, no biases, tanh or relu: builds the net unit by unit from solutions of σ(Xw) = Ym; for relu "
+    "an exact decision, so its failures certify that no fit exists). "
     "docs/capacity.md, 'Fitting methods'.")]
 
 

@@ -126,6 +126,19 @@ NEGATIVE_TARGETS = (
 #: Attempts of each full-scale negative test (≥ 2995, so 0 successes certify; depthlab.capacity.negative).
 NEGATIVE_ATTEMPTS = 3000
 
+#: The unit-wise construction (method ``"unitwise"``, :mod:`depthlab.engine.unitwise`; L = 2, no biases): tanh by
+#: curve tracing (constructive), ReLU by the exact decision (a failure certifies that no fit exists). One restart:
+#: the method is deterministic and ignores the start. Data set t of (seed, d, N) is the grid's data set t, so the
+#: grid's cells (their first data sets) and these cells are paired. Fixed before the evaluation run (docs/perf/).
+UNITWISE_SPECS: dict[str, tuple[GridSpec, ...]] = {
+    "quick": (GridSpec(widths=(8,), depths=(2,), activations=("relu", "tanh"), biases=(False,), trials=8,
+                       restarts=1, method="unitwise", n_ranges={(2, 8): (10, 17, 1)}),),
+    "full": (GridSpec(widths=(8, 16), depths=(2,), activations=("tanh",), biases=(False,), trials=64, restarts=1,
+                      method="unitwise"),
+             GridSpec(widths=(8,), depths=(2,), activations=("relu",), biases=(False,), trials=64, restarts=1,
+                      method="unitwise")),
+}
+
 #: Sanity checks: (N, d) cases and labelled data sets per case of the Cover check; width and data sets of the
 #: one-layer linear check.
 COVER_CASES = {
@@ -205,6 +218,32 @@ def _negatives(ctx: StudyContext, cells: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _unitwise(ctx: StudyContext, grid_points: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The unit-wise cells (:data:`UNITWISE_SPECS`) and, per (σ, d, N), the data sets both they and the grid's
+    L = 2 cell measured: how many each fitted, and how many the grid fitted that the unit-wise method did not
+    (for ReLU, whose negatives are exact decisions, each of these would be a contradiction)."""
+    cells, curves, points = [], [], []
+    for i, us in enumerate(UNITWISE_SPECS[ctx.scale]):
+        res = run_grid(dataclasses.replace(us, seed=ctx.seed), ctx.out_dir / f"unitwise-{i}", device=ctx.device,
+                       figures=False)
+        cells.append(res.cells)
+        curves.append(res.curves)
+        points.append(res.points)
+    uw_points = pd.concat(points, ignore_index=True)
+    keys = ["activation", "width", "n_points", "trial"]
+    other = grid_points[(grid_points["depth"] == 2) & ~grid_points["bias"].astype(bool)]
+    other = other.groupby(keys, as_index=False)["success"].any()
+    mine = uw_points.groupby(keys, as_index=False)["success"].any()
+    both = mine.merge(other, on=keys, suffixes=("_unitwise", "_grid"))
+    rows = []
+    for (act, d, n), g in both.groupby(["activation", "width", "n_points"]):
+        rows.append({"activation": act, "width": int(d), "n_points": int(n), "data_sets": len(g),
+                     "fitted_unitwise": int(g["success_unitwise"].sum()), "fitted_grid": int(g["success_grid"].sum()),
+                     "grid_only": int((g["success_grid"] & ~g["success_unitwise"]).sum())})
+    return {"unitwise": pd.concat(cells, ignore_index=True), "unitwise_curves": pd.concat(curves, ignore_index=True),
+            "unitwise_paired": pd.DataFrame(rows)}
+
+
 def _methods(scale: str, seed: int) -> str:
     """The report's methods paragraph: evaluation vs tuning seeds and where each knob came from."""
     probe = REFERENCE_GAIN_PROBE
@@ -236,6 +275,8 @@ def run(ctx: StudyContext) -> StudyResult:
     grid = run_grid(spec, ctx.out_dir / "grid", device=ctx.device, figures=False)
     tables = {"cells": grid.cells, "curves": grid.curves, "ratios": grid.ratios}
     not_run: dict[str, str] = {}
+    ctx.report("unit-wise construction (L = 2)")
+    tables.update(_unitwise(ctx, grid.points))
     if ctx.scale == "full":
         tables["reference"], not_run = _reference(ctx)
         tables["negatives"] = _negatives(ctx, grid.cells)
@@ -253,6 +294,7 @@ def run(ctx: StudyContext) -> StudyResult:
         "seeds": {"evaluation": [ctx.seed], "tuning": list(TUNING_SEEDS)},
         "reference_gain_l3": {"gain": REFERENCE_GAIN_L3, "tuned_on": list(REFERENCE_GAIN_L3_TUNED_ON),
                               "probe": {**REFERENCE_GAIN_PROBE, "gains": list(REFERENCE_GAIN_PROBE["gains"])}},
+        "unitwise": [dataclasses.replace(us, seed=ctx.seed).as_dict() for us in UNITWISE_SPECS[ctx.scale]],
         "linear": {"width": LINEAR_WIDTH, "trials": LINEAR_TRIALS},
         "cover": {"cases": COVER_CASES[ctx.scale], "trials": COVER_TRIALS[ctx.scale]},
     }

@@ -6,7 +6,8 @@ call: the data set of model ``t·R + r`` is data set ``t`` (repeated R times), i
 from the same parameters). Optimiser stages follow the cell's method: ``"lm"`` is the engine's ``"auto"``
 choice (Levenberg–Marquardt in float64 for smooth σ, continuation then LM for ReLU-like σ); ``"target-homotopy"``
 ``"points"``, ``"activation-homotopy"``, ``"arclength"`` and ``"varpro"`` run that engine solver and then LM from
-where it stopped (for ``"varpro"`` a full-network LM polish of the variable-projection solution). Success is the
+where it stopped (for ``"varpro"`` a full-network LM polish of the variable-projection solution); ``"unitwise"``
+runs the engine's unit-wise construction alone. Success is the
 engine's float64 certificate ‖F(X) − Y‖_F / ‖Y‖_F ≤ tol.
 """
 
@@ -35,9 +36,10 @@ def fit_config(cell: CellConfig) -> FitConfig:
     stall patience (engine default 25). The method picks the stages: ``"lm"`` → ``"auto"``,
     ``"target-homotopy"`` → ``("target-homotopy", "lm")``, ``"points"`` → ``("points", "lm")``,
     ``"activation-homotopy"`` → ``("activation-homotopy", "lm")``, ``"arclength"`` → ``("arclength", "lm")``,
-    ``"varpro"`` → ``("varpro", "lm")``.
+    ``"varpro"`` → ``("varpro", "lm")``, ``"unitwise"`` → ``("unitwise",)`` (an exact construction: nothing to
+    polish, and no LM after a failure, so each row is the construction's own result).
     """
-    stages = "auto" if cell.method == "lm" else (cell.method, "lm")
+    stages = "auto" if cell.method == "lm" else ("unitwise",) if cell.method == "unitwise" else (cell.method, "lm")
     cfg = FitConfig(mode="regression", tol=cell.tol, stages=stages)
     if cell.max_steps > 0:
         cfg = dataclasses.replace(cfg, lm_steps=min(cfg.lm_steps, cell.max_steps), adam_steps=cell.max_steps)

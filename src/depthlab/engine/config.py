@@ -15,7 +15,7 @@ from depthlab.validate import choice, finite_float, positive_int
 MODES = ("regression", "classification")
 #: The built-in stages; :func:`depthlab.engine.solver.register_solver` adds more.
 STAGES = ("adam", "lm", "continuation", "target-homotopy", "points", "replicated", "activation-homotopy", "arclength",
-          "varpro")
+          "varpro", "unitwise")
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -63,6 +63,8 @@ class FitConfig:
             the same step up to rounding, several times cheaper. ``False`` forms the Jacobian as before.
         replicated: settings of the ``"replicated"`` stage, a
             :class:`~depthlab.engine.replicated.ReplicatedSettings` (``None``: its defaults).
+        unitwise: settings of the ``"unitwise"`` stage, a :class:`~depthlab.engine.unitwise.UnitwiseSettings`
+            (``None``: its defaults).
         readout: at the start of each LM stage, re-solve the family's linear output layer by least squares
             (regression only, families with a ``readout`` hook; kept only where it lowers the residual).
         homotopy_steps: predictor–corrector iterations (accepted or rejected) per model of a
@@ -120,6 +122,7 @@ class FitConfig:
     replicated: Any = None
     activation_sharpness: tuple[float, ...] = (1.0, 4.0, 16.0, 64.0, 256.0)
     varpro_ridge: tuple[float, ...] = (0.0,)
+    unitwise: Any = None
 
     def __post_init__(self) -> None:
         choice(self.mode, "mode", MODES)
@@ -165,6 +168,9 @@ class FitConfig:
         finite_float(self.homotopy_contraction, "homotopy_contraction", low=0.0, low_open=True, high=1.0)
         finite_float(self.homotopy_damping, "homotopy_damping", low=0.0)
         finite_float(self.homotopy_singular, "homotopy_singular", low=0.0)
+        if self.unitwise is not None and type(self.unitwise).__name__ != "UnitwiseSettings":
+            raise ConfigError("unitwise must be a depthlab.engine.unitwise.UnitwiseSettings or None, got "
+                              f"{type(self.unitwise).__name__}")
         if self.replicated is not None and type(self.replicated).__name__ != "ReplicatedSettings":
             raise ConfigError("replicated must be a depthlab.engine.replicated.ReplicatedSettings or None, got "
                               f"{type(self.replicated).__name__}")

@@ -24,6 +24,7 @@ import depthlab.engine.homotopy
 import depthlab.engine.lm
 import depthlab.engine.points
 import depthlab.engine.replicated
+import depthlab.engine.unitwise
 import depthlab.engine.varpro  # (every solver module registers its solvers on import)
 from depthlab.device import resolve_device
 from depthlab.engine.chunking import plan_chunk_size

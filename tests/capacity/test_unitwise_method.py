@@ -1,0 +1,69 @@
+"""``--method unitwise``: bias-free L = 2 tanh/ReLU cells only, its single stage, certificates a user can verify,
+and the ReLU decision agreeing with the optimiser on shared data sets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from depthlab.capacity.cli import app
+
+runner = CliRunner()
+
+
+def test_unitwise_stage_and_cell_checks() -> None:
+    from depthlab.capacity.config import CellConfig
+    from depthlab.capacity.fitting import fit_config
+    from depthlab.errors import ConfigError
+
+    cell = CellConfig(depth=2, width=4, activation="tanh", method="unitwise")
+    assert fit_config(cell).stages == ("unitwise",)
+    assert cell.init_key == CellConfig(depth=2, width=4, activation="tanh").key  # same data and starts as lm
+    for bad in ({"depth": 3}, {"bias": True}, {"activation": "sigmoid"}):
+        with pytest.raises(ConfigError, match="'unitwise' builds two-layer networks without biases"):
+            CellConfig(**{"depth": 2, "width": 4, "activation": "tanh", "method": "unitwise", **bad})
+
+
+@pytest.mark.parametrize("args", [["-L", "3"], ["--bias"], ["-a", "sigmoid"]])
+def test_cli_refuses_unitwise_outside_its_family(args) -> None:
+    r = runner.invoke(app, ["run", "-a", "tanh", "-L", "2", "-d", "3", "--instances", "2", "--restarts", "1",
+                            "--points-min", "2", "--points-max", "3", "--method", "unitwise", "--device", "cpu",
+                            *args])
+    assert r.exit_code == 2, r.output
+    assert "'unitwise' builds two-layer networks" in r.output
+
+
+def test_unitwise_points_are_certified_and_verify(tmp_path) -> None:
+    """tanh d = 3: every data set up to N = 2d − 1 = 5 is built (relative residual ≤ 1e-8, the protocol's tol),
+    none at N = 7 > 2d; the stored weights pass `capacity verify` (independent float64 + mpmath forward pass)."""
+    out = tmp_path / "uw"
+    r = runner.invoke(app, ["run", "-a", "tanh", "-L", "2", "-d", "3", "--instances", "4", "--restarts", "1",
+                            "--points-min", "3", "--points-max", "7", "--method", "unitwise", "--device", "cpu",
+                            "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    import pandas as pd
+
+    rows = pd.concat([pd.read_parquet(p) for p in (out / "shards").glob("*.parquet")])
+    assert (rows["fit_method"] == "unitwise").all()
+    assert rows.loc[rows["n_points"] <= 5, "success"].all()
+    assert np.all(rows.loc[rows["n_points"] <= 5, "residual"] <= 1e-8)
+    assert not rows.loc[rows["n_points"] == 7, "success"].any()
+    v = runner.invoke(app, ["verify", str(out)])
+    assert v.exit_code == 0, v.output
+    assert "all verify" in v.output
+
+
+def test_relu_decision_never_contradicts_the_optimiser() -> None:
+    """ReLU d = 3, L = 2: on the same data sets, every data set the engine's default ReLU stages fit (float64
+    certificate) is also fitted by the exact decision; a data set fitted by LM but decided unfittable would be a
+    wrong decision."""
+    from depthlab.capacity.config import CellConfig
+    from depthlab.capacity.success import run_point
+
+    for n in (4, 5):
+        lm = run_point(CellConfig(depth=2, width=3, activation="relu", trials=8, restarts=2), n)
+        uw = run_point(CellConfig(depth=2, width=3, activation="relu", trials=8, restarts=1, method="unitwise"), n)
+        lm_fit = lm.groupby("trial")["success"].any()
+        uw_fit = uw.groupby("trial")["success"].any()
+        assert not (lm_fit & ~uw_fit).any(), (n, lm_fit.tolist(), uw_fit.tolist())
