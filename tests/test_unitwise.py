@@ -127,7 +127,7 @@ def test_tracker_stays_on_the_solution_set(d):
 
 def test_trace_curves_refuses_wrong_point_count():
     x, y = _data(1, 4, 3, seed=5)
-    with pytest.raises(ConfigError, match="2d − 1 = 5 equations"):
+    with pytest.raises(ConfigError, match=r"dw \+ dm − 1 = 5 equations"):
         trace_curves(x, y, UnitwiseSettings())
 
 
@@ -152,30 +152,35 @@ def test_tanh_too_many_points_keeps_the_start():
 # ReLU: decision against an independent LP oracle
 
 
-def _oracle_rank(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, n_obj: int = 10) -> int:
+def _oracle_rank(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, n_obj: int = 10,
+                 m_dims: int | None = None) -> int:
     """Numerical rank of the m-parts of solutions of relu(Xw) = Ym found by LPs (independent of the module).
 
     S = ∪_A C_A over binary patterns A ⊂ [N], C_A = {x_n·w ≥ 0, x_n·w = y_n·m (n ∈ A); x_n·w ≤ 0, y_n·m = 0
     (n ∉ A)}. Each C_A ∩ [−1, 1]^{2d} is a polytope, the convex hull of its vertices; its vertices are found by
     maximising random objectives and ±e_k. Patterns whose inactive y-rows already have rank d force m = 0 and
-    add nothing to the span, so they are skipped (rank computed here, not assumed).
+    add nothing to the span, so they are skipped (rank computed here, not assumed). ``x`` ``(N, dw)``, ``y``
+    ``(N, dm)`` (with biases: ``[x, 1]``, ``[y, 1]``); the rank is that of the first ``m_dims`` entries of m
+    (default all).
     """
-    n, d = x.shape
+    n, dw = x.shape
+    dm = y.shape[1]
+    nz = dw + dm
     ms = []
-    zeros = np.zeros(d)
+    zw, zm = np.zeros(dw), np.zeros(dm)
     for bits in itertools.product((0, 1), repeat=n):
         off = [i for i in range(n) if not bits[i]]
-        if off and np.linalg.matrix_rank(y[off]) >= d:
+        if off and np.linalg.matrix_rank(y[off]) >= dm:
             continue
-        a_eq = np.array([np.concatenate([x[i], -y[i]]) if bits[i] else np.concatenate([zeros, y[i]])
+        a_eq = np.array([np.concatenate([x[i], -y[i]]) if bits[i] else np.concatenate([zw, y[i]])
                          for i in range(n)])
-        a_ub = np.array([np.concatenate([-x[i] if bits[i] else x[i], zeros]) for i in range(n)])
-        objs = [rng.standard_normal(2 * d) for _ in range(n_obj)] + [s * e for e in np.eye(2 * d) for s in (1, -1)]
+        a_ub = np.array([np.concatenate([-x[i] if bits[i] else x[i], zm]) for i in range(n)])
+        objs = [rng.standard_normal(nz) for _ in range(n_obj)] + [s * e for e in np.eye(nz) for s in (1, -1)]
         for c in objs:
-            r = linprog(-c, A_ub=a_ub, b_ub=np.zeros(n), A_eq=a_eq, b_eq=np.zeros(n), bounds=[(-1, 1)] * (2 * d),
+            r = linprog(-c, A_ub=a_ub, b_ub=np.zeros(n), A_eq=a_eq, b_eq=np.zeros(n), bounds=[(-1, 1)] * nz,
                         method="highs")
             assert r.status == 0, r.message  # z = 0 is feasible and the box bounds it: always solvable
-            ms.append(r.x[d:])
+            ms.append(r.x[dw:dw + (m_dims or dm)])
     sv = np.linalg.svd(np.array(ms), compute_uv=False)
     return int((sv > 1e-7 * sv[0]).sum()) if sv[0] > 0 else 0
 
@@ -206,6 +211,47 @@ def test_relu_decision_matches_lp_oracle(d, cases):
         # rejected rays miss the sign conditions by far more than ray_tol (no tolerance edge)
         assert (out["gap"] < -1e3 * max(s.ray_tol, 1e-12)).all()
     assert any(verdicts) and not all(verdicts)
+
+
+def _augmented(x: torch.Tensor, y: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    one = np.ones((x.shape[0], 1))
+    return np.hstack([x.numpy(), one]), np.hstack([y.numpy(), one])
+
+
+@pytest.mark.parametrize(("d", "cases"), [(2, ((3, 4), (4, 8), (5, 6))), (3, ((6, 2), (7, 3)))])
+def test_relu_bias_decision_matches_lp_oracle(d, cases):
+    """With biases the unit problem is relu([x, 1]·w̃) = [y, 1]·m̃ and the rank is that of m̃'s first d entries
+    (W2 = M⁻¹ must exist): the module's verdicts equal the LP oracle's on the augmented data (d = 2, 3; N from
+    d + 1 to 2d + 1), positives are real biased fits (engine certificate), and both verdicts occur."""
+    rng = np.random.default_rng(2000 + d)
+    verdicts = []
+    for n, m in cases:
+        x, y = _data(m, n, d, seed=300 + 10 * d + n)
+        out = relu_unitwise(x, y, UnitwiseSettings(), bias=True)
+        for k in range(m):
+            want = _oracle_rank(*_augmented(x[k], y[k]), rng, m_dims=d)
+            got = int(out["rank"][k])
+            assert want == got and (got >= d) == (int(out["decided"][k]) == 0), (d, n, k, want, got)
+            verdicts.append(got >= d)
+        assert (out["candidates"] == relu_candidate_count(n, d, bias=True)).all()
+        res = fit(square_mlp(d, 2, "relu", bias=True), (x, y), key="uw-relu-b", indices=range(m),
+                  config=FitConfig(stages=UW))
+        np.testing.assert_array_equal(res.success, (out["rank"] >= d).numpy())
+    assert any(verdicts) and not all(verdicts)
+
+
+@pytest.mark.parametrize(("d", "n"), [(3, 6), (4, 8), (3, 3)])
+def test_tanh_with_biases_fits_at_2d_points(d, n):
+    """With biases (hidden biases in the unit, the units' output-bias coefficients c = 0) the curve through 0
+    lives in 2d + 1 unknowns, so N = 2d points are built (the bound is (2d² + 2d)/d = 2d + 2); the flat
+    parameters (W1, b1, W2, b2) reproduce Y in an independent forward pass to ≤ 1e-8."""
+    x, y = _data(4, n, d, seed=400 + n)
+    res = fit(square_mlp(d, 2, "tanh", bias=True), (x, y), key="uw-tanh-b", indices=range(4),
+              config=FitConfig(stages=UW))
+    assert res.success.all(), res.rel_residual
+    p = {k: v.double() for k, v in res.params.items()}
+    out = torch.tanh(x @ p["W1"] + p["b1"].unsqueeze(1)) @ p["W2"] + p["b2"].unsqueeze(1)
+    assert ((out - y).flatten(1).norm(dim=1) / y.flatten(1).norm(dim=1) <= TOL).all()
 
 
 def test_relu_positives_through_the_engine():
@@ -297,12 +343,11 @@ def _xy(d: int = 3, n: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 @pytest.mark.parametrize(("fam", "phrase"), [
-    (square_mlp(3, 2, "tanh", bias=True), "bias=True"),
     (square_mlp(3, 3, "tanh"), r"widths=\[3, 3\]"),
     (square_mlp(3, 2, "sigmoid"), "activation='sigmoid'"),
 ])
 def test_unsupported_family_is_refused(fam, phrase):
-    with pytest.raises(ConfigError, match="two-layer square MLPs without biases") as err:
+    with pytest.raises(ConfigError, match="two-layer square MLPs") as err:
         fit(fam, _xy(), key="uw-err", indices=range(2), config=FitConfig(stages=UW))
     assert phrase.replace("\\", "") in str(err.value)
     with pytest.raises(ConfigError, match=phrase):
@@ -310,8 +355,9 @@ def test_unsupported_family_is_refused(fam, phrase):
 
 
 def test_check_family_accepts_the_supported_nets():
-    assert check_family(square_mlp(4, 2, "tanh")) == (4, "tanh")
-    assert check_family(square_mlp(2, 2, "relu")) == (2, "relu")
+    assert check_family(square_mlp(4, 2, "tanh")) == (4, "tanh", False)
+    assert check_family(square_mlp(2, 2, "relu")) == (2, "relu", False)
+    assert check_family(square_mlp(3, 2, "relu", bias=True)) == (3, "relu", True)
 
 
 def test_classification_is_refused():

@@ -158,9 +158,10 @@ def _unitwise_result(n_star: float, low: float, high: float, *, activation: str 
     bound = 2 * width - 1 if activation == "relu" else 2 * width
     cells = pd.DataFrame([_cell(1, "linear", 8.5, 8.0, 9.0, 8.0, width=width)])
     uw = pd.DataFrame([{**_cell(2, activation, n_star, low, high, bound, width=width), "trials": 16}])
-    curves = pd.DataFrame([{"activation": activation, "width": width, "n_points": n, "fitted": f, "trials": 16}
+    curves = pd.DataFrame([{"activation": activation, "width": width, "bias": False, "n_points": n, "fitted": f,
+                            "trials": 16}
                            for n, f in ((bound - 1, 6), (bound, 0))])
-    paired = pd.DataFrame([{"activation": activation, "width": width, "n_points": 12, "data_sets": 8,
+    paired = pd.DataFrame([{"activation": activation, "width": width, "bias": False, "n_points": 12, "data_sets": 8,
                             "fitted_unitwise": 6, "fitted_grid": 2, "grid_only": grid_only}])
     return StudyResult(tables={"cells": cells, "unitwise": uw, "unitwise_curves": curves,
                                "unitwise_paired": paired})

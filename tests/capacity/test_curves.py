@@ -63,3 +63,31 @@ def test_wilson_contains_estimate() -> None:
         lo, hi = wilson_interval([0, n], [n, n])
         assert lo[0] == 0.0 and hi[1] == 1.0
         assert lo[1] <= 1.0 and hi[0] >= 0.0
+
+
+def test_logistic_fit_is_the_maximum_likelihood_on_a_near_separated_curve() -> None:
+    """A steep drop with a few scattered failures before it (the unit-wise tanh d = 16 curve of seed 21:
+    ≥ 255/256 fitted up to N = 31, 5/256 at 32, 0 at 33). Plain clipped Newton cycled here at N* = 47.5; the
+    fit must reach the likelihood optimum that a derivative-free optimiser finds (up to its tolerance)."""
+    from scipy import optimize
+
+    n = np.arange(16, 34, dtype=float)
+    k = np.full(n.size, 256.0)
+    k[n == 23] = k[n == 28] = k[n == 30] = 255
+    k[n == 32], k[n == 33] = 5, 0
+    t = np.full(n.size, 256.0)
+    x = n - n.mean()
+
+    def nll(b):
+        eta = b[0] + b[1] * x
+        return float(((t - k) * np.logaddexp(0, eta) + k * np.logaddexp(0, -eta)).sum())
+
+    ref = optimize.minimize(nll, [0.0, 0.0], method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12,
+                                                                             "maxiter": 20000})
+    c = estimate_crossing(n, k, t)
+    assert c.method == "logistic"
+    beta1 = -c.slope
+    fitted = nll([-beta1 * (c.n_star - n.mean()), beta1])
+    assert fitted <= ref.fun + 1e-6, (fitted, ref.fun)
+    assert abs(c.n_star - (n.mean() - ref.x[0] / ref.x[1])) < 1e-3
+    assert 31.0 < c.low <= c.n_star <= c.high < 32.5

@@ -1,4 +1,4 @@
-"""``--method unitwise``: bias-free L = 2 tanh/ReLU cells only, its single stage, certificates a user can verify,
+"""``--method unitwise``: L = 2 tanh/ReLU cells only, its single stage, certificates a user can verify,
 and the ReLU decision agreeing with the optimiser on shared data sets."""
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ def test_unitwise_stage_and_cell_checks() -> None:
     cell = CellConfig(depth=2, width=4, activation="tanh", method="unitwise")
     assert fit_config(cell).stages == ("unitwise",)
     assert cell.init_key == CellConfig(depth=2, width=4, activation="tanh").key  # same data and starts as lm
-    for bad in ({"depth": 3}, {"bias": True}, {"activation": "sigmoid"}):
-        with pytest.raises(ConfigError, match="'unitwise' builds two-layer networks without biases"):
+    assert CellConfig(depth=2, width=4, activation="relu", bias=True, method="unitwise").bias
+    for bad in ({"depth": 3}, {"activation": "sigmoid"}):
+        with pytest.raises(ConfigError, match="'unitwise' builds two-layer networks with"):
             CellConfig(**{"depth": 2, "width": 4, "activation": "tanh", "method": "unitwise", **bad})
 
 
-@pytest.mark.parametrize("args", [["-L", "3"], ["--bias"], ["-a", "sigmoid"]])
+@pytest.mark.parametrize("args", [["-L", "3"], ["-a", "sigmoid"]])
 def test_cli_refuses_unitwise_outside_its_family(args) -> None:
     r = runner.invoke(app, ["run", "-a", "tanh", "-L", "2", "-d", "3", "--instances", "2", "--restarts", "1",
                             "--points-min", "2", "--points-max", "3", "--method", "unitwise", "--device", "cpu",

@@ -141,21 +141,25 @@ UNITWISE_NOTE = ("unit-wise construction (depthlab.engine.unitwise): a bias-free
 
 
 def _unitwise_cells(scale: str) -> list[tuple[str, int]]:
-    return sorted({(a, d) for us in UNITWISE_SPECS[scale] for a in us.activations for d in us.widths})
+    """The (σ, d) of the scale's bias-free unit-wise cells (the ratio rows compare them with the bias-free L = 1)."""
+    return sorted({(a, d) for us in UNITWISE_SPECS[scale] if False in us.biases for a in us.activations
+                   for d in us.widths})
 
 
 def _uw_cell(r: StudyResult, activation: str, width: int) -> pd.Series:
     t = r.tables.get("unitwise")
-    sel = t[(t["activation"] == activation) & (t["width"] == width)] if t is not None else None
+    sel = t[(t["activation"] == activation) & (t["width"] == width) & ~t["bias"].astype(bool)] \
+        if t is not None else None
     if sel is None or sel.empty:
         raise NotMeasured(f"no unit-wise {activation} d = {width} cell at this scale; one cell: `depthlab capacity "
                           f"run -a {activation} -L 2 -w {width} --method unitwise --instances 64 --restarts 1`")
     return sel.iloc[0]
 
 
-def _uw_counts(r: StudyResult, activation: str, width: int, n: int) -> str:
+def _uw_counts(r: StudyResult, activation: str, width: int, n: int, bias: bool = False) -> str:
     c = r.tables["unitwise_curves"]
-    sel = c[(c["activation"] == activation) & (c["width"] == width) & (c["n_points"] == n)]
+    sel = c[(c["activation"] == activation) & (c["width"] == width) & (c["n_points"] == n)
+            & (c["bias"].astype(bool) == bias)]
     return f"{int(sel['fitted'].iloc[0])}/{int(sel['trials'].iloc[0])}" if len(sel) else "not run"
 
 
@@ -236,12 +240,13 @@ def _uw_paired(r: StudyResult):
     text = (f"{int(sel['grid_only'].sum())} data sets fitted by the grid's optimiser but decided unfittable, of "
             f"{int(sel['data_sets'].sum())} paired (N = {int(sel['n_points'].min())}…{int(sel['n_points'].max())}); "
             f"the decision fitted {int(sel['fitted_unitwise'].sum())}, the optimiser {int(sel['fitted_grid'].sum())}")
-    return measured(text, *[Value(x.grid_only, label=f"relu d={x.width} N={x.n_points}") for x in sel.itertuples()])
+    return measured(text, *[Value(x.grid_only, label=f"relu d={x.width}{' +b' if x.bias else ''} N={x.n_points}")
+                            for x in sel.itertuples()])
 
 
 UNITWISE_PAIRED = Claim(
     key="unitwise-relu-decision-vs-optimiser",
-    statement="no data set the exact ReLU decision rules out is fitted by the grid's optimiser (L = 2, no biases)",
+    statement="no data set the exact ReLU decision rules out is fitted by the grid's optimiser (L = 2)",
     source=ours("the unit-wise decision (our derivation, depthlab.engine.unitwise) against the grid's own "
                 "certified fits on the same data sets"),
     expected="0 contradictions",
@@ -258,11 +263,12 @@ def _uw_bound(r: StudyResult):
         raise NotMeasured("no unit-wise cell at this scale")
     parts = []
     for c in t.itertuples():
-        top = max_fittable(2, c.width, c.activation, bias=False)
+        b = bool(c.bias)
+        top = max_fittable(2, c.width, c.activation, bias=b)
         kind = "decided" if c.activation == "relu" else "constructed"
-        parts.append(f"{c.activation} d={c.width}: bound {c.bound:g}, N* = {c.n_star:.2f}; fitted ({kind}) at N = "
-                     f"{top - 1}: {_uw_counts(r, c.activation, c.width, top - 1)}, at N = {top}: "
-                     f"{_uw_counts(r, c.activation, c.width, top)}")
+        parts.append(f"{c.activation} d={c.width}{' +biases' if b else ''}: bound {c.bound:g}, N* = {c.n_star:.2f}; "
+                     f"fitted ({kind}) at N = {top - 1}: {_uw_counts(r, c.activation, c.width, top - 1, b)}, at "
+                     f"N = {top}: {_uw_counts(r, c.activation, c.width, top, b)}")
     return measured("; ".join(parts))
 
 

@@ -42,7 +42,7 @@ SMOOTH_LM_PATIENCE = 100
 #: ``"activation-homotopy"`` (ReLU only): LM on softplus networks of rising sharpness, then LM on ReLU;
 #: ``"arclength"``: the target path followed by pseudo-arclength (it may pass folds in t), then LM;
 #: ``"varpro"``: variable-projection LM on the hidden layers (output layer solved by least squares), then LM;
-#: ``"unitwise"`` (L = 2, no biases, tanh or ReLU): the unit-wise construction alone (curve tracing for tanh; the
+#: ``"unitwise"`` (L = 2, tanh or ReLU, biases on or off): the unit-wise construction alone (curve tracing for tanh; the
 #: exact decision by extreme-ray enumeration for ReLU, whose failures certify that no fit exists).
 METHODS = ("lm", "target-homotopy", "points", "activation-homotopy", "arclength", "varpro", "unitwise")
 #: Activations the ``"unitwise"`` method handles.
@@ -98,10 +98,10 @@ class CellConfig:
         choice(self.method, "fitting method", METHODS)
         if self.method == "activation-homotopy" and self.activation != "relu":
             raise ConfigError(f"fitting method 'activation-homotopy' needs activation 'relu', got {self.activation!r}")
-        if self.method == "unitwise" and (self.depth != 2 or self.bias or self.activation not in UNITWISE_ACTIVATIONS):
-            raise ConfigError("fitting method 'unitwise' builds two-layer networks without biases with σ ∈ "
+        if self.method == "unitwise" and (self.depth != 2 or self.activation not in UNITWISE_ACTIVATIONS):
+            raise ConfigError("fitting method 'unitwise' builds two-layer networks with σ ∈ "
                               f"{{{', '.join(UNITWISE_ACTIVATIONS)}}}; got L = {self.depth}, "
-                              f"bias = {self.bias}, σ = {self.activation!r} (use -L 2, no --bias, -a tanh or relu)")
+                              f"σ = {self.activation!r} (use -L 2, -a tanh or relu)")
         positive_int(self.width, "width")
         choice(self.activation, "activation", ACTIVATIONS)
         positive_int(self.trials, "trials")

@@ -116,17 +116,26 @@ def _step(n: np.ndarray, k: np.ndarray, t: np.ndarray) -> tuple[float, float] | 
 
 
 def _logistic_irls(
-    n: np.ndarray, k: np.ndarray, t: np.ndarray, iters: int = 60, ridge: float = 1e-8
+    n: np.ndarray, k: np.ndarray, t: np.ndarray, iters: int = 100, ridge: float = 1e-8
 ) -> tuple[np.ndarray, np.ndarray]:
     """Binomial-logit maximum likelihood for many curves at once (Newton / IRLS, vectorised over rows).
 
     Fits logit p = β0 + β1·(N − N̄) to each row of ``k`` (shape (B, K)) and returns (N*, slope s = −β1) per row,
-    N* = N̄ − β0/β1. A tiny ridge on β1 keeps the Newton system regular; rows whose fit diverges (separated
-    data) or comes out increasing are returned as NaN for the caller to handle.
+    N* = N̄ − β0/β1. A tiny ridge on β1 keeps the Newton system regular. Each Newton step is halved until the
+    penalised negative log-likelihood does not increase (it is convex, so this converges to the maximum
+    likelihood; a plain Newton iteration can cycle on near-separated curves, e.g. a steep drop with a few
+    scattered failures before it). Rows whose fit diverges (separated data) or comes out increasing are
+    returned as NaN for the caller to handle.
     """
     k = np.atleast_2d(k)
     x = n - n.mean()
+
+    def nll(beta: np.ndarray) -> np.ndarray:
+        eta = beta[:, :1] + beta[:, 1:] * x
+        return ((t - k) * np.logaddexp(0, eta) + k * np.logaddexp(0, -eta)).sum(1) + 0.5 * ridge * beta[:, 1] ** 2
+
     beta = np.zeros((k.shape[0], 2))
+    f = nll(beta)
     for _ in range(iters):
         eta = beta[:, :1] + beta[:, 1:] * x
         p = special.expit(eta)
@@ -138,9 +147,19 @@ def _logistic_irls(
         h01 = (w * x).sum(1)
         h11 = (w * x * x).sum(1) + ridge
         det = h00 * h11 - h01 * h01
-        step0 = (h11 * g0 - h01 * g1) / det
-        step1 = (h00 * g1 - h01 * g0) / det
-        beta += np.clip(np.stack([step0, step1], 1), -5, 5)
+        step = np.stack([(h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det], 1)
+        step = step * np.minimum(1.0, 5.0 / np.abs(step).max(1, keepdims=True).clip(1e-300))  # keep the direction
+        scale = np.ones(k.shape[0])
+        for _ in range(30):  # backtracking: halve where the step would increase the objective
+            trial = beta + scale[:, None] * step
+            ft = nll(trial)
+            worse = ~(ft <= f + 1e-12 * np.abs(f))
+            if not worse.any():
+                break
+            scale = np.where(worse, scale / 2, scale)
+        ok_step = ft <= f + 1e-12 * np.abs(f)
+        beta = np.where(ok_step[:, None], trial, beta)
+        f = np.where(ok_step, ft, f)
     b0, b1 = beta[:, 0], beta[:, 1]
     ok = (b1 < 0) & np.isfinite(b1) & (np.abs(b1) < 50)
     n_star = np.where(ok, n.mean() - b0 / np.where(ok, b1, -1), np.nan)

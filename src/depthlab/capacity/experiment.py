@@ -126,8 +126,8 @@ NEGATIVE_TARGETS = (
 #: Attempts of each full-scale negative test (≥ 2995, so 0 successes certify; depthlab.capacity.negative).
 NEGATIVE_ATTEMPTS = 3000
 
-#: The unit-wise construction (method ``"unitwise"``, :mod:`depthlab.engine.unitwise`; L = 2, no biases): tanh by
-#: curve tracing (constructive), ReLU by the exact decision (a failure certifies that no fit exists). One restart:
+#: The unit-wise construction (method ``"unitwise"``, :mod:`depthlab.engine.unitwise`; L = 2): tanh by curve tracing
+#: (constructive), ReLU by the exact decision (a failure certifies that no fit exists). One restart:
 #: the method is deterministic and ignores the start. Data set t of (seed, d, N) is the grid's data set t, so the
 #: grid's cells (their first data sets) and these cells are paired. Fixed before the evaluation run (docs/perf/).
 UNITWISE_SPECS: dict[str, tuple[GridSpec, ...]] = {
@@ -136,6 +136,8 @@ UNITWISE_SPECS: dict[str, tuple[GridSpec, ...]] = {
     "full": (GridSpec(widths=(8, 16), depths=(2,), activations=("tanh",), biases=(False,), trials=64, restarts=1,
                       method="unitwise"),
              GridSpec(widths=(8,), depths=(2,), activations=("relu",), biases=(False,), trials=64, restarts=1,
+                      method="unitwise"),
+             GridSpec(widths=(8,), depths=(2,), activations=("relu", "tanh"), biases=(True,), trials=64, restarts=1,
                       method="unitwise")),
 }
 
@@ -230,14 +232,14 @@ def _unitwise(ctx: StudyContext, grid_points: pd.DataFrame) -> dict[str, pd.Data
         curves.append(res.curves)
         points.append(res.points)
     uw_points = pd.concat(points, ignore_index=True)
-    keys = ["activation", "width", "n_points", "trial"]
-    other = grid_points[(grid_points["depth"] == 2) & ~grid_points["bias"].astype(bool)]
+    keys = ["activation", "width", "bias", "n_points", "trial"]
+    other = grid_points[grid_points["depth"] == 2].assign(bias=lambda t: t["bias"].astype(bool))
     other = other.groupby(keys, as_index=False)["success"].any()
-    mine = uw_points.groupby(keys, as_index=False)["success"].any()
+    mine = uw_points.assign(bias=lambda t: t["bias"].astype(bool)).groupby(keys, as_index=False)["success"].any()
     both = mine.merge(other, on=keys, suffixes=("_unitwise", "_grid"))
     rows = []
-    for (act, d, n), g in both.groupby(["activation", "width", "n_points"]):
-        rows.append({"activation": act, "width": int(d), "n_points": int(n), "data_sets": len(g),
+    for (act, d, b, n), g in both.groupby(["activation", "width", "bias", "n_points"]):
+        rows.append({"activation": act, "width": int(d), "bias": bool(b), "n_points": int(n), "data_sets": len(g),
                      "fitted_unitwise": int(g["success_unitwise"].sum()), "fitted_grid": int(g["success_grid"].sum()),
                      "grid_only": int((g["success_grid"] & ~g["success_unitwise"]).sum())})
     return {"unitwise": pd.concat(cells, ignore_index=True), "unitwise_curves": pd.concat(curves, ignore_index=True),

@@ -26,7 +26,8 @@ of ``J(z) = [diag(1 − tanh²(Xw)) X, −Y]`` (complete QR of ``Jᵀ``), orient
 volume first), normalised and unnormalised, and the better of the two certified networks is kept. At
 ``N = 2d`` (the counting bound of the bias-free net: ``2d²`` weights, ``d`` outputs per point) solutions of (U)
 are isolated; the stage then follows the ``2d`` curves of the systems without one point each and keeps the
-zeros of the dropped equation found along them (sign changes, refined by Newton on all ``2d`` equations).
+zeros of the dropped equation found along them (sign changes, refined by Newton on all ``2d`` equations), together
+with the solutions Newton reaches on the square system from ``newton_starts`` fixed random starts.
 The method is constructive only: a failure (too few independent m-parts along the traced curves) is no
 certificate that no fit exists. Sigmoid has no solution of (U) at ``z = 0`` and is not handled.
 
@@ -88,6 +89,8 @@ class UnitwiseSettings:
         ray_tol: ReLU: relative sign tolerance of a ray (margins ≥ −ray_tol·‖x‖‖w‖ count as feasible).
         max_candidates: ReLU: refuse above this many candidate patterns per data set.
         rank_tol: relative singular-value threshold of the m-parts' numerical rank.
+        newton_starts: tanh at N = 2d: random starts of Newton on the square single-unit system (0: none);
+            newton_scale: their scale (z ~ N(0, scale²/d)); newton_steps: Newton iterations (steps cut to norm 5).
     """
 
     arc_length: float = 100.0
@@ -100,6 +103,9 @@ class UnitwiseSettings:
     ray_tol: float = 1e-10
     max_candidates: int = 2_000_000
     rank_tol: float = 1e-9
+    newton_starts: int = 2048
+    newton_scale: float = 3.0
+    newton_steps: int = 60
 
     def __post_init__(self) -> None:
         finite_float(self.arc_length, "arc_length", low=0.0, low_open=True)
@@ -112,6 +118,9 @@ class UnitwiseSettings:
         finite_float(self.ray_tol, "ray_tol", low=0.0)
         positive_int(self.max_candidates, "max_candidates")
         finite_float(self.rank_tol, "rank_tol", low=0.0, low_open=True, high=1.0)
+        positive_int(self.newton_starts, "newton_starts", minimum=0)
+        finite_float(self.newton_scale, "newton_scale", low=0.0, low_open=True)
+        positive_int(self.newton_steps, "newton_steps")
 
 
 def settings_of(cfg) -> UnitwiseSettings:
@@ -120,17 +129,17 @@ def settings_of(cfg) -> UnitwiseSettings:
     return got if got is not None else UnitwiseSettings()
 
 
-def check_family(family: Family) -> tuple[int, str]:
-    """``(d, activation)`` of a family the stage handles, else a :class:`ConfigError` saying what it needs."""
+def check_family(family: Family) -> tuple[int, str, bool]:
+    """``(d, activation, bias)`` of a family the stage handles, else a :class:`ConfigError` saying what it needs."""
     c = family.config
-    ok = (c.get("family") == "mlp" and len(c.get("widths", ())) == 1 and not c.get("bias", True)
+    ok = (c.get("family") == "mlp" and len(c.get("widths", ())) == 1
           and c.get("d_in") == c["widths"][0] == c.get("d_out") and c.get("activation") in ("tanh", "relu"))
     if not ok:
         desc = (f"family={c.get('family')!r}, widths={c.get('widths')}, d_in={c.get('d_in')}, d_out={c.get('d_out')}, "
-                f"bias={c.get('bias')}, activation={c.get('activation')!r}")
-        raise ConfigError("the 'unitwise' solver builds two-layer square MLPs without biases, σ ∈ {tanh, relu} "
-                          f"(square_mlp(d, 2, 'tanh' or 'relu', bias=False)); got {desc}")
-    return int(c["d_in"]), str(c["activation"])
+                f"activation={c.get('activation')!r}")
+        raise ConfigError("the 'unitwise' solver builds two-layer square MLPs, σ ∈ {tanh, relu} "
+                          f"(square_mlp(d, 2, 'tanh' or 'relu'), biases on or off); got {desc}")
+    return int(c["d_in"]), str(c["activation"]), bool(c.get("bias", False))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -162,14 +171,20 @@ def pivoted_selection(u: torch.Tensor, valid: torch.Tensor, d: int, rank_tol: fl
     return idx, rank
 
 
-def _network(act, x: torch.Tensor, y: torch.Tensor, w1: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``W2`` by least squares on ``H = σ(X W1)`` and the relative residual of ``σ(XW1)W2`` ``(M,)``."""
-    h = act(x @ w1)
-    w2 = torch.linalg.lstsq(h, y, driver="gelsd" if h.device.type == "cpu" else None).solution
-    w2 = torch.where(torch.isfinite(w2), w2, torch.zeros_like(w2))
-    rel = (h @ w2 - y).flatten(1).norm(dim=1) / y.flatten(1).norm(dim=1).clamp_min(torch.finfo(y.dtype).tiny)
+def _network(act, x: torch.Tensor, y: torch.Tensor, w1: torch.Tensor, b1: torch.Tensor | None
+             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The output layer by least squares on ``H = σ(X W1 + b1)`` (with a column of ones when ``b1`` is given):
+    ``(W2 (M, d, d), b2 (M, d), relative residual (M,))``."""
+    h = act(x @ w1 + (0 if b1 is None else b1.unsqueeze(1)))
+    if b1 is not None:
+        h = torch.cat([h, torch.ones_like(h[..., :1])], dim=-1)
+    sol = torch.linalg.lstsq(h, y, driver="gelsd" if h.device.type == "cpu" else None).solution
+    sol = torch.where(torch.isfinite(sol), sol, torch.zeros_like(sol))
+    rel = (h @ sol - y).flatten(1).norm(dim=1) / y.flatten(1).norm(dim=1).clamp_min(torch.finfo(y.dtype).tiny)
     rel = torch.where(torch.isfinite(rel), rel, torch.full_like(rel, math.inf))
-    return w2, rel
+    d = y.shape[-1]
+    b2 = sol[:, d] if b1 is not None else torch.zeros_like(sol[:, 0])
+    return sol[:, :d], b2, rel
 
 
 def _cond(m: torch.Tensor) -> torch.Tensor:
@@ -177,49 +192,57 @@ def _cond(m: torch.Tensor) -> torch.Tensor:
     return s[:, 0] / s[:, -1].clamp_min(torch.finfo(m.dtype).tiny)
 
 
-def _assemble(act, x, y, z: torch.Tensor, valid: torch.Tensor, d: int, rank_tol: float
-              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Pick d of the solutions ``z`` ``(M, K, 2d)`` (``valid`` ``(M, K)``) and build the network.
+def _assemble(act, x: torch.Tensor, y: torch.Tensor, z: torch.Tensor, valid: torch.Tensor, rank_tol: float,
+              bias: bool = False) -> dict[str, torch.Tensor]:
+    """Pick d of the unit solutions ``z = (w̃, m̃)`` ``(M, K, dw + dm)`` (``valid`` ``(M, K)``) and build the
+    network on the data ``x``, ``y`` ``(M, N, d)``; with ``bias``, ``w̃ = (w, b1_i)`` and ``m̃ = (m, c)``.
 
-    Two pivot orders are tried (m-parts normalised and as they are); the lower certified residual wins.
+    The rank and the pivots are those of the ``m`` parts (the first d entries of ``m̃``: ``M`` must be
+    invertible). Two pivot orders are tried (m-parts normalised and as they are); the lower certified residual
+    wins.
 
     Returns:
-        ``(w1 (M, d, d), w2 (M, d, d), residual (M,), rank (M,), cond (M,))``.
+        ``{"w1", "w2" (M, d, d), "b1", "b2" (M, d), "residual", "rank", "cond" (M,)}``.
     """
-    m_part = z[..., d:]
+    d = y.shape[-1]
+    dw = d + int(bias)
+    m_part = z[..., dw:dw + d]
     norm = m_part.norm(dim=2, keepdim=True)
     valid = valid & (norm.squeeze(2) > 0) & torch.isfinite(z).all(dim=2)
-    best = None
+    best: dict[str, torch.Tensor] | None = None
     for u in (m_part / norm.clamp_min(torch.finfo(z.dtype).tiny), m_part):
         idx, rank = pivoted_selection(u, valid, d, rank_tol)
-        sel = torch.gather(z, 1, idx.unsqueeze(2).expand(-1, -1, 2 * d))  # (M, d, 2d)
+        sel = torch.gather(z, 1, idx.unsqueeze(2).expand(-1, -1, z.shape[-1]))  # (M, d, dw + dm)
         w1 = sel[..., :d].mT.contiguous()  # columns w_i
-        mm = sel[..., d:].mT.contiguous()
-        w2, rel = _network(act, x, y, w1)
-        cond = _cond(mm)
+        b1 = sel[..., d] if bias else None
+        mm = sel[..., dw:dw + d].mT.contiguous()
+        w2, b2, rel = _network(act, x, y, w1, b1)
+        cand = {"w1": w1, "w2": w2, "b1": torch.zeros_like(w1[..., 0]) if b1 is None else b1, "b2": b2,
+                "residual": rel, "rank": rank, "cond": _cond(mm)}
         if best is None:
-            best = [w1, w2, rel, rank, cond]
+            best = cand
             continue
-        better = rel < best[2]
-        for k, v in enumerate((w1, w2, rel, rank, cond)):
-            shape = (-1,) + (1,) * (v.dim() - 1)
-            best[k] = torch.where(better.view(shape), v, best[k])
+        better = rel < best["residual"]
+        for k, v in cand.items():
+            best[k] = torch.where(better.view((-1,) + (1,) * (v.dim() - 1)), v, best[k])
     assert best is not None
-    return tuple(best)  # type: ignore[return-value]
+    return best
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # tanh: curve tracing
 
 
-def _unit_residual(x: torch.Tensor, y: torch.Tensor, z: torch.Tensor, d: int) -> torch.Tensor:
-    """``F(z) = tanh(X w) − Y m`` ``(B, n)`` for ``x``, ``y`` ``(B, n, d)``, ``z`` ``(B, 2d)``."""
-    return torch.tanh(x @ z[:, :d, None]).squeeze(2) - (y @ z[:, d:, None]).squeeze(2)
+def _unit_residual(x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """``F(z) = tanh(X w) − Y m`` ``(B, n)`` for ``x`` ``(B, n, dw)``, ``y`` ``(B, n, dm)``, ``z = (w, m)``
+    ``(B, dw + dm)``."""
+    dw = x.shape[-1]
+    return torch.tanh(x @ z[:, :dw, None]).squeeze(2) - (y @ z[:, dw:, None]).squeeze(2)
 
 
-def _unit_jacobian(x: torch.Tensor, y: torch.Tensor, z: torch.Tensor, d: int) -> torch.Tensor:
-    """``J(z) = [diag(1 − tanh²(Xw)) X, −Y]`` ``(B, n, 2d)``."""
-    s = 1 - torch.tanh(x @ z[:, :d, None]) ** 2
+def _unit_jacobian(x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """``J(z) = [diag(1 − tanh²(Xw)) X, −Y]`` ``(B, n, dw + dm)``."""
+    s = 1 - torch.tanh(x @ z[:, :x.shape[-1], None]) ** 2
     return torch.cat([s * x, -y], dim=2)
 
 
@@ -245,15 +268,15 @@ def trace_curves(x: torch.Tensor, y: torch.Tensor, s: UnitwiseSettings, extra: t
         ``(points, valid, max_residual)``: ``(B, K, 2d)`` accepted points (or zeros), ``(B, K)`` mask, and the
         largest ‖F‖₂ over each row's accepted points ``(B,)`` (≤ ``corrector_tol`` by construction).
     """
-    b, n, d = x.shape
-    two_d = 2 * d
+    b, n, dw = x.shape
+    two_d = dw + y.shape[-1]  # unknowns z = (w, m)
     if n != two_d - 1:
-        raise ConfigError(f"trace_curves needs 2d − 1 = {two_d - 1} equations, got {n}")
+        raise ConfigError(f"trace_curves needs dw + dm − 1 = {two_d - 1} equations, got {n}")
     dt, dev = x.dtype, x.device
     # both directions as separate tracks: rows [0, B) go +τ0, rows [B, 2B) go −τ0
     xx, yy = torch.cat([x, x]), torch.cat([y, y])
     z = torch.zeros(2 * b, two_d, dtype=dt, device=dev)
-    tau = _null_vector(_unit_jacobian(xx, yy, z, d))
+    tau = _null_vector(_unit_jacobian(xx, yy, z))
     tau = torch.cat([tau[:b], -tau[b:]])
     h = torch.full((2 * b,), s.step, dtype=dt, device=dev)
     arc = torch.zeros(2 * b, dtype=dt, device=dev)
@@ -265,7 +288,7 @@ def trace_curves(x: torch.Tensor, y: torch.Tensor, s: UnitwiseSettings, extra: t
         xe, ye = torch.cat([extra[0], extra[0]]), torch.cat([extra[1], extra[1]])
 
         def g(zz: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-            return torch.tanh((xe[rows] * zz[:, :d]).sum(1)) - (ye[rows] * zz[:, d:]).sum(1)
+            return torch.tanh((xe[rows] * zz[:, :dw]).sum(1)) - (ye[rows] * zz[:, dw:]).sum(1)
         g_prev = torch.zeros(2 * b, dtype=dt, device=dev)
         z_prev = z.clone()
     for _ in range(s.max_steps):
@@ -278,27 +301,27 @@ def trace_curves(x: torch.Tensor, y: torch.Tensor, s: UnitwiseSettings, extra: t
         conv = torch.zeros(act.numel(), dtype=torch.bool, device=dev)
         iters = torch.full((act.numel(),), s.corrector_steps + 1, dtype=torch.long, device=dev)
         for k in range(s.corrector_steps):
-            f = _unit_residual(xa, ya, zc, d)
+            f = _unit_residual(xa, ya, zc)
             fn = f.norm(dim=1)
             newly = (fn <= s.corrector_tol) & ~conv
             iters[newly] = k
             conv |= newly
             if bool(conv.all()):
                 break
-            a = torch.cat([_unit_jacobian(xa, ya, zc, d), ta.unsqueeze(1)], dim=1)
+            a = torch.cat([_unit_jacobian(xa, ya, zc), ta.unsqueeze(1)], dim=1)
             rhs = torch.cat([f, ((zc - zp) * ta).sum(1, keepdim=True)], dim=1)
             step, info = torch.linalg.solve_ex(a, rhs)
             bad = (info != 0) | ~torch.isfinite(step).all(dim=1)
             step = torch.where(bad.unsqueeze(1), torch.zeros_like(step), step)
             zc = torch.where(conv.unsqueeze(1), zc, zc - step)
         else:
-            f = _unit_residual(xa, ya, zc, d)
+            f = _unit_residual(xa, ya, zc)
             fn = f.norm(dim=1)
             newly = (fn <= s.corrector_tol) & ~conv
             iters[newly] = s.corrector_steps
             conv |= newly
         # accepted: new tangent from the null space at zc, oriented like the old one
-        tn = _null_vector(_unit_jacobian(xa, ya, zc, d))
+        tn = _null_vector(_unit_jacobian(xa, ya, zc))
         tn = torch.where(((tn * ta).sum(1) < 0).unsqueeze(1), -tn, tn)
         ok = conv & torch.isfinite(zc).all(dim=1) & torch.isfinite(tn).all(dim=1)
         acc = act[ok]
@@ -323,7 +346,7 @@ def trace_curves(x: torch.Tensor, y: torch.Tensor, s: UnitwiseSettings, extra: t
                 lam = (g_prev[rows] / (g_prev[rows] - gz[cross])).unsqueeze(1)
                 zs = z_prev[rows] + lam * (z[rows] - z_prev[rows])
                 zr, good = _newton_full(torch.cat([xx[rows], xe[rows].unsqueeze(1)], dim=1),
-                                        torch.cat([yy[rows], ye[rows].unsqueeze(1)], dim=1), zs, d, s)
+                                        torch.cat([yy[rows], ye[rows].unsqueeze(1)], dim=1), zs, s)
                 zeros_z[rows] = zr
                 keep[rows] = good
             pts.append(zeros_z)
@@ -339,21 +362,57 @@ def trace_curves(x: torch.Tensor, y: torch.Tensor, s: UnitwiseSettings, extra: t
     return p, v, torch.maximum(maxres[:b], maxres[b:])
 
 
-def _newton_full(x: torch.Tensor, y: torch.Tensor, z: torch.Tensor, d: int, s: UnitwiseSettings
+def _newton_full(x: torch.Tensor, y: torch.Tensor, z: torch.Tensor, s: UnitwiseSettings
                  ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Newton on the square system ``tanh(Xw) = Ym`` (``x``, ``y`` ``(B, 2d, d)``) from ``z`` ``(B, 2d)``;
+    """Newton on the square system ``tanh(Xw) = Ym`` (``n = dw + dm`` equations) from ``z`` ``(B, dw + dm)``;
     returns ``(z, converged)`` with convergence ``‖F‖₂ ≤ corrector_tol``."""
     zc = z.clone()
     for _ in range(4 * s.corrector_steps):
-        f = _unit_residual(x, y, zc, d)
-        step, info = torch.linalg.solve_ex(_unit_jacobian(x, y, zc, d), f)
+        f = _unit_residual(x, y, zc)
+        step, info = torch.linalg.solve_ex(_unit_jacobian(x, y, zc), f)
         bad = (info != 0) | ~torch.isfinite(step).all(dim=1)
         zc = zc - torch.where(bad.unsqueeze(1), torch.zeros_like(step), step)
-    f = _unit_residual(x, y, zc, d)
+    f = _unit_residual(x, y, zc)
     return zc, (f.norm(dim=1) <= s.corrector_tol) & torch.isfinite(zc).all(dim=1)
 
 
-def _polish(x: torch.Tensor, y: torch.Tensor, pts: torch.Tensor, valid: torch.Tensor, d: int, steps: int = 2,
+def square_newton(x: torch.Tensor, y: torch.Tensor, s: UnitwiseSettings) -> tuple[torch.Tensor, torch.Tensor]:
+    """Solutions of the square system ``tanh(Xw) = Ym`` (``x`` ``(M, n, dw)``, ``y`` ``(M, n, dm)``,
+    ``n = dw + dm``) by Newton from
+    ``s.newton_starts`` fixed random starts ``z ~ N(0, newton_scale²/d)`` (the same starts for every model), each
+    step cut to norm ≤ 5, ``s.newton_steps`` iterations.
+
+    Returns:
+        ``(z, ok)``: ``(M, S, 2d)`` end points and ``(M, S)`` mask of converged ones (‖F‖₂ ≤ corrector_tol, finite,
+        m ≠ 0).
+    """
+    m, _, dw = x.shape
+    nz = dw + y.shape[-1]
+    gen = torch.Generator().manual_seed(_PAD_SEED + 1)
+    z0 = (torch.randn(s.newton_starts, nz, generator=gen, dtype=torch.float64) * s.newton_scale
+          / math.sqrt(dw)).to(x.device, x.dtype)
+    per_model = s.newton_starts * nz ** 2 * 8 * 4
+    chunk = max(1, (128 << 20) // per_model)
+    zs, oks = [], []
+    for a in range(0, m, chunk):
+        xa, ya = x[a:a + chunk], y[a:a + chunk]
+        k = xa.shape[0]
+        xx = xa.repeat_interleave(s.newton_starts, 0)
+        yy = ya.repeat_interleave(s.newton_starts, 0)
+        z = z0.repeat(k, 1)
+        for _ in range(s.newton_steps):
+            step, info = torch.linalg.solve_ex(_unit_jacobian(xx, yy, z), _unit_residual(xx, yy, z))
+            bad = (info != 0) | ~torch.isfinite(step).all(dim=1)
+            step = step * (5.0 / step.norm(dim=1, keepdim=True).clamp_min(5.0))
+            z = torch.where(bad.unsqueeze(1), z, z - step)
+        ok = ((_unit_residual(xx, yy, z).norm(dim=1) <= s.corrector_tol) & torch.isfinite(z).all(dim=1)
+              & (z[:, dw:].norm(dim=1) > 1e-8))
+        zs.append(z.reshape(k, s.newton_starts, -1))
+        oks.append(ok.reshape(k, s.newton_starts))
+    return torch.cat(zs), torch.cat(oks)
+
+
+def _polish(x: torch.Tensor, y: torch.Tensor, pts: torch.Tensor, valid: torch.Tensor, steps: int = 2,
             chunk: int = 4096) -> torch.Tensor:
     """Minimum-norm Gauss–Newton steps ``z ← z − Jᵀ(JJᵀ)⁻¹F(z)`` on the valid points of ``pts`` ``(M, K, 2d)``
     (mask ``valid`` ``(M, K)``) of the curve systems ``x``, ``y`` ``(M, 2d − 1, d)``: the corrector leaves
@@ -365,16 +424,27 @@ def _polish(x: torch.Tensor, y: torch.Tensor, pts: torch.Tensor, valid: torch.Te
         r, c = rows[a:a + chunk], cols[a:a + chunk]
         xx, yy, z = x[r], y[r], out[r, c]
         for _ in range(steps):
-            f = _unit_residual(xx, yy, z, d)
-            j = _unit_jacobian(xx, yy, z, d)
+            f = _unit_residual(xx, yy, z)
+            j = _unit_jacobian(xx, yy, z)
             sol, info = torch.linalg.solve_ex(j @ j.mT, f.unsqueeze(2))
             new = z - (j.mT @ sol).squeeze(2)
             fine = (info == 0) & torch.isfinite(new).all(dim=1)
             new = torch.where(fine.unsqueeze(1), new, z)
-            better = fine & (_unit_residual(xx, yy, new, d).norm(dim=1) <= f.norm(dim=1))
+            better = fine & (_unit_residual(xx, yy, new).norm(dim=1) <= f.norm(dim=1))
             z = torch.where(better.unsqueeze(1), new, z)
         out[r, c] = z
     return out
+
+
+def _augment(x: torch.Tensor, y: torch.Tensor, bias: bool, outputs: bool = True
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+    """With biases, ``x̃ = [x, 1]`` and (``outputs``) ``ỹ = [y, 1]``: the unit equation σ(x̃·w̃) = ỹ·m̃ then
+    carries the hidden bias in ``w̃`` and the unit's output-bias coefficient ``c`` in the last entry of ``m̃``
+    (module docstring)."""
+    if not bias:
+        return x, y
+    one = torch.ones(*x.shape[:-1], 1, dtype=x.dtype, device=x.device)
+    return torch.cat([x, one], dim=-1), (torch.cat([y, one], dim=-1) if outputs else y)
 
 
 def _padded(x: torch.Tensor, y: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -389,34 +459,43 @@ def _padded(x: torch.Tensor, y: torch.Tensor, n: int) -> tuple[torch.Tensor, tor
     return torch.cat([x, sx * extra[0]], dim=1), torch.cat([y, sy * extra[1]], dim=1)
 
 
-def tanh_unitwise(x: torch.Tensor, y: torch.Tensor, s: UnitwiseSettings) -> dict[str, torch.Tensor]:
-    """The tanh construction for models ``x``, ``y`` ``(M, N, d)`` float64 (module docstring).
+def tanh_unitwise(x: torch.Tensor, y: torch.Tensor, s: UnitwiseSettings, bias: bool = False
+                  ) -> dict[str, torch.Tensor]:
+    """The tanh construction for models ``x``, ``y`` ``(M, N, d)`` float64 (module docstring); ``bias``: the net
+    has biases (then ``N`` up to ``2d + 1``; the units' output-bias coefficients are fixed at c = 0).
 
     Returns:
-        ``{"w1", "w2" (M, d, d), "residual", "rank", "cond", "points", "status", "max_residual" (M,)}``.
+        ``{"w1", "w2" (M, d, d), "b1", "b2" (M, d), "residual", "rank", "cond", "points", "status",
+        "max_residual" (M,)}``.
     """
     m, big_n, d = x.shape
-    two_d = 2 * d
+    two_d = 2 * d + int(bias)  # unknowns of one unit: w̃ = (w, b1_i) and m (c = 0: see the module docstring)
     out = _empty(m, d, x)
     if big_n > two_d:
         out["status"][:] = STATUS["too_many_points"]
         return out
+
     if big_n <= two_d - 1:
-        xp, yp = _padded(x, y, two_d - 1)
+        xp, yp = _augment(*_padded(x, y, two_d - 1), bias, outputs=False)
         pts, valid, maxres = trace_curves(xp, yp, s)
-        pts = _polish(xp, yp, pts, valid, d)
+        pts = _polish(xp, yp, pts, valid)
     else:  # N = 2d: curves of the 2d drop-one systems, zeros of the dropped equation
+        xa, ya = _augment(x, y, bias, outputs=False)
         keep = [torch.tensor([j for j in range(two_d) if j != k], device=x.device) for k in range(two_d)]
-        xs = torch.cat([x[:, kk] for kk in keep])
-        ys = torch.cat([y[:, kk] for kk in keep])
-        xe = torch.cat([x[:, k] for k in range(two_d)])
-        ye = torch.cat([y[:, k] for k in range(two_d)])
+        xs = torch.cat([xa[:, kk] for kk in keep])
+        ys = torch.cat([ya[:, kk] for kk in keep])
+        xe = torch.cat([xa[:, k] for k in range(two_d)])
+        ye = torch.cat([ya[:, k] for k in range(two_d)])
         pts, valid, maxres = trace_curves(xs, ys, s, extra=(xe, ye))
         pts = torch.cat(pts.split(m), dim=1)  # (M, 2d·K, 2d): model-major
         valid = torch.cat(valid.split(m), dim=1)
         maxres = torch.stack(maxres.split(m), dim=1).amax(dim=1)
-    w1, w2, rel, rank, cond = _assemble(torch.tanh, x, y, pts, valid, d, s.rank_tol)
-    out.update(w1=w1, w2=w2, residual=rel, rank=rank, cond=cond, points=valid.sum(1), max_residual=maxres)
+        if s.newton_starts > 0:
+            zn, vn = square_newton(xa, ya, s)
+            pts, valid = torch.cat([pts, zn], dim=1), torch.cat([valid, vn], dim=1)
+    out.update(_assemble(torch.tanh, x, y, pts, valid, s.rank_tol, bias))
+    out.update(points=valid.sum(1), max_residual=maxres)
+    rank = out["rank"]
     out["status"] = torch.where(rank >= d, STATUS["fit"], STATUS["short"])
     return out
 
@@ -425,6 +504,7 @@ def _empty(m: int, d: int, x: torch.Tensor) -> dict[str, torch.Tensor]:
     dev, dt = x.device, x.dtype
     z = torch.zeros(m, dtype=torch.long, device=dev)
     return {"w1": torch.zeros(m, d, d, dtype=dt, device=dev), "w2": torch.zeros(m, d, d, dtype=dt, device=dev),
+            "b1": torch.zeros(m, d, dtype=dt, device=dev), "b2": torch.zeros(m, d, dtype=dt, device=dev),
             "residual": torch.full((m,), math.inf, dtype=dt, device=dev), "rank": z.clone(),
             "cond": torch.full((m,), math.inf, dtype=dt, device=dev), "points": z.clone(), "status": z.clone(),
             "max_residual": torch.zeros(m, dtype=dt, device=dev)}
@@ -434,26 +514,27 @@ def _empty(m: int, d: int, x: torch.Tensor) -> dict[str, torch.Tensor]:
 # ReLU: enumeration of extreme rays
 
 
-def relu_candidate_count(n: int, d: int) -> int:
-    """Number of ternary patterns the ReLU decision examines at ``N = n`` points, width ``d`` (0 if ``n ≥ 2d``)."""
-    h = 2 * d - 1 - n
-    if h < 0:
+def relu_candidate_count(n: int, d: int, bias: bool = False) -> int:
+    """Number of ternary patterns the ReLU decision examines at ``N = n`` points, width ``d`` (with ``bias``: the
+    unit problem in ``d + 1`` and ``d + 1`` unknowns); 0 if ``n ≥ 2(d + bias)``."""
+    k = d + int(bias)
+    h = 2 * k - 1 - n
+    if h < 0 or n < h:
         return 0
-    if n < h:
-        return 0
-    return math.comb(n, h) * sum(math.comb(n - h, b) for b in range(max(0, d - h)))
+    return math.comb(n, h) * sum(math.comb(n - h, b) for b in range(max(0, k - h)))
 
 
-def relu_patterns(n: int, d: int, chunk: int) -> Iterator[torch.Tensor]:
+def relu_patterns(n: int, d: int, chunk: int, bias: bool = False) -> Iterator[torch.Tensor]:
     """All candidate patterns at N = ``n``, width ``d``, as int8 tensors ``(C, n)`` of at most ``chunk`` rows:
-    0 active, 1 inactive, 2 hinge (``h = 2d − 1 − n`` hinges, ``b ≤ d − 1 − h`` inactive points)."""
-    h = 2 * d - 1 - n
+    0 active, 1 inactive, 2 hinge (``h = 2k − 1 − n`` hinges, ``b ≤ k − 1 − h`` inactive points, ``k = d + bias``)."""
+    k = d + int(bias)
+    h = 2 * k - 1 - n
     if h < 0 or n < h:
         return
     rows: list[list[int]] = []
     for hinge in itertools.combinations(range(n), h):
         rest = [i for i in range(n) if i not in hinge]
-        for b in range(max(0, d - h)):
+        for b in range(max(0, k - h)):
             for inact in itertools.combinations(rest, b):
                 row = [0] * n
                 for i in hinge:
@@ -469,7 +550,8 @@ def relu_patterns(n: int, d: int, chunk: int) -> Iterator[torch.Tensor]:
 
 
 def _ray_systems(x: torch.Tensor, y: torch.Tensor, pat: torch.Tensor, h: int) -> torch.Tensor:
-    """Candidate systems ``(M, C, 2d − 1, 2d)`` for data ``(M, N, d)`` and patterns ``pat`` ``(C, N)``."""
+    """Candidate systems ``(M, C, dw + dm − 1, dw + dm)`` for data ``x`` ``(M, N, dw)``, ``y`` ``(M, N, dm)`` and
+    patterns ``pat`` ``(C, N)``."""
     n = x.shape[1]
     p = pat.to(x.device).long()
     xmask = (p != 1).to(x.dtype)  # active and hinge rows use x
@@ -479,13 +561,15 @@ def _ray_systems(x: torch.Tensor, y: torch.Tensor, pat: torch.Tensor, h: int) ->
         return top
     hidx = torch.sort(torch.where(p == 2, torch.arange(n, device=x.device), n), dim=1).values[:, :h]  # (C, h)
     yh = y[:, hidx]  # (M, C, h, d)
-    extra = torch.cat([torch.zeros_like(yh), yh], dim=3)
+    extra = torch.cat([yh.new_zeros(*yh.shape[:-1], x.shape[-1]), yh], dim=3)
     return torch.cat([top, extra], dim=2)
 
 
 @torch.no_grad()
-def relu_unitwise(x: torch.Tensor, y: torch.Tensor, s: UnitwiseSettings) -> dict[str, torch.Tensor]:
-    """The ReLU decision and construction for models ``x``, ``y`` ``(M, N, d)`` float64 (module docstring).
+def relu_unitwise(x: torch.Tensor, y: torch.Tensor, s: UnitwiseSettings, bias: bool = False
+                  ) -> dict[str, torch.Tensor]:
+    """The ReLU decision and construction for models ``x``, ``y`` ``(M, N, d)`` float64 (module docstring);
+    ``bias``: the net has biases (the unit problem in ``x̃ = [x, 1]``, ``ỹ = [y, 1]``).
 
     Returns:
         As :func:`tanh_unitwise`, plus ``candidates``, ``degenerate`` (long), ``gap`` (float64) and ``decided``
@@ -495,36 +579,38 @@ def relu_unitwise(x: torch.Tensor, y: torch.Tensor, s: UnitwiseSettings) -> dict
         ConfigError: more than ``max_candidates`` patterns (the message gives the count and the time estimate).
     """
     m, n_data, d = x.shape
+    k = d + int(bias)  # unknowns of w̃ and of m̃
     x_data, y_data = x, y
-    x, y = _padded(x, y, d)  # N < d: fixed extra points (a fit of more points fits these too)
+    x, y = _augment(*_padded(x, y, k), bias)  # N < k: fixed extra points (a fit of more points fits these too)
     n = x.shape[1]
     out = _empty(m, d, x)
     z = torch.zeros(m, dtype=torch.long, device=x.device)
     out.update(candidates=z.clone(), degenerate=z.clone(),
                gap=torch.full((m,), -math.inf, dtype=x.dtype, device=x.device), decided=z.clone())
-    count = relu_candidate_count(n, d)
-    if n >= 2 * d:
+    count = relu_candidate_count(n, d, bias)
+    if n >= 2 * k:
         out["status"][:] = STATUS["too_many_points"]
         out["decided"][:] = 1
         return out
     if count > s.max_candidates:
         raise ConfigError(
-            f"the 'unitwise' ReLU decision at d = {d}, N = {n} examines {count:,} candidate patterns per data set "
-            f"(a (2d − 1) × 2d QR each, about {count * m * 2e-6:,.0f} s for {m} models at ~2 µs each on a CPU), "
+            f"the 'unitwise' ReLU decision at d = {d}{' with biases' if bias else ''}, N = {n} examines "
+            f"{count:,} candidate patterns per data set ({2 * k - 1} × {2 * k} QR each, about "
+            f"{count * m * 7e-6:,.0f} s for {m} models at ~7 µs each on a 2-core CPU), "
             f"above max_candidates = {s.max_candidates:,}; use a smaller d or N, raise "
             "UnitwiseSettings(max_candidates=…), or another method")
-    h = 2 * d - 1 - n
-    chunk = max(1, (64 << 20) // max(1, m * (2 * d) ** 2 * 8 * 3))
+    h = 2 * k - 1 - n
+    chunk = max(1, (64 << 20) // max(1, m * (2 * k) ** 2 * 8 * 3))
     feas_z: list[torch.Tensor] = []
     feas_ok: list[torch.Tensor] = []
     xn = x.norm(dim=2)  # (M, N)
-    for pat in relu_patterns(n, d, chunk):
-        a = _ray_systems(x, y, pat, h)  # (M, C, 2d−1, 2d)
+    for pat in relu_patterns(n, d, chunk, bias):
+        a = _ray_systems(x, y, pat, h)  # (M, C, 2k − 1, 2k)
         q, r = torch.linalg.qr(a.mT, mode="complete")
-        zr = q[..., -1]  # (M, C, 2d)
+        zr = q[..., -1]  # (M, C, 2k)
         diag = r.diagonal(dim1=-2, dim2=-1).abs()
         degenerate = diag.amin(dim=-1) <= 1e-10 * diag.amax(dim=-1)
-        w, mm = zr[..., :d], zr[..., d:]
+        w, mm = zr[..., :k], zr[..., k:k + d]  # the m part without the output-bias entry
         marg = torch.einsum("mnd,mcd->mcn", x, w) / (xn.unsqueeze(1) * w.norm(dim=2, keepdim=True)).clamp_min(
             torch.finfo(x.dtype).tiny)
         p = pat.to(x.device).long()
@@ -546,11 +632,11 @@ def relu_unitwise(x: torch.Tensor, y: torch.Tensor, s: UnitwiseSettings) -> dict
             feas_ok.append(ok[:, keep])
     if feas_z:
         zz, vv = torch.cat(feas_z, dim=1), torch.cat(feas_ok, dim=1)
-        w1, w2, rel, rank, cond = _assemble(torch.relu, x_data, y_data, zz, vv, d, s.rank_tol)
-        out.update(w1=w1, w2=w2, residual=rel, rank=rank, cond=cond, points=vv.sum(1))
+        out.update(_assemble(torch.relu, x_data, y_data, zz, vv, s.rank_tol, bias))
+        out["points"] = vv.sum(1)
     out["status"] = torch.where(out["rank"] >= d, STATUS["fit"], STATUS["short"])
-    # a negative decides the data only when no points were added (N ≥ d)
-    out["decided"] = ((out["rank"] < d) & (n_data >= d)).long()
+    # a negative decides the data only when no points were added (N ≥ d + bias)
+    out["decided"] = ((out["rank"] < d) & (n_data >= k)).long()
     return out
 
 
@@ -583,7 +669,7 @@ def unitwise_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
     from depthlab.engine.homotopy import check_regression
 
     check_regression(problem, "unitwise")
-    _, act = check_family(problem.family)
+    _, act, bias = check_family(problem.family)
     s = settings_of(problem.config)
     x = problem.x.to(torch.float64)
     y = problem.y.to(torch.float64)
@@ -591,14 +677,15 @@ def unitwise_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
         raise ConfigError("the 'unitwise' solver needs real data (M, N, d)")
     first, inv = _unique_rows(x, y)
     xu, yu = x[first], y[first]
-    res = tanh_unitwise(xu, yu, s) if act == "tanh" else relu_unitwise(xu, yu, s)
+    res = tanh_unitwise(xu, yu, s, bias) if act == "tanh" else relu_unitwise(xu, yu, s, bias)
     res = {k: v[inv] for k, v in res.items()}
     found = res["status"] == STATUS["fit"]
     th = theta.to(torch.float64).clone()
-    new = torch.cat([res["w1"].flatten(1), res["w2"].flatten(1)], dim=1)
+    parts = (("w1", "b1", "w2", "b2") if bias else ("w1", "w2"))  # the family's order: W1, b1, W2, b2
+    new = torch.cat([res[k].flatten(1) for k in parts], dim=1)
     th = torch.where(found.unsqueeze(1), new, th)
     work = res["candidates"] if "candidates" in res else res["points"]
-    info = {k: v for k, v in res.items() if k not in ("w1", "w2")}
+    info = {k: v for k, v in res.items() if k not in ("w1", "w2", "b1", "b2")}
     return StageResult(th, {"unitwise": work.clone()}, info)
 
 
