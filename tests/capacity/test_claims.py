@@ -42,9 +42,10 @@ def test_ratio_interval_must_meet_about_twice(low, high, verdict) -> None:
 def test_ratio_rows_are_paper_claims_only_for_relu_and_sigmoid() -> None:
     c, _, f = declarations(claims, "full")
     assert {d.key for d in c if d.key.startswith("ratio")} == {f"ratio-{a}-d{w}" for a in ("relu", "sigmoid")
-                                                                 for w in (8, 16, 32)} | {"ratio-relu-d8-unitwise"}
-    assert {d.key for d in f if d.key.startswith("ratio")} == ({f"ratio-tanh-d{w}" for w in (8, 16, 32)}
-                                                               | {"ratio-tanh-d8-unitwise", "ratio-tanh-d16-unitwise"})
+                                                                 for w in (8, 16, 32)} | {
+        "ratio-relu-d8-unitwise", "ratio-relu-d8-bias-unitwise"}
+    assert {d.key for d in f if d.key.startswith("ratio")} == ({f"ratio-tanh-d{w}" for w in (8, 16, 32)} | {
+        "ratio-tanh-d8-unitwise", "ratio-tanh-d16-unitwise", "ratio-tanh-d8-bias-unitwise"})
     # a width this scale did not measure is "not tested", never an error
     assert evaluate_one("capacity", _decl("ratio-relu-d16", "full"), _ratio_result(1.9, 2.1)).verdict == \
         Verdict.NOT_TESTED
@@ -189,3 +190,14 @@ def test_unitwise_relu_cross_check_fails_on_a_contradiction() -> None:
     assert _verdict("unitwise-relu-decision-vs-optimiser", _unitwise_result(13, 12.5, 13.5)) == Verdict.PASSES
     assert _verdict("unitwise-relu-decision-vs-optimiser",
                     _unitwise_result(13, 12.5, 13.5, grid_only=1)) == Verdict.FAILS
+
+
+def test_biased_unitwise_ratio_uses_the_biased_one_layer_cell() -> None:
+    """The biased row divides by the biased L = 1 cell (y = Wx + b fits d + 1 points: N* 9.5 [9, 10]), never by the
+    bias-free one (8.5): 16.95 [16.93, 16.98] / 9.5 [9, 10] = 1.78 [1.69, 1.89], which meets [1.8, 2.2]."""
+    cells = pd.DataFrame([_cell(1, "linear", 8.5, 8.0, 9.0, 8.0), _cell(1, "linear", 9.5, 9.0, 10.0, 9.0, bias=True)])
+    uw = pd.DataFrame([{**_cell(2, "relu", 16.95, 16.93, 16.98, 17.0, bias=True), "trials": 64}])
+    res = StudyResult(tables={"cells": cells, "unitwise": uw})
+    row = evaluate_one("capacity", _decl("ratio-relu-d8-bias-unitwise", "full"), res)
+    assert row.verdict == Verdict.HOLDS and "1.78 [1.69, 1.89]" in row.measured
+    assert evaluate_one("capacity", _decl("ratio-relu-d8-unitwise", "full"), res).verdict == Verdict.NOT_TESTED

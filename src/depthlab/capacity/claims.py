@@ -5,7 +5,8 @@ sigmoid a two-layer network fits about twice as many data points as a one-layer 
 available to us (the claim is known from secondary summaries), so the protocol measured here is depthlab's own
 (:mod:`depthlab.capacity.success`) and every ratio row says so.
 
-* ``CLAIMS`` (paper or outside sources): N*(2)/N*(1) ≈ 2 for the paper's activations at each width; one layer
+* ``CLAIMS`` (paper or outside sources): N*(2)/N*(1) ≈ 2 for the paper's activations at each width, and again
+  for ReLU with N*(2) from the exact unit-wise decision (:mod:`depthlab.engine.unitwise`); one layer
   y = W x fits d generic points, never d + 1 (the paper's abstract); Cover's theorem for the engine's perceptron
   (Cover 1965).
 * ``CONSISTENCY`` (our code against our own derivations and computations): no cell beyond our parameter-count
@@ -13,9 +14,11 @@ available to us (the claim is known from secondary summaries), so the protocol m
   reference Levenberg–Marquardt script (tanh, d = 16, L = 2, 3), an unpublished script of ours, not a source;
   per target cell (``NEGATIVE_TARGETS``), per-data-set N* ≥ our target or a certified negative at N = bound − 1
   (:class:`TargetOrCertifiedNegative`, the rule of :mod:`depthlab.capacity.negative`): the bound and the targets
-  are ours, so these rows are consistency checks, not a paper's claim.
-* ``FINDINGS``: the ratio for tanh (the paper's claim names ReLU and sigmoid only); deep ReLU networks fitted
-  beyond the linear capacity d (an engine capability no source states).
+  are ours, so these rows are consistency checks, not a paper's claim; the same targets for the L = 2 cells measured
+  by the unit-wise construction; no data set the exact ReLU decision rules out is fitted by the grid's optimiser.
+* ``FINDINGS``: the ratio for tanh (the paper's claim names ReLU and sigmoid only), from the grid and from the
+  unit-wise cells; deep ReLU networks fitted beyond the linear capacity d (an engine capability no source states);
+  whether the counting bound is reached at L = 2 (the unit-wise cells at ⌊bound⌋ − 1 and ⌊bound⌋).
 """
 
 from __future__ import annotations
@@ -73,12 +76,14 @@ def _ci(lo: float, hi: float) -> str:
     return f"[{lo:.2f}, {'∞' if math.isinf(hi) else f'{hi:.2f}'}]"
 
 
-def _cell(cells: pd.DataFrame, depth: int, width: int, activation: str | None = None) -> pd.Series:
-    sel = cells[(cells["depth"] == depth) & (cells["width"] == width) & ~cells["bias"].astype(bool)]
+def _cell(cells: pd.DataFrame, depth: int, width: int, activation: str | None = None, bias: bool = False
+          ) -> pd.Series:
+    sel = cells[(cells["depth"] == depth) & (cells["width"] == width) & (cells["bias"].astype(bool) == bias)]
     if activation is not None:
         sel = sel[sel["activation"] == activation]
     if sel.empty:
-        raise NotMeasured(f"no L = {depth}{'' if activation is None else ' ' + activation} cell at d = {width} here")
+        raise NotMeasured(f"no L = {depth}{'' if activation is None else ' ' + activation} cell at d = {width}"
+                          f"{' with biases' if bias else ''} here")
     return sel.iloc[0]
 
 
@@ -135,24 +140,31 @@ def _ratio_activations(scale: str) -> list[tuple[str, int]]:
 # ----------------------------------------------------------------------------------------------------------
 # The unit-wise construction (L = 2, no biases): tanh constructive, ReLU an exact decision
 
-UNITWISE_NOTE = ("unit-wise construction (depthlab.engine.unitwise): a bias-free two-layer net fits iff d solutions "
-                 "(w_i, m_i) of σ(Xw) = Ym have independent m_i; tanh by curve tracing (a failure proves nothing), "
-                 "ReLU by enumerating extreme rays (a failure certifies that no such net fits the data set)")
+UNITWISE_NOTE = ("unit-wise construction (depthlab.engine.unitwise): a two-layer net fits iff d solutions "
+                 "(w_i, m_i) of σ(Xw) = Ym have independent m_i (with biases, of σ([x, 1]·w̃) = [y, 1]·m̃); tanh by "
+                 "curve tracing (a failure proves nothing), ReLU by enumerating extreme rays (a failure certifies "
+                 "that no such net fits the data set)")
 
 
-def _unitwise_cells(scale: str) -> list[tuple[str, int]]:
-    """The (σ, d) of the scale's bias-free unit-wise cells (the ratio rows compare them with the bias-free L = 1)."""
-    return sorted({(a, d) for us in UNITWISE_SPECS[scale] if False in us.biases for a in us.activations
-                   for d in us.widths})
+def _unitwise_cells(scale: str) -> list[tuple[str, int, bool]]:
+    """The (σ, d, bias) of the scale's unit-wise cells (the ratio rows compare each with the L = 1 cell of the same
+    bias setting)."""
+    return sorted({(a, d, b) for us in UNITWISE_SPECS[scale] for a in us.activations for d in us.widths
+                   for b in us.biases})
 
 
-def _uw_cell(r: StudyResult, activation: str, width: int) -> pd.Series:
+def _bias_tag(bias: bool) -> str:
+    return "-bias" if bias else ""
+
+
+def _uw_cell(r: StudyResult, activation: str, width: int, bias: bool = False) -> pd.Series:
     t = r.tables.get("unitwise")
-    sel = t[(t["activation"] == activation) & (t["width"] == width) & ~t["bias"].astype(bool)] \
+    sel = t[(t["activation"] == activation) & (t["width"] == width) & (t["bias"].astype(bool) == bias)] \
         if t is not None else None
     if sel is None or sel.empty:
-        raise NotMeasured(f"no unit-wise {activation} d = {width} cell at this scale; one cell: `depthlab capacity "
-                          f"run -a {activation} -L 2 -w {width} --method unitwise --instances 64 --restarts 1`")
+        raise NotMeasured(f"no unit-wise {activation} d = {width}{' biased' if bias else ''} cell at this scale; one "
+                          f"cell: `depthlab capacity run -a {activation} -L 2 -w {width}{' --bias' if bias else ''} "
+                          "--method unitwise --instances 64 --restarts 1`")
     return sel.iloc[0]
 
 
@@ -163,41 +175,45 @@ def _uw_counts(r: StudyResult, activation: str, width: int, n: int, bias: bool =
     return f"{int(sel['fitted'].iloc[0])}/{int(sel['trials'].iloc[0])}" if len(sel) else "not run"
 
 
-def _uw_ratio(activation: str, width: int):
+def _uw_ratio(activation: str, width: int, bias: bool = False):
     def measure(r: StudyResult):
-        n2, n1 = _uw_cell(r, activation, width), _cell(r.tables["cells"], 1, width)
+        n2, n1 = _uw_cell(r, activation, width, bias), _cell(r.tables["cells"], 1, width, bias=bias)
         ratio = n2["n_star"] / n1["n_star"]
         low = n2["n_star_low"] / n1["n_star_high"] if n1["n_star_high"] > 0 else 0.0
         high = n2["n_star_high"] / n1["n_star_low"] if n1["n_star_low"] > 0 else math.inf
         text = (f"N*(2)/N*(1) = {ratio:.2f} {_ci(low, high)}; N*(2) = {n2['n_star']:.2f} "
                 f"{_ci(n2['n_star_low'], n2['n_star_high'])} (unit-wise, {int(n2['trials'])} data sets), N*(1) = "
                 f"{n1['n_star']:.2f} (grid); bound ratio {n2['bound'] / width:.2f}")
-        return measured(text, Value(ratio, low=low, high=high, label=f"{activation} d={width} unitwise"))
+        return measured(text, Value(ratio, low=low, high=high,
+                                    label=f"{activation} d={width}{' +b' if bias else ''} unitwise"))
     return measure
 
 
-def _uw_ratio_claim(activation: str, width: int) -> Claim:
+def _uw_ratio_claim(activation: str, width: int, bias: bool = False) -> Claim:
     return Claim(
-        key=f"ratio-{activation}-d{width}-unitwise",
-        statement=f"two layers fit ≈ 2× as many points as one layer ({activation}, d={width}; L = 2 by the exact "
-                  "unit-wise decision, not an optimiser)",
+        key=f"ratio-{activation}-d{width}{_bias_tag(bias)}-unitwise",
+        statement=f"two layers fit ≈ 2× as many points as one layer ({activation}, d={width}"
+                  f"{', biases' if bias else ''}; L = 2 by the exact unit-wise decision, not an optimiser)",
         source=paper(RATIO_SOURCE),
         expected='2 ("about twice"; ReLU or sigmoid)',
         quantity="the 95 % interval of N*(2)/N*(1) (from the ends of the two N* intervals)",
         rule=Overlaps(2 - RATIO_TOL, 2 + RATIO_TOL, why="the paper's 'about twice'"),
-        measure=_uw_ratio(activation, width),
-        note=PROTOCOL_NOTE + " " + UNITWISE_NOTE,
+        measure=_uw_ratio(activation, width, bias),
+        note=PROTOCOL_NOTE + " " + UNITWISE_NOTE + (" The biased row compares with the biased L = 1 cell (y = Wx + b: "
+                                                    "d + 1 points); it was added after the biased cells were first "
+                                                    "measured, with the rule of every ratio row." if bias else ""),
     )
 
 
-def _uw_ratio_finding(activation: str, width: int) -> Finding:
+def _uw_ratio_finding(activation: str, width: int, bias: bool = False) -> Finding:
     return Finding(
-        key=f"ratio-{activation}-d{width}-unitwise",
+        key=f"ratio-{activation}-d{width}{_bias_tag(bias)}-unitwise",
         question=f"With the optimiser out of the way (unit-wise construction), do two {activation} layers fit ≈ 2× "
-                 f"as many points as one (d={width})? The paper's claim names ReLU and sigmoid only",
+                 f"as many points as one (d={width}{', biases' if bias else ''})? The paper's claim names ReLU and "
+                 "sigmoid only",
         evidence="N*(2) of the unit-wise cell over N*(1) of the grid, the interval from the ends of the two N* "
                  "intervals; for tanh N*(2) is what the construction finds, a lower estimate. " + UNITWISE_NOTE,
-        measure=_uw_ratio(activation, width),
+        measure=_uw_ratio(activation, width, bias),
     )
 
 
@@ -409,7 +425,7 @@ def negative_claim(t: NegativeTarget) -> Claim:
 
 def _claims(scale: str) -> list[Claim]:
     ratios = [_ratio_claim(a, d) for a, d in _ratio_activations(scale) if a in PAPER_ACTIVATIONS]
-    uw = [_uw_ratio_claim(a, d) for a, d in _unitwise_cells(scale) if a in PAPER_ACTIVATIONS]
+    uw = [_uw_ratio_claim(a, d, b) for a, d, b in _unitwise_cells(scale) if a in PAPER_ACTIVATIONS]
     return [*ratios, *uw, LINEAR_CLAIM, COVER_CLAIM]
 
 
@@ -555,7 +571,7 @@ RELU_FINDING = Finding(
 
 def _findings(scale: str) -> list[Finding]:
     ratios = [_ratio_finding(a, d) for a, d in _ratio_activations(scale) if a not in PAPER_ACTIVATIONS]
-    uw = [_uw_ratio_finding(a, d) for a, d in _unitwise_cells(scale) if a not in PAPER_ACTIVATIONS]
+    uw = [_uw_ratio_finding(a, d, b) for a, d, b in _unitwise_cells(scale) if a not in PAPER_ACTIVATIONS]
     return [*ratios, *uw, RELU_FINDING, UNITWISE_BOUND]
 
 

@@ -9,7 +9,9 @@ Quick scale (well under a minute on a 2-core CPU): d = 8, L = 1, 2, σ ∈ {relu
 sets and restarts; the linear-capacity and Cover sanity checks. Full scale: d ∈ {8, 16, 32}, L = 1..4, biases on
 and off, more data sets and restarts, the reference-difficulty cells (tanh, d = 16, L = 2, 3), and for each
 :data:`NEGATIVE_TARGETS` cell whose per-data-set N* misses its target, the certified-negative test at
-N = bound − 1 (table ``negatives``).
+N = bound − 1 (table ``negatives``). At both scales the unit-wise cells (:data:`UNITWISE_SPECS`, method
+``"unitwise"``, L = 2) beside the grid, paired with its data sets (tables ``unitwise``, ``unitwise_curves``,
+``unitwise_paired``).
 
 :func:`run` returns the tables ``cells`` (N* per cell), ``curves`` (one row per (cell, N)), ``ratios``
 (N*(L)/N*(1)), ``linear`` and ``cover`` (sanity checks) and, at full scale, ``reference``. The claims judged on

@@ -1,4 +1,4 @@
-"""Unit-wise construction of exact fits for two-layer square networks without biases.
+"""Unit-wise construction of exact fits for two-layer square networks (biases off or on).
 
 For the bias-free two-layer square MLP ``F(X) = σ(X W1) W2`` (``X``, ``Y`` ``(N, d)``, ``W1``, ``W2`` ``(d, d)``)
 and data with ``rank Y = d`` (generic data with ``N ≥ d``), an exact fit ``σ(X W1) W2 = Y`` forces ``W2`` to be
@@ -46,8 +46,20 @@ among rejected rays, relative) telling how far the rejections were from the tole
 with the estimate. ``N ≥ 2d`` leaves no ray (h < 0) and is decided negative at once; ``N < d`` is padded with
 fixed random points to ``N = d`` (a positive then still fits the data; a negative would decide nothing).
 
+**Biases.** With ``F(X) = σ(X W1 + 1b1ᵀ) W2 + 1b2ᵀ`` and ``rank [Y, 1] = d + 1`` (generic, ``N ≥ d + 1``), a fit
+needs ``W2`` invertible and ``H = (Y − 1b2ᵀ) W2⁻¹ = Y M + 1cᵀ`` (``M = W2⁻¹``, ``c = −W2⁻ᵀ b2``), so unit ``i``
+solves ``σ(x̃·w̃) = ỹ·m̃`` with ``x̃ = [x, 1]``, ``ỹ = [y, 1]``, ``w̃ = (w_i, b1_i)``, ``m̃ = (m_i, c_i)``, and a
+fit exists iff the m-parts (``m̃`` without its last entry) of the solutions span R^d; the output layer is then
+re-solved by least squares on ``[H, 1]``. ReLU: the same decision on ``x̃``, ``ỹ`` (``2d + 2`` unknowns,
+``h = 2d + 1 − N`` hinges, ``b + h ≤ d``; pointed for ``N ≥ d + 1``; the bound ``(2d² + d)/d = 2d + 1`` leaves
+``N = 2d + 1`` with ``h = 0``). tanh: the curve through 0 with ``c`` free has the constant unit (``w = 0``,
+``b1 = t``, ``c = tanh t``) as its only branch at ``N = 2d + 1``, so the construction fixes ``c_i = 0``
+(``ỹ = y``, ``2d + 1`` unknowns): curves through 0 for ``N ≤ 2d``, the square system at ``N = 2d + 1``; the
+count bound with biases is ``2d + 2``.
+
 Models are batched (stacked QR, solves and selections over all tracks or candidates; models with identical data
-are computed once), so model ``m``'s result depends on its own data only. The start parameters are ignored.
+are computed once), so model ``m``'s result depends on its own data only. The start parameters are ignored (a
+model without a construction keeps them).
 
 Per-model diagnostics (``FitResult.info["unitwise:<name>"]``): ``residual`` (relative, float64), ``rank``
 (numerical rank of the collected m-parts), ``cond`` (condition number of the chosen ``M``), ``points``
@@ -621,8 +633,9 @@ def relu_unitwise(x: torch.Tensor, y: torch.Tensor, s: UnitwiseSettings, bias: b
         flip = worst_neg > worst_pos
         worst = torch.maximum(worst_pos, worst_neg)
         zr = torch.where(flip.unsqueeze(2), -zr, zr)
-        ok = (worst >= -s.ray_tol) & ~degenerate & (mm.norm(dim=2) > 1e-12)
-        rejected = torch.where(ok | degenerate, torch.full_like(worst, -math.inf), worst)
+        useful = mm.norm(dim=2) > 1e-12  # rays with m = 0 (with biases: only the output-bias entry) add nothing
+        ok = (worst >= -s.ray_tol) & ~degenerate & useful
+        rejected = torch.where(ok | degenerate | ~useful, torch.full_like(worst, -math.inf), worst)
         out["gap"] = torch.maximum(out["gap"], rejected.amax(dim=1))
         out["degenerate"] += degenerate.sum(1)
         out["candidates"] += pat.shape[0]
