@@ -290,7 +290,7 @@ def _uw_bound(r: StudyResult):
 
 UNITWISE_BOUND = Finding(
     key="unitwise-bound",
-    question="Is the counting bound reachable by a bias-free two-layer network at fixed width, per data set?",
+    question="Is the counting bound reachable by a two-layer network at fixed width, per data set?",
     evidence="the unit-wise cells' N* and the fitted fractions at N = ⌊bound⌋ − 1 and ⌊bound⌋. " + UNITWISE_NOTE,
     measure=_uw_bound,
 )

@@ -12,5 +12,5 @@ STUDY = Study(
     figures="depthlab.capacity.figures:FIGURES",
     cli="depthlab.capacity.cli:app",
     sweepable="depthlab.capacity.sweep:SWEEPABLE",
-    seconds={"quick": 10.0},
+    seconds={"quick": 25.0},  # measured idle 2026-12-04: 9 s grid and sanity checks + 15 s unit-wise cells
 )
