@@ -254,6 +254,26 @@ def test_tanh_with_biases_fits_at_2d_points(d, n):
     assert ((out - y).flatten(1).norm(dim=1) / y.flatten(1).norm(dim=1) <= TOL).all()
 
 
+@pytest.mark.parametrize(("d", "n"), [(3, 6), (4, 8), (3, 4)])
+def test_sigmoid_with_biases_reparametrises_the_tanh_construction(d, n):
+    """Sigmoid with biases through tanh(z) = 2σ(2z) − 1: the engine certifies the sigmoid net, an independent
+    float64 sigmoid forward pass reproduces Y to ≤ 1e-8, its hidden layer is exactly twice the tanh construction's
+    on the same data (the multiplication by 2 is exact in binary floating point), and its outputs agree with the
+    tanh net's to ≤ 1e-8 relative (both are exact fits of the same Y)."""
+    x, y = _data(4, n, d, seed=410 + n)
+    cfg = FitConfig(stages=UW)
+    sig = fit(square_mlp(d, 2, "sigmoid", bias=True), (x, y), key="uw-sig-b", indices=range(4), config=cfg)
+    tan = fit(square_mlp(d, 2, "tanh", bias=True), (x, y), key="uw-sig-b", indices=range(4), config=cfg)
+    assert sig.success.all() and tan.success.all(), (sig.rel_residual, tan.rel_residual)
+    p = {k: v.double() for k, v in sig.params.items()}
+    q = {k: v.double() for k, v in tan.params.items()}
+    assert torch.equal(p["W1"], 2 * q["W1"]) and torch.equal(p["b1"], 2 * q["b1"])
+    out = torch.sigmoid(x @ p["W1"] + p["b1"].unsqueeze(1)) @ p["W2"] + p["b2"].unsqueeze(1)
+    assert ((out - y).flatten(1).norm(dim=1) / y.flatten(1).norm(dim=1) <= TOL).all()
+    out_t = torch.tanh(x @ q["W1"] + q["b1"].unsqueeze(1)) @ q["W2"] + q["b2"].unsqueeze(1)
+    assert ((out - out_t).flatten(1).norm(dim=1) / y.flatten(1).norm(dim=1) <= TOL).all()
+
+
 def test_relu_positives_through_the_engine():
     """The engine certifies the ReLU constructions the decision finds (d = 3, N = 4: mixed verdicts)."""
     d, n, m = 3, 4, 8
@@ -344,7 +364,7 @@ def _xy(d: int = 3, n: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
 
 @pytest.mark.parametrize(("fam", "phrase"), [
     (square_mlp(3, 3, "tanh"), r"widths=\[3, 3\]"),
-    (square_mlp(3, 2, "sigmoid"), "activation='sigmoid'"),
+    (square_mlp(3, 2, "sigmoid"), "activation='sigmoid', bias=False"),
 ])
 def test_unsupported_family_is_refused(fam, phrase):
     with pytest.raises(ConfigError, match="two-layer square MLPs") as err:
@@ -358,6 +378,7 @@ def test_check_family_accepts_the_supported_nets():
     assert check_family(square_mlp(4, 2, "tanh")) == (4, "tanh", False)
     assert check_family(square_mlp(2, 2, "relu")) == (2, "relu", False)
     assert check_family(square_mlp(3, 2, "relu", bias=True)) == (3, "relu", True)
+    assert check_family(square_mlp(3, 2, "sigmoid", bias=True)) == (3, "sigmoid", True)
 
 
 def test_classification_is_refused():

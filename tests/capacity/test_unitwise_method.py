@@ -21,18 +21,43 @@ def test_unitwise_stage_and_cell_checks() -> None:
     assert fit_config(cell).stages == ("unitwise",)
     assert cell.init_key == CellConfig(depth=2, width=4, activation="tanh").key  # same data and starts as lm
     assert CellConfig(depth=2, width=4, activation="relu", bias=True, method="unitwise").bias
-    for bad in ({"depth": 3}, {"activation": "sigmoid"}):
+    assert CellConfig(depth=2, width=4, activation="sigmoid", bias=True, method="unitwise").bias
+    for bad in ({"depth": 3}, {"activation": "linear"}):
         with pytest.raises(ConfigError, match="'unitwise' builds two-layer networks with"):
             CellConfig(**{"depth": 2, "width": 4, "activation": "tanh", "method": "unitwise", **bad})
+    with pytest.raises(ConfigError, match="'unitwise' builds sigmoid networks with biases only"):
+        CellConfig(depth=2, width=4, activation="sigmoid", method="unitwise")
 
 
-@pytest.mark.parametrize("args", [["-L", "3"], ["-a", "sigmoid"]])
-def test_cli_refuses_unitwise_outside_its_family(args) -> None:
+@pytest.mark.parametrize(("args", "phrase"), [(["-L", "3"], "'unitwise' builds two-layer networks"),
+                                               (["-a", "sigmoid"], "'unitwise' builds sigmoid networks with biases")])
+def test_cli_refuses_unitwise_outside_its_family(args, phrase) -> None:
     r = runner.invoke(app, ["run", "-a", "tanh", "-L", "2", "-d", "3", "--instances", "2", "--restarts", "1",
                             "--points-min", "2", "--points-max", "3", "--method", "unitwise", "--device", "cpu",
                             *args])
     assert r.exit_code == 2, r.output
-    assert "'unitwise' builds two-layer networks" in r.output
+    assert phrase in " ".join(r.output.split())
+
+
+def test_sigmoid_with_biases_is_built_and_verifies(tmp_path) -> None:
+    """sigmoid d = 3 with biases, through tanh(z) = 2σ(2z) − 1: every data set up to N = 2d = 6 is built (the
+    sigmoid net's own relative residual ≤ 1e-8), none at N = 9 > 2d + 2, the bound; the stored weights pass
+    `capacity verify` (independent float64 + mpmath forward pass of the sigmoid net)."""
+    out = tmp_path / "uw-sig"
+    r = runner.invoke(app, ["run", "-a", "sigmoid", "--bias", "-L", "2", "-d", "3", "--instances", "4",
+                            "--restarts", "1", "--points-min", "4", "--points-max", "9", "--method", "unitwise",
+                            "--device", "cpu", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    import pandas as pd
+
+    rows = pd.concat([pd.read_parquet(p) for p in (out / "shards").glob("*.parquet")])
+    assert (rows["fit_method"] == "unitwise").all() and (rows["activation"] == "sigmoid").all()
+    assert rows.loc[rows["n_points"] <= 6, "success"].all()
+    assert np.all(rows.loc[rows["n_points"] <= 6, "residual"] <= 1e-8)
+    assert not rows.loc[rows["n_points"] == 9, "success"].any()
+    v = runner.invoke(app, ["verify", str(out)])
+    assert v.exit_code == 0, v.output
+    assert "all verify" in v.output
 
 
 def test_unitwise_points_are_certified_and_verify(tmp_path) -> None:

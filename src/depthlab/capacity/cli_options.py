@@ -60,8 +60,8 @@ MethodOpt = Annotated[str, typer.Option(
     "followed by pseudo-arclength, so it may pass folds in t, then LM), points (add the points one at a time, then "
     "LM), activation-homotopy (ReLU only: LM on softplus of rising sharpness, then LM on ReLU), varpro "
     "(variable projection: LM on the hidden layers with the output layer solved by least squares, then LM) or "
-    "unitwise (L = 2, tanh or relu, biases on or off: builds the net unit by unit from solutions of σ(Xw) = Ym; "
-    "for relu an exact decision, so its failures certify that no fit exists). "
+    "unitwise (L = 2, tanh or relu with biases on or off, sigmoid with --bias: builds the net unit by unit from "
+    "solutions of σ(Xw) = Ym; for relu an exact decision, so its failures certify that no fit exists). "
     "docs/capacity.md, 'Fitting methods'.")]
 
 

@@ -29,7 +29,8 @@ are isolated; the stage then follows the ``2d`` curves of the systems without on
 zeros of the dropped equation found along them (sign changes, refined by Newton on all ``2d`` equations), together
 with the solutions Newton reaches on the square system from ``newton_starts`` fixed random starts.
 The method is constructive only: a failure (too few independent m-parts along the traced curves) is no
-certificate that no fit exists. Sigmoid has no solution of (U) at ``z = 0`` and is not handled.
+certificate that no fit exists. Sigmoid has no solution of (U) at ``z = 0``; with biases it is handled by the
+exact reparametrisation ``tanh(z) = 2σ(2z) − 1`` (:mod:`depthlab.engine.unitwise.sigmoid`), without them not.
 
 **ReLU (exact decision).** S is the union over activation patterns of polyhedral cones, pointed when
 ``N ≥ d`` (``Xw = 0`` forces ``w = 0`` and then ``Ym = 0`` forces ``m = 0``), so its span is the span of the
@@ -81,12 +82,13 @@ from depthlab.engine.unitwise.common import (
     settings_of,
 )
 from depthlab.engine.unitwise.relu import relu_candidate_count, relu_patterns, relu_unitwise
+from depthlab.engine.unitwise.sigmoid import sigmoid_unitwise
 from depthlab.engine.unitwise.tanh import square_newton, tanh_unitwise, trace_curves
 from depthlab.errors import ConfigError
 
 __all__ = [
     "STATUS", "UnitwiseSettings", "check_family", "pivoted_selection", "relu_candidate_count", "relu_patterns",
-    "relu_unitwise", "settings_of", "square_newton", "tanh_unitwise", "trace_curves", "unitwise_solver",
+    "relu_unitwise", "settings_of", "sigmoid_unitwise", "square_newton", "tanh_unitwise", "trace_curves", "unitwise_solver",
 ]
 
 
@@ -109,7 +111,8 @@ def unitwise_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
         docstring.
 
     Raises:
-        ConfigError: classification mode, a family other than the bias-free two-layer square tanh/ReLU MLP, or
+        ConfigError: classification mode, a family other than the two-layer square tanh/ReLU MLP (biases on or
+            off) or sigmoid MLP with biases, or
             (ReLU) too many candidate patterns.
     """
     check_regression(problem, "unitwise")
@@ -121,7 +124,12 @@ def unitwise_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
         raise ConfigError("the 'unitwise' solver needs real data (M, N, d)")
     first, inv = _unique_rows(x, y)
     xu, yu = x[first], y[first]
-    res = tanh_unitwise(xu, yu, s, bias) if act == "tanh" else relu_unitwise(xu, yu, s, bias)
+    if act == "tanh":
+        res = tanh_unitwise(xu, yu, s, bias)
+    elif act == "sigmoid":  # check_family admits it with biases only
+        res = sigmoid_unitwise(xu, yu, s)
+    else:
+        res = relu_unitwise(xu, yu, s, bias)
     res = {k: v[inv] for k, v in res.items()}
     found = res["status"] == STATUS["fit"]
     th = theta.to(torch.float64).clone()

@@ -72,16 +72,21 @@ def settings_of(cfg) -> UnitwiseSettings:
 
 
 def check_family(family: Family) -> tuple[int, str, bool]:
-    """``(d, activation, bias)`` of a family the stage handles, else a :class:`ConfigError` saying what it needs."""
+    """``(d, activation, bias)`` of a family the stage handles, else a :class:`ConfigError` saying what it needs:
+    two-layer square MLPs with σ = tanh or ReLU (biases on or off) or σ = sigmoid with biases."""
     c = family.config
+    act, bias = c.get("activation"), bool(c.get("bias", False))
     ok = (c.get("family") == "mlp" and len(c.get("widths", ())) == 1
-          and c.get("d_in") == c["widths"][0] == c.get("d_out") and c.get("activation") in ("tanh", "relu"))
+          and c.get("d_in") == c["widths"][0] == c.get("d_out")
+          and (act in ("tanh", "relu") or (act == "sigmoid" and bias)))
     if not ok:
         desc = (f"family={c.get('family')!r}, widths={c.get('widths')}, d_in={c.get('d_in')}, d_out={c.get('d_out')}, "
-                f"activation={c.get('activation')!r}")
-        raise ConfigError("the 'unitwise' solver builds two-layer square MLPs, σ ∈ {tanh, relu} "
-                          f"(square_mlp(d, 2, 'tanh' or 'relu'), biases on or off); got {desc}")
-    return int(c["d_in"]), str(c["activation"]), bool(c.get("bias", False))
+                f"activation={act!r}, bias={bias}")
+        hint = (" (sigmoid is handled with biases only: without them the reparametrisation tanh(z) = 2σ(2z) − 1 "
+                "leaves an output shift no bias absorbs)" if act == "sigmoid" else "")
+        raise ConfigError("the 'unitwise' solver builds two-layer square MLPs, σ ∈ {tanh, relu} with biases on or "
+                          "off, or sigmoid with biases (square_mlp(d, 2, σ, bias=...)); got " + desc + hint)
+    return int(c["d_in"]), str(act), bias
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -113,7 +118,7 @@ def pivoted_selection(u: torch.Tensor, valid: torch.Tensor, d: int, rank_tol: fl
     return idx, rank
 
 
-def _network(family: Family, x: torch.Tensor, y: torch.Tensor, w1: torch.Tensor, b1: torch.Tensor | None
+def network(family: Family, x: torch.Tensor, y: torch.Tensor, w1: torch.Tensor, b1: torch.Tensor | None
              ) -> tuple[Params, torch.Tensor]:
     """The MLP with hidden layer ``(W1, b1)`` and its output layer solved by the family's least-squares readout
     (:func:`depthlab.engine.families.solve_readout`): ``(params, relative residual (M,))``."""
@@ -158,7 +163,7 @@ def assemble(activation: str, x: torch.Tensor, y: torch.Tensor, z: torch.Tensor,
         w1 = sel[..., :d].mT.contiguous()  # columns w_i
         b1 = sel[..., d] if bias else None
         mm = sel[..., dw:dw + d].mT.contiguous()
-        params, rel = _network(family, x, y, w1, b1)
+        params, rel = network(family, x, y, w1, b1)
         zeros = torch.zeros_like(w1[..., 0])
         cand = {"w1": params["W1"], "w2": params["W2"], "b1": params.get("b1", zeros),
                 "b2": params.get("b2", zeros), "residual": rel, "rank": rank, "cond": _cond(mm)}
