@@ -43,9 +43,11 @@ def test_ratio_rows_are_paper_claims_only_for_relu_and_sigmoid() -> None:
     c, _, f = declarations(claims, "full")
     assert {d.key for d in c if d.key.startswith("ratio")} == {f"ratio-{a}-d{w}" for a in ("relu", "sigmoid")
                                                                  for w in (8, 16, 32)} | {
-        "ratio-relu-d8-unitwise", "ratio-relu-d8-bias-unitwise"}
+        "ratio-relu-d8-unitwise", "ratio-relu-d8-bias-unitwise", "ratio-sigmoid-d8-bias-unitwise",
+        "ratio-sigmoid-d16-bias-unitwise"}
     assert {d.key for d in f if d.key.startswith("ratio")} == ({f"ratio-tanh-d{w}" for w in (8, 16, 32)} | {
-        "ratio-tanh-d8-unitwise", "ratio-tanh-d16-unitwise", "ratio-tanh-d8-bias-unitwise"})
+        "ratio-tanh-d8-unitwise", "ratio-tanh-d16-unitwise", "ratio-tanh-d8-bias-unitwise",
+        "ratio-tanh-d16-bias-unitwise"})
     # a width this scale did not measure is "not tested", never an error
     assert evaluate_one("capacity", _decl("ratio-relu-d16", "full"), _ratio_result(1.9, 2.1)).verdict == \
         Verdict.NOT_TESTED
@@ -184,6 +186,19 @@ def test_unitwise_target_rule(n_star, verdict) -> None:
                                                                                        n_star + 0.4))
     assert row.verdict == verdict
     assert "at N = 14: 6/16" in row.measured and "exact negative" in row.measured
+
+
+def test_unitwise_target_shows_a_rejected_logistic_model_beside_the_verdict() -> None:
+    """Where the deviance test rejects the logistic curve (gof_p < GOF_ALPHA = 0.01) the row gives the model-free
+    crossing beside the logistic N*; the verdict is still the rule's, on the logistic N*."""
+    res = _unitwise_result(12.94, 12.83, 13.05)
+    res.tables["unitwise"] = res.tables["unitwise"].assign(method="logistic", gof_p=1.4e-6, n_star_interp=13.245,
+                                                           n_star_interp_low=13.10, n_star_interp_high=13.37)
+    row = evaluate_one("capacity", _decl("unitwise-target-relu-d8"), res)
+    assert row.verdict == Verdict.FAILS
+    assert "deviance p = 1.4e-06" in row.measured and "model-free crossing 13.24 [13.10, 13.37]" in row.measured
+    res.tables["unitwise"] = res.tables["unitwise"].assign(gof_p=0.2)
+    assert "model-free" not in evaluate_one("capacity", _decl("unitwise-target-relu-d8"), res).measured
 
 
 def test_unitwise_relu_cross_check_fails_on_a_contradiction() -> None:

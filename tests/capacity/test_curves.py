@@ -91,3 +91,42 @@ def test_logistic_fit_is_the_maximum_likelihood_on_a_near_separated_curve() -> N
     assert fitted <= ref.fun + 1e-6, (fitted, ref.fun)
     assert abs(c.n_star - (n.mean() - ref.x[0] / ref.x[1])) < 1e-3
     assert 31.0 < c.low <= c.n_star <= c.high < 32.5
+
+
+def test_deviance_is_zero_on_the_curve_itself() -> None:
+    """Counts equal to t·p(N) of the curve (real-valued) have deviance 0 up to rounding (each term is
+    k log(k / t p) with k = t p: |G²| ≲ K·t·1e-15) and p-value 1."""
+    from depthlab.capacity.curves import logistic_deviance
+
+    n = np.arange(10, 20)
+    t = np.full(n.size, 64.0)
+    g2, p = logistic_deviance(n, t * logistic_curve(n, 14.2, 0.9), t, 14.2, 0.9)
+    assert g2 < 1e-9 and p == pytest.approx(1.0)
+
+
+def test_deviance_rarely_rejects_logistic_data() -> None:
+    """40 binomial replicates of a logistic curve: the χ²(K − 2) deviance test at α = 0.01 rejects each with
+    probability ≈ 0.01 (asymptotically); ≥ 5 rejections of 40 has probability < 1e-3 at p = 0.01 and < 0.01 even
+    at p = 0.03, allowing for the approximation."""
+    n = np.arange(12, 30)
+    p = logistic_curve(n, 20.3, 1.2)
+    rejected = 0
+    for s in range(40):
+        k = np.random.default_rng(100 + s).binomial(32, p)
+        c = estimate_crossing(n, k, np.full(n.size, 32), n_boot=50, seed=s)
+        assert c.method == "logistic" and np.isfinite(c.gof_p) and np.isfinite(c.interp_low)
+        rejected += c.misfit
+    assert rejected < 5
+
+
+def test_asymmetric_curve_is_flagged_and_crossing_given_model_free() -> None:
+    """The exact ReLU decision at d = 8 (seed 21, 256 data sets per N; docs/capacity.md): a slow fall then a cliff.
+    The logistic model is rejected (G² = 44 on 9 degrees of freedom, p ≈ 1e-6 < 0.01) and the logistic N* falls
+    below 13, where the observed rate 153/256 is still above 1/2; the model-free crossing and its bootstrap
+    interval lie between 13 and 14, the two N whose rates bracket 1/2 (0.60 and 0.20)."""
+    n = np.arange(6, 17)
+    k = np.array([256, 256, 256, 256, 250, 233, 190, 153, 51, 3, 0])
+    c = estimate_crossing(n, k, np.full(n.size, 256), seed=21)
+    assert c.method == "logistic" and c.misfit and c.gof_p < 1e-4
+    assert c.n_star < 13 < c.n_star_interp < 14
+    assert 13 < c.interp_low <= c.n_star_interp <= c.interp_high < 14

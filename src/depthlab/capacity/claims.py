@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from depthlab.capacity import negative as neg
+from depthlab.capacity.curves import GOF_ALPHA
 from depthlab.capacity.experiment import (
     LINEAR_WIDTH,
     NEGATIVE_ATTEMPTS,
@@ -217,6 +218,17 @@ def _uw_ratio_finding(activation: str, width: int, bias: bool = False) -> Findin
     )
 
 
+def _misfit_note(c: pd.Series) -> str:
+    """A note where the logistic model of the cell's curve is rejected (capacity.curves.GOF_ALPHA): the rule still
+    judges the logistic N*, the note gives the model-free crossing beside it."""
+    gof = float(c.get("gof_p", math.nan))
+    if c.get("method") != "logistic" or not math.isfinite(gof) or gof >= GOF_ALPHA:
+        return ""
+    return (f"; the logistic curve does not fit the counts (deviance p = {gof:.1e}): model-free crossing "
+            f"{c['n_star_interp']:.2f} {_ci(c['n_star_interp_low'], c['n_star_interp_high'])}, shown beside, "
+            "not judged")
+
+
 def _uw_target(t: NegativeTarget):
     def measure(r: StudyResult):
         c = _uw_cell(r, t.activation, t.width)
@@ -226,6 +238,7 @@ def _uw_target(t: NegativeTarget):
                 f"at N = {top}: {_uw_counts(r, t.activation, t.width, top)}")
         if t.activation == "relu":
             text += " (ReLU: every failure is an exact negative)"
+        text += _misfit_note(c)
         return measured(text, Value(c["n_star"], label=f"{t.key} unitwise"))
     return measure
 

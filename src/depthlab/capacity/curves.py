@@ -10,8 +10,12 @@
   When the curve never drops below 1/2 (or never rises above it) N* is censored: reported as the edge of the
   measured range with ``censored = "above"`` (or ``"below"``).
 * :func:`interpolated_crossing` — the model-free estimate: linear interpolation of the observed rates across
-  the
-  first drop below 1/2.
+  the first drop below 1/2, with a bootstrap percentile interval from the same replicates as the logistic one.
+* :func:`logistic_deviance` — the adequacy of the logistic fit: the deviance G² = 2 Σ_N [k log(k / t p̂) +
+  (t − k) log((t − k) / t(1 − p̂))] against χ² with K − 2 degrees of freedom (K measured N; McCullagh & Nelder,
+  *Generalized Linear Models*, 2nd ed., 1989, §4.4.3; asymptotic, so only a guide where few N carry counts
+  strictly between 0 and t). A small p-value says the curve is not logistic in N, and then the logistic N* is a
+  summary of a misspecified model: read it beside the model-free crossing (``GOF_ALPHA``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ import numpy as np
 from scipy import special, stats
 
 from depthlab.errors import InputError
+
+#: Deviance p-value below which a logistic N* is flagged as coming from a rejected model (a display rule:
+#: verdicts keep using ``n_star``; the flag says when the model-free crossing should be read beside it).
+GOF_ALPHA = 0.01
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,9 @@ class Crossing:
             (P < 1/2 everywhere: N* < min N).
         slope: the fitted logistic slope s (NaN for step/censored).
         n_star_interp: the model-free interpolated crossing (NaN when censored).
+        interp_low, interp_high: bootstrap percentile interval of ``n_star_interp`` (logistic case; NaN else).
+        deviance: the logistic fit's deviance G² (NaN for step/censored); gof_p: its χ²(K − 2) p-value (NaN when
+            K ≤ 2 or not logistic), :func:`logistic_deviance`.
     """
 
     n_star: float
@@ -49,6 +60,15 @@ class Crossing:
     censored: str | None = None
     slope: float = math.nan
     n_star_interp: float = math.nan
+    interp_low: float = math.nan
+    interp_high: float = math.nan
+    deviance: float = math.nan
+    gof_p: float = math.nan
+
+    @property
+    def misfit(self) -> bool:
+        """The logistic model is rejected at :data:`GOF_ALPHA` (read ``n_star_interp`` beside ``n_star``)."""
+        return self.method == "logistic" and math.isfinite(self.gof_p) and self.gof_p < GOF_ALPHA
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,6 +123,22 @@ def interpolated_crossing(n_values: Any, successes: Any, trials: Any) -> float:
     j = int(below[0])
     p0, p1 = p[j - 1], p[j]
     return float(n[j - 1] + (p0 - 0.5) / (p0 - p1) * (n[j] - n[j - 1]))
+
+
+def logistic_deviance(n_values: Any, successes: Any, trials: Any, n_star: float, slope: float
+                      ) -> tuple[float, float]:
+    """``(G², p)``: the deviance of the logistic curve ``(n_star, slope)`` on the counts and its χ²(K − 2)
+    p-value (NaN when K ≤ 2 or the curve is not finite). See the module docstring."""
+    n, k, t = _check_curve(n_values, successes, trials)
+    if not (math.isfinite(n_star) and math.isfinite(slope)):
+        return math.nan, math.nan
+    p = np.clip(logistic_curve(n, n_star, slope), 1e-300, 1 - 1e-16)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(k > 0, k * np.log(k / (t * p)), 0.0)
+        b = np.where(t - k > 0, (t - k) * np.log((t - k) / (t * (1 - p))), 0.0)
+    g2 = float(max(2 * (a + b).sum(), 0.0))
+    df = n.size - 2
+    return g2, (float(stats.chi2.sf(g2, df)) if df > 0 else math.nan)
 
 
 def _step(n: np.ndarray, k: np.ndarray, t: np.ndarray) -> tuple[float, float] | None:
@@ -227,7 +263,14 @@ def estimate_crossing(
     boots = boots[np.isfinite(boots)]
     alpha = (1 - level) / 2
     lo, hi = np.quantile(boots, [alpha, 1 - alpha])
-    return Crossing(m, float(min(lo, m)), float(max(hi, m)), level, "logistic", None, s, interp)
+    ib = np.array([interpolated_crossing(n, row, t) for row in kb])
+    ib = ib[np.isfinite(ib)]
+    ilo, ihi = (np.quantile(ib, [alpha, 1 - alpha]) if ib.size else (math.nan, math.nan))
+    if math.isfinite(interp):
+        ilo, ihi = min(ilo, interp), max(ihi, interp)
+    g2, gof = logistic_deviance(n, k, t, m, s)
+    return Crossing(m, float(min(lo, m)), float(max(hi, m)), level, "logistic", None, s, interp,
+                    float(ilo), float(ihi), g2, gof)
 
 
 def logistic_curve(n: Any, n_star: float, slope: float) -> np.ndarray:

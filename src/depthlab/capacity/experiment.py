@@ -129,7 +129,8 @@ NEGATIVE_TARGETS = (
 NEGATIVE_ATTEMPTS = 3000
 
 #: The unit-wise construction (method ``"unitwise"``, :mod:`depthlab.engine.unitwise`; L = 2): tanh by curve tracing
-#: (constructive), ReLU by the exact decision (a failure certifies that no fit exists). One restart:
+#: (constructive), sigmoid with biases through tanh(z) = 2σ(2z) − 1, ReLU by the exact decision (a failure
+#: certifies that no fit exists). One restart:
 #: the method is deterministic and ignores the start. Data set t of (seed, d, N) is the grid's data set t, so the
 #: grid's cells (their first data sets) and these cells are paired. Fixed before the evaluation run (docs/perf/).
 UNITWISE_SPECS: dict[str, tuple[GridSpec, ...]] = {
@@ -139,8 +140,10 @@ UNITWISE_SPECS: dict[str, tuple[GridSpec, ...]] = {
                       method="unitwise"),
              GridSpec(widths=(8,), depths=(2,), activations=("relu",), biases=(False,), trials=64, restarts=1,
                       method="unitwise"),
-             GridSpec(widths=(8,), depths=(2,), activations=("relu", "tanh"), biases=(True,), trials=64, restarts=1,
-                      method="unitwise")),
+             GridSpec(widths=(8,), depths=(2,), activations=("relu", "tanh", "sigmoid"), biases=(True,), trials=64,
+                      restarts=1, method="unitwise"),
+             GridSpec(widths=(16,), depths=(2,), activations=("tanh", "sigmoid"), biases=(True,), trials=64,
+                      restarts=1, method="unitwise")),
 }
 
 #: Sanity checks: (N, d) cases and labelled data sets per case of the Cover check; width and data sets of the

@@ -88,7 +88,8 @@ from depthlab.errors import ConfigError
 
 __all__ = [
     "STATUS", "UnitwiseSettings", "check_family", "pivoted_selection", "relu_candidate_count", "relu_patterns",
-    "relu_unitwise", "settings_of", "sigmoid_unitwise", "square_newton", "tanh_unitwise", "trace_curves", "unitwise_solver",
+    "relu_unitwise", "settings_of", "sigmoid_unitwise", "square_newton", "tanh_unitwise", "trace_curves",
+    "unitwise_solver",
 ]
 
 
