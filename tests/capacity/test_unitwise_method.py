@@ -39,45 +39,35 @@ def test_cli_refuses_unitwise_outside_its_family(args, phrase) -> None:
     assert phrase in " ".join(r.output.split())
 
 
-def test_sigmoid_with_biases_is_built_and_verifies(tmp_path) -> None:
-    """sigmoid d = 3 with biases, through tanh(z) = 2σ(2z) − 1: every data set up to N = 2d = 6 is built (the
-    sigmoid net's own relative residual ≤ 1e-8), none at N = 9 > 2d + 2, the bound; the stored weights pass
-    `capacity verify` (independent float64 + mpmath forward pass of the sigmoid net)."""
-    out = tmp_path / "uw-sig"
-    r = runner.invoke(app, ["run", "-a", "sigmoid", "--bias", "-L", "2", "-d", "3", "--instances", "4",
-                            "--restarts", "1", "--points-min", "4", "--points-max", "9", "--method", "unitwise",
-                            "--device", "cpu", "--out", str(out)])
-    assert r.exit_code == 0, r.output
+def _run_and_verify(out, act_args: list[str], n_min: int, n_max: int, built_up_to: int, none_at: int) -> None:
+    """`capacity run --method unitwise` at d = 3 (4 data sets, 1 restart): every data set built up to
+    ``built_up_to`` (relative residual ≤ 1e-8, the protocol's tol), none at ``none_at``; then `capacity verify`
+    (independent float64 + mpmath forward pass) passes on the stored weights."""
     import pandas as pd
 
+    r = runner.invoke(app, ["run", *act_args, "-L", "2", "-d", "3", "--instances", "4", "--restarts", "1",
+                            "--points-min", str(n_min), "--points-max", str(n_max), "--method", "unitwise",
+                            "--device", "cpu", "--out", str(out)])
+    assert r.exit_code == 0, r.output
     rows = pd.concat([pd.read_parquet(p) for p in (out / "shards").glob("*.parquet")])
-    assert (rows["fit_method"] == "unitwise").all() and (rows["activation"] == "sigmoid").all()
-    assert rows.loc[rows["n_points"] <= 6, "success"].all()
-    assert np.all(rows.loc[rows["n_points"] <= 6, "residual"] <= 1e-8)
-    assert not rows.loc[rows["n_points"] == 9, "success"].any()
+    assert (rows["fit_method"] == "unitwise").all() and (rows["activation"] == act_args[1]).all()
+    assert rows.loc[rows["n_points"] <= built_up_to, "success"].all()
+    assert np.all(rows.loc[rows["n_points"] <= built_up_to, "residual"] <= 1e-8)
+    assert not rows.loc[rows["n_points"] == none_at, "success"].any()
     v = runner.invoke(app, ["verify", str(out)])
     assert v.exit_code == 0, v.output
     assert "all verify" in v.output
+
+
+def test_sigmoid_with_biases_is_built_and_verifies(tmp_path) -> None:
+    """sigmoid d = 3 with biases, through tanh(z) = 2σ(2z) − 1: built up to N = 2d = 6 (the sigmoid net's own
+    residual), none at N = 9 > 2d + 2, the bound; verify checks the sigmoid net's forward pass."""
+    _run_and_verify(tmp_path / "uw-sig", ["-a", "sigmoid", "--bias"], 4, 9, built_up_to=6, none_at=9)
 
 
 def test_unitwise_points_are_certified_and_verify(tmp_path) -> None:
-    """tanh d = 3: every data set up to N = 2d − 1 = 5 is built (relative residual ≤ 1e-8, the protocol's tol),
-    none at N = 7 > 2d; the stored weights pass `capacity verify` (independent float64 + mpmath forward pass)."""
-    out = tmp_path / "uw"
-    r = runner.invoke(app, ["run", "-a", "tanh", "-L", "2", "-d", "3", "--instances", "4", "--restarts", "1",
-                            "--points-min", "3", "--points-max", "7", "--method", "unitwise", "--device", "cpu",
-                            "--out", str(out)])
-    assert r.exit_code == 0, r.output
-    import pandas as pd
-
-    rows = pd.concat([pd.read_parquet(p) for p in (out / "shards").glob("*.parquet")])
-    assert (rows["fit_method"] == "unitwise").all()
-    assert rows.loc[rows["n_points"] <= 5, "success"].all()
-    assert np.all(rows.loc[rows["n_points"] <= 5, "residual"] <= 1e-8)
-    assert not rows.loc[rows["n_points"] == 7, "success"].any()
-    v = runner.invoke(app, ["verify", str(out)])
-    assert v.exit_code == 0, v.output
-    assert "all verify" in v.output
+    """tanh d = 3: built up to N = 2d − 1 = 5, none at N = 7 > 2d."""
+    _run_and_verify(tmp_path / "uw", ["-a", "tanh"], 3, 7, built_up_to=5, none_at=7)
 
 
 def test_relu_decision_never_contradicts_the_optimiser() -> None:
