@@ -108,3 +108,19 @@ def test_help_states_the_study_budget() -> None:
     from depthlab.capacity.config import SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS
 
     assert (cli.LM_STEPS_HELP, cli.LM_PATIENCE_HELP) == (SMOOTH_LM_STEPS, SMOOTH_LM_PATIENCE)
+
+
+def test_run_output_notes_a_rejected_logistic_model(capsys) -> None:
+    """`capacity run` prints the model-free crossing beside N* when the deviance test rejects the logistic curve
+    (gof_p < GOF_ALPHA = 0.01), and no note otherwise."""
+    from depthlab.capacity.cli import _print_curve
+    from depthlab.capacity.config import CellConfig
+
+    res = {"curve": [], "n_star": 12.94, "n_star_low": 12.83, "n_star_high": 13.05, "method": "logistic",
+           "censored": None, "n_star_attempt": 12.94, "bound": 15.0, "gof_p": 1.4e-6, "n_star_interp": 13.245,
+           "n_star_interp_low": 13.10, "n_star_interp_high": 13.37}
+    cell = CellConfig(depth=2, width=8, activation="relu", method="unitwise")
+    _print_curve(cell, res)
+    assert "deviance p = 1.4e-06" in capsys.readouterr().out
+    _print_curve(cell, {**res, "gof_p": 0.3})
+    assert "model-free" not in capsys.readouterr().out

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from depthlab.capacity import negative as neg
-from depthlab.capacity.curves import GOF_ALPHA
+from depthlab.capacity.curves import logistic_rejected
 from depthlab.capacity.experiment import (
     LINEAR_WIDTH,
     NEGATIVE_ATTEMPTS,
@@ -221,10 +221,9 @@ def _uw_ratio_finding(activation: str, width: int, bias: bool = False) -> Findin
 def _misfit_note(c: pd.Series) -> str:
     """A note where the logistic model of the cell's curve is rejected (capacity.curves.GOF_ALPHA): the rule still
     judges the logistic N*, the note gives the model-free crossing beside it."""
-    gof = float(c.get("gof_p", math.nan))
-    if c.get("method") != "logistic" or not math.isfinite(gof) or gof >= GOF_ALPHA:
+    if not logistic_rejected(c.get("method"), c.get("gof_p")):
         return ""
-    return (f"; the logistic curve does not fit the counts (deviance p = {gof:.1e}): model-free crossing "
+    return (f"; the logistic curve does not fit the counts (deviance p = {c['gof_p']:.1e}): model-free crossing "
             f"{c['n_star_interp']:.2f} {_ci(c['n_star_interp_low'], c['n_star_interp_high'])}, shown beside, "
             "not judged")
 

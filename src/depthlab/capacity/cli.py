@@ -197,12 +197,12 @@ def _print_curve(cell: Any, res: dict) -> None:
         f"[{res['method']}]{cens};  per attempt N* = {res['n_star_attempt']:.2f};  "
         f"bound (P−S)/d = {res['bound']:.2f}"
     )
-    from depthlab.capacity.curves import GOF_ALPHA
+    from depthlab.capacity.curves import GOF_ALPHA, logistic_rejected
 
-    gof = res.get("gof_p", math.nan)
-    if res["method"] == "logistic" and math.isfinite(gof) and gof < GOF_ALPHA:
+    if logistic_rejected(res["method"], res.get("gof_p")):
         typer.echo(
-            f"note: the logistic curve does not fit these counts (deviance p = {gof:.1e} < {GOF_ALPHA:g}); the "
+            f"note: the logistic curve does not fit these counts (deviance p = {res['gof_p']:.1e} < "
+            f"{GOF_ALPHA:g}); the "
             f"model-free crossing is {res['n_star_interp']:.2f} "
             f"{_fmt_ci(res['n_star_interp_low'], res['n_star_interp_high'])} (docs/capacity.md, 'Protocol')"
         )

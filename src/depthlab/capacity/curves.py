@@ -34,6 +34,13 @@ from depthlab.errors import InputError
 GOF_ALPHA = 0.01
 
 
+def logistic_rejected(method: Any, gof_p: Any) -> bool:
+    """Whether a crossing's logistic model is rejected at :data:`GOF_ALPHA` (``method`` and ``gof_p`` of a
+    :class:`Crossing` or of a result row built from one): then read ``n_star_interp`` beside ``n_star``."""
+    g = float(gof_p) if gof_p is not None else math.nan
+    return method == "logistic" and math.isfinite(g) and g < GOF_ALPHA
+
+
 @dataclass(frozen=True)
 class Crossing:
     """N* with its confidence interval.
@@ -68,7 +75,7 @@ class Crossing:
     @property
     def misfit(self) -> bool:
         """The logistic model is rejected at :data:`GOF_ALPHA` (read ``n_star_interp`` beside ``n_star``)."""
-        return self.method == "logistic" and math.isfinite(self.gof_p) and self.gof_p < GOF_ALPHA
+        return logistic_rejected(self.method, self.gof_p)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
