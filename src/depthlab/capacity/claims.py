@@ -8,17 +8,20 @@ available to us (the claim is known from secondary summaries), so the protocol m
 * ``CLAIMS`` (paper or outside sources): N*(2)/N*(1) ≈ 2 for the paper's activations at each width, and again
   for ReLU with N*(2) from the exact unit-wise decision (:mod:`depthlab.engine.unitwise`); one layer
   y = W x fits d generic points, never d + 1 (the paper's abstract); Cover's theorem for the engine's perceptron
-  (Cover 1965).
+  (Cover 1965); Wendel's half-space probability for the protocol's target sets (Wendel 1962), the basis of
+  the positivity obstruction (:mod:`depthlab.capacity.positivity_claims`).
 * ``CONSISTENCY`` (our code against our own derivations and computations): no cell beyond our parameter-count
   bound; the engine's perceptron certificates against our LP certificate; the engine against the lab's own
   reference Levenberg–Marquardt script (tanh, d = 16, L = 2, 3), an unpublished script of ours, not a source;
   per target cell (``NEGATIVE_TARGETS``), per-data-set N* ≥ our target or a certified negative at N = bound − 1
   (:class:`TargetOrCertifiedNegative`, the rule of :mod:`depthlab.capacity.negative`): the bound and the targets
   are ours, so these rows are consistency checks, not a paper's claim; the same targets for the L = 2 cells measured
-  by the unit-wise construction; no data set the exact ReLU decision rules out is fitted by the grid's optimiser.
+  by the unit-wise construction; no data set the exact ReLU decision rules out is fitted by the grid's optimiser;
+  no bias-free ReLU or sigmoid cell fits a data set the positivity obstruction rules out.
 * ``FINDINGS``: the ratio for tanh (the paper's claim names ReLU and sigmoid only), from the grid and from the
   unit-wise cells; deep ReLU networks fitted beyond the linear capacity d (an engine capability no source states);
-  whether the counting bound is reached at L = 2 (the unit-wise cells at ⌊bound⌋ − 1 and ⌊bound⌋).
+  whether the counting bound is reached at L = 2 (the unit-wise cells at ⌊bound⌋ − 1 and ⌊bound⌋); how far the
+  positivity obstruction caps bias-free ReLU and sigmoid cells below their counting bound.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from depthlab.capacity.experiment import (
     UNITWISE_SPECS,
     NegativeTarget,
 )
+from depthlab.capacity.positivity_claims import POSITIVITY_CONSISTENCY, POSITIVITY_FINDING, WENDEL_CLAIM
 from depthlab.capacity.theory import capacity_bound, max_fittable, parameter_count, symmetry_dimension
 from depthlab.report.claims import (
     AtLeast,
@@ -438,7 +442,7 @@ def negative_claim(t: NegativeTarget) -> Claim:
 def _claims(scale: str) -> list[Claim]:
     ratios = [_ratio_claim(a, d) for a, d in _ratio_activations(scale) if a in PAPER_ACTIVATIONS]
     uw = [_uw_ratio_claim(a, d, b) for a, d, b in _unitwise_cells(scale) if a in PAPER_ACTIVATIONS]
-    return [*ratios, *uw, LINEAR_CLAIM, COVER_CLAIM]
+    return [*ratios, *uw, LINEAR_CLAIM, COVER_CLAIM, WENDEL_CLAIM]
 
 
 LINEAR_CLAIM = Claim(
@@ -554,6 +558,7 @@ CONSISTENCY = (
     *(negative_claim(t) for t in NEGATIVE_TARGETS),
     *(_uw_target_claim(t) for t in NEGATIVE_TARGETS if t.depth == 2),
     UNITWISE_PAIRED,
+    POSITIVITY_CONSISTENCY,
 )
 
 
@@ -584,7 +589,7 @@ RELU_FINDING = Finding(
 def _findings(scale: str) -> list[Finding]:
     ratios = [_ratio_finding(a, d) for a, d in _ratio_activations(scale) if a not in PAPER_ACTIVATIONS]
     uw = [_uw_ratio_finding(a, d, b) for a, d, b in _unitwise_cells(scale) if a not in PAPER_ACTIVATIONS]
-    return [*ratios, *uw, RELU_FINDING, UNITWISE_BOUND]
+    return [*ratios, *uw, RELU_FINDING, UNITWISE_BOUND, POSITIVITY_FINDING]
 
 
 CLAIMS = _claims

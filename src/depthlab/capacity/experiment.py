@@ -31,6 +31,7 @@ import pandas as pd
 
 from depthlab.capacity.config import SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS
 from depthlab.capacity.grid import GridSpec, run_grid
+from depthlab.capacity.positivity import positivity_cells, positivity_check
 from depthlab.capacity.sanity import cover_check, linear_capacity_check
 from depthlab.report.types import StudyContext, StudyResult
 
@@ -153,6 +154,13 @@ COVER_CASES = {
     "full": [(6, 3), (8, 4), (10, 4), (12, 4), (16, 8), (20, 8), (24, 8)],
 }
 COVER_TRIALS = {"quick": 200, "full": 1000}
+#: Wendel's half-space probability against the protocol's target sets (:mod:`depthlab.capacity.positivity`):
+#: (N, d) at 1/2 (N = 2d), above and below, and at bound − 1 of tanh at L = 3 (3d − 1)
+POSITIVITY_CASES = {
+    "quick": ((12, 8), (16, 8), (23, 8)),
+    "full": ((12, 8), (16, 8), (23, 8), (32, 16), (47, 16)),
+}
+POSITIVITY_TRIALS = {"quick": 200, "full": 1000}
 LINEAR_WIDTH = 8
 LINEAR_TRIALS = 12
 
@@ -225,7 +233,7 @@ def _negatives(ctx: StudyContext, cells: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _unitwise(ctx: StudyContext, grid_points: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _unitwise(ctx: StudyContext, grid_points: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The unit-wise cells (:data:`UNITWISE_SPECS`) and, per (σ, d, N), the data sets both they and the grid's
     L = 2 cell measured: how many each fitted, and how many the grid fitted that the unit-wise method did not
     (for ReLU, whose negatives are exact decisions, each of these would be a contradiction)."""
@@ -247,8 +255,8 @@ def _unitwise(ctx: StudyContext, grid_points: pd.DataFrame) -> dict[str, pd.Data
         rows.append({"activation": act, "width": int(d), "bias": bool(b), "n_points": int(n), "data_sets": len(g),
                      "fitted_unitwise": int(g["success_unitwise"].sum()), "fitted_grid": int(g["success_grid"].sum()),
                      "grid_only": int((g["success_grid"] & ~g["success_unitwise"]).sum())})
-    return {"unitwise": pd.concat(cells, ignore_index=True), "unitwise_curves": pd.concat(curves, ignore_index=True),
-            "unitwise_paired": pd.DataFrame(rows)}
+    return ({"unitwise": pd.concat(cells, ignore_index=True), "unitwise_curves": pd.concat(curves, ignore_index=True),
+             "unitwise_paired": pd.DataFrame(rows)}, uw_points)
 
 
 def _methods(scale: str, seed: int) -> str:
@@ -283,7 +291,8 @@ def run(ctx: StudyContext) -> StudyResult:
     tables = {"cells": grid.cells, "curves": grid.curves, "ratios": grid.ratios}
     not_run: dict[str, str] = {}
     ctx.report("unit-wise construction (L = 2)")
-    tables.update(_unitwise(ctx, grid.points))
+    uw_tables, uw_points = _unitwise(ctx, grid.points)
+    tables.update(uw_tables)
     if ctx.scale == "full":
         tables["reference"], not_run = _reference(ctx)
         tables["negatives"] = _negatives(ctx, grid.cells)
@@ -293,6 +302,11 @@ def run(ctx: StudyContext) -> StudyResult:
     ctx.report("sanity: Cover's theorem")
     tables["cover"] = cover_check(COVER_CASES[ctx.scale], trials=COVER_TRIALS[ctx.scale], seed=ctx.seed,
                                   device=ctx.device)
+    ctx.report("the positivity obstruction (Wendel's half-space probability)")
+    tables["positivity"] = positivity_check(POSITIVITY_CASES[ctx.scale], trials=POSITIVITY_TRIALS[ctx.scale],
+                                            seed=ctx.seed)
+    tables["positivity_cells"] = positivity_cells(pd.concat([grid.points, uw_points], ignore_index=True),
+                                                  seed=ctx.seed)
     two = grid.ratios[grid.ratios["depth_num"] == 2] if not grid.ratios.empty else grid.ratios
     summary = ("N*(2)/N*(1): " + ", ".join(f"{r.activation} d={r.width}: {r.ratio:.2f}" for r in two.itertuples())
                + ". " + PROTOCOL_NOTE)
@@ -304,6 +318,7 @@ def run(ctx: StudyContext) -> StudyResult:
         "unitwise": [dataclasses.replace(us, seed=ctx.seed).as_dict() for us in UNITWISE_SPECS[ctx.scale]],
         "linear": {"width": LINEAR_WIDTH, "trials": LINEAR_TRIALS},
         "cover": {"cases": COVER_CASES[ctx.scale], "trials": COVER_TRIALS[ctx.scale]},
+        "positivity": {"cases": POSITIVITY_CASES[ctx.scale], "trials": POSITIVITY_TRIALS[ctx.scale]},
     }
     if ctx.scale == "full":
         config["reference"] = [dataclasses.replace(rs, seed=ctx.seed).as_dict() for rs in REFERENCE_SPECS]
