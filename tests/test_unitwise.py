@@ -274,6 +274,34 @@ def test_sigmoid_with_biases_reparametrises_the_tanh_construction(d, n):
     assert ((out - out_t).flatten(1).norm(dim=1) / y.flatten(1).norm(dim=1) <= TOL).all()
 
 
+@pytest.mark.parametrize(("d", "n"), [(3, 4), (4, 6)])
+def test_sigmoid_without_biases_from_the_positive_cone(d, n):
+    """Bias-free sigmoid: on data sets whose targets lie in an open half-space the engine certifies the nets the
+    stage builds (at these sizes, every data set not decided; an independent float64 sigmoid forward pass
+    reproduces Y to ≤ 1e-8); a data set with y and −y among its targets is decided (no open half-space holds
+    both), whatever X is."""
+    x, y = _data(6, n, d, seed=530 + n)
+    y[5, 1] = -y[5, 0]
+    res = fit(square_mlp(d, 2, "sigmoid"), (x, y), key="uw-sig0", indices=range(6), config=FitConfig(stages=UW))
+    decided = torch.as_tensor(res.info["unitwise:decided"])
+    assert int(decided[5]) == 1 and not bool(res.success[5])
+    fitted = torch.nonzero(torch.as_tensor(res.success)).squeeze(1)
+    assert fitted.numel() >= 3, res.rel_residual
+    # constructive, so not guaranteed in general; at these sizes every data set not decided is built
+    assert set(fitted.tolist()) == set(torch.nonzero(decided == 0).squeeze(1).tolist())
+    p = {k: v.double() for k, v in res.params.items()}
+    out = torch.sigmoid(x @ p["W1"]) @ p["W2"]
+    rel = (out - y).flatten(1).norm(dim=1) / y.flatten(1).norm(dim=1)
+    assert (rel[fitted] <= TOL).all()
+
+
+def test_sigmoid_without_biases_above_the_bound_is_refused_per_model():
+    from depthlab.engine.unitwise import sigmoid_unitwise_bias_free
+    x, y = _data(2, 7, 3, seed=61)
+    out = sigmoid_unitwise_bias_free(x, y, UnitwiseSettings())
+    assert (out["status"] == STATUS["too_many_points"]).all()
+
+
 def test_relu_positives_through_the_engine():
     """The engine certifies the ReLU constructions the decision finds (d = 3, N = 4: mixed verdicts)."""
     d, n, m = 3, 4, 8
@@ -364,7 +392,7 @@ def _xy(d: int = 3, n: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
 
 @pytest.mark.parametrize(("fam", "phrase"), [
     (square_mlp(3, 3, "tanh"), r"widths=\[3, 3\]"),
-    (square_mlp(3, 2, "sigmoid"), "activation='sigmoid', bias=False"),
+    (square_mlp(3, 2, "gelu"), "activation='gelu', bias=False"),
 ])
 def test_unsupported_family_is_refused(fam, phrase):
     with pytest.raises(ConfigError, match="two-layer square MLPs") as err:
@@ -379,6 +407,7 @@ def test_check_family_accepts_the_supported_nets():
     assert check_family(square_mlp(2, 2, "relu")) == (2, "relu", False)
     assert check_family(square_mlp(3, 2, "relu", bias=True)) == (3, "relu", True)
     assert check_family(square_mlp(3, 2, "sigmoid", bias=True)) == (3, "sigmoid", True)
+    assert check_family(square_mlp(3, 2, "sigmoid")) == (3, "sigmoid", False)
 
 
 def test_classification_is_refused():

@@ -42,11 +42,12 @@ SMOOTH_LM_PATIENCE = 100
 #: ``"activation-homotopy"`` (ReLU only): LM on softplus networks of rising sharpness, then LM on ReLU;
 #: ``"arclength"``: the target path followed by pseudo-arclength (it may pass folds in t), then LM;
 #: ``"varpro"``: variable-projection LM on the hidden layers (output layer solved by least squares), then LM;
-#: ``"unitwise"`` (L = 2, tanh or ReLU with biases on or off, sigmoid with biases): the unit-wise construction alone
-#: (curve tracing for tanh, and for sigmoid through tanh(z) = 2σ(2z) − 1; the exact decision by extreme-ray
-#: enumeration for ReLU, whose failures certify that no fit exists).
+#: ``"unitwise"`` (L = 2, tanh, ReLU or sigmoid, biases on or off): the unit-wise construction alone
+#: (curve tracing for tanh, and for sigmoid with biases through tanh(z) = 2σ(2z) − 1; sigmoid without biases from
+#: starts in the positive cone of Y, whose emptiness certifies that no fit exists; the exact decision by
+#: extreme-ray enumeration for ReLU, whose failures certify that no fit exists).
 METHODS = ("lm", "target-homotopy", "points", "activation-homotopy", "arclength", "varpro", "unitwise")
-#: Activations the ``"unitwise"`` method handles (sigmoid with biases only).
+#: Activations the ``"unitwise"`` method handles.
 UNITWISE_ACTIVATIONS = ("tanh", "relu", "sigmoid")
 
 #: Bump when the protocol changes in a way that changes results (old shards are then not reused).
@@ -102,11 +103,7 @@ class CellConfig:
         if self.method == "unitwise" and (self.depth != 2 or self.activation not in UNITWISE_ACTIVATIONS):
             raise ConfigError("fitting method 'unitwise' builds two-layer networks with σ ∈ "
                               f"{{{', '.join(UNITWISE_ACTIVATIONS)}}}; got L = {self.depth}, "
-                              f"σ = {self.activation!r} (use -L 2, -a tanh or relu)")
-        if self.method == "unitwise" and self.activation == "sigmoid" and not self.bias:
-            raise ConfigError("fitting method 'unitwise' builds sigmoid networks with biases only (through "
-                              "tanh(z) = 2σ(2z) − 1, whose output shift only a bias absorbs); add --bias, or use "
-                              "-a tanh or relu")
+                              f"σ = {self.activation!r} (use -L 2 and -a tanh, relu or sigmoid)")
         positive_int(self.width, "width")
         choice(self.activation, "activation", ACTIVATIONS)
         positive_int(self.trials, "trials")

@@ -144,7 +144,9 @@ UNITWISE_SPECS: dict[str, tuple[GridSpec, ...]] = {
              GridSpec(widths=(8,), depths=(2,), activations=("relu", "tanh", "sigmoid"), biases=(True,), trials=64,
                       restarts=1, method="unitwise"),
              GridSpec(widths=(16,), depths=(2,), activations=("tanh", "sigmoid"), biases=(True,), trials=64,
-                      restarts=1, method="unitwise")),
+                      restarts=1, method="unitwise"),
+             GridSpec(widths=(8, 16), depths=(2,), activations=("sigmoid",), biases=(False,), trials=64, restarts=1,
+                      method="unitwise")),
 }
 
 #: Sanity checks: (N, d) cases and labelled data sets per case of the Cover check; width and data sets of the

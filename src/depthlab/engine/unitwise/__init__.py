@@ -30,7 +30,14 @@ zeros of the dropped equation found along them (sign changes, refined by Newton 
 with the solutions Newton reaches on the square system from ``newton_starts`` fixed random starts.
 The method is constructive only: a failure (too few independent m-parts along the traced curves) is no
 certificate that no fit exists. Sigmoid has no solution of (U) at ``z = 0``; with biases it is handled by the
-exact reparametrisation ``tanh(z) = 2σ(2z) − 1`` (:mod:`depthlab.engine.unitwise.sigmoid`), without them not.
+exact reparametrisation ``tanh(z) = 2σ(2z) − 1`` (:mod:`depthlab.engine.unitwise.sigmoid`). Without biases (U)
+reads ``tanh(X u) = Y m − 1`` (``u = w/2``, ``m = 2·m_σ``), which needs ``0 < Y m < 2``: the stage decides by a
+linear program whether the open cone ``{m : Y m > 0}`` is empty — then no bias-free sigmoid net of width d
+fits, at any depth (a certificate, ``decided`` = 1; the positivity obstruction of
+:mod:`depthlab.capacity.theory.positivity`) — and otherwise starts minimum-norm Gauss–Newton on (U) from
+``newton_starts`` points of ``{m : 0 < Y m < 2}`` (hit-and-run from the LP's point; ``u`` by least squares
+on ``atanh(Y m − 1)``), ``newton_steps`` iterations each; N ≤ 2d (the counting bound). A failure on a
+feasible data set certifies nothing.
 
 **ReLU (exact decision).** S is the union over activation patterns of polyhedral cones, pointed when
 ``N ≥ d`` (``Xw = 0`` forces ``w = 0`` and then ``Ym = 0`` forces ``m = 0``), so its span is the span of the
@@ -82,13 +89,14 @@ from depthlab.engine.unitwise.common import (
     settings_of,
 )
 from depthlab.engine.unitwise.relu import relu_candidate_count, relu_patterns, relu_unitwise
-from depthlab.engine.unitwise.sigmoid import sigmoid_unitwise
+from depthlab.engine.unitwise.sigmoid import cone_point, sigmoid_unitwise, sigmoid_unitwise_bias_free
 from depthlab.engine.unitwise.tanh import square_newton, tanh_unitwise, trace_curves
 from depthlab.errors import ConfigError
 
 __all__ = [
-    "STATUS", "UnitwiseSettings", "check_family", "pivoted_selection", "relu_candidate_count", "relu_patterns",
-    "relu_unitwise", "settings_of", "sigmoid_unitwise", "square_newton", "tanh_unitwise", "trace_curves",
+    "STATUS", "UnitwiseSettings", "check_family", "cone_point", "pivoted_selection", "relu_candidate_count",
+    "relu_patterns", "relu_unitwise", "settings_of", "sigmoid_unitwise", "sigmoid_unitwise_bias_free", "square_newton",
+    "tanh_unitwise", "trace_curves",
     "unitwise_solver",
 ]
 
@@ -112,9 +120,8 @@ def unitwise_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
         docstring.
 
     Raises:
-        ConfigError: classification mode, a family other than the two-layer square tanh/ReLU MLP (biases on or
-            off) or sigmoid MLP with biases, or
-            (ReLU) too many candidate patterns.
+        ConfigError: classification mode, a family other than the two-layer square tanh/ReLU/sigmoid MLP
+            (biases on or off), or (ReLU) too many candidate patterns.
     """
     check_regression(problem, "unitwise")
     _, act, bias = check_family(problem.family)
@@ -127,8 +134,8 @@ def unitwise_solver(problem: Problem, theta: torch.Tensor) -> StageResult:
     xu, yu = x[first], y[first]
     if act == "tanh":
         res = tanh_unitwise(xu, yu, s, bias)
-    elif act == "sigmoid":  # check_family admits it with biases only
-        res = sigmoid_unitwise(xu, yu, s)
+    elif act == "sigmoid":
+        res = sigmoid_unitwise(xu, yu, s) if bias else sigmoid_unitwise_bias_free(xu, yu, s)
     else:
         res = relu_unitwise(xu, yu, s, bias)
     res = {k: v[inv] for k, v in res.items()}

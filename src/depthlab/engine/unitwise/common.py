@@ -73,19 +73,17 @@ def settings_of(cfg) -> UnitwiseSettings:
 
 def check_family(family: Family) -> tuple[int, str, bool]:
     """``(d, activation, bias)`` of a family the stage handles, else a :class:`ConfigError` saying what it needs:
-    two-layer square MLPs with σ = tanh or ReLU (biases on or off) or σ = sigmoid with biases."""
+    two-layer square MLPs with σ = tanh, ReLU or sigmoid (biases on or off)."""
     c = family.config
     act, bias = c.get("activation"), bool(c.get("bias", False))
     ok = (c.get("family") == "mlp" and len(c.get("widths", ())) == 1
           and c.get("d_in") == c["widths"][0] == c.get("d_out")
-          and (act in ("tanh", "relu") or (act == "sigmoid" and bias)))
+          and act in ("tanh", "relu", "sigmoid"))
     if not ok:
         desc = (f"family={c.get('family')!r}, widths={c.get('widths')}, d_in={c.get('d_in')}, d_out={c.get('d_out')}, "
                 f"activation={act!r}, bias={bias}")
-        hint = (" (sigmoid is handled with biases only: without them the reparametrisation tanh(z) = 2σ(2z) − 1 "
-                "leaves an output shift no bias absorbs)" if act == "sigmoid" else "")
-        raise ConfigError("the 'unitwise' solver builds two-layer square MLPs, σ ∈ {tanh, relu} with biases on or "
-                          "off, or sigmoid with biases (square_mlp(d, 2, σ, bias=...)); got " + desc + hint)
+        raise ConfigError("the 'unitwise' solver builds two-layer square MLPs, σ ∈ {tanh, relu, sigmoid} with biases "
+                          "on or off (square_mlp(d, 2, σ, bias=...)); got " + desc)
     return int(c["d_in"]), str(act), bias
 
 
