@@ -142,3 +142,23 @@ def test_report_rows_decide_on_the_tables() -> None:
                             "wendel_p": 0.5, "binomial_se": 0.035, "pvalue": p} for k, p in ((100, 1.0), (150, 1e-12))])
     assert _verdict("wendel-half-space", StudyResult(tables={"positivity": wendel[:1]})) == Verdict.HOLDS
     assert _verdict("wendel-half-space", StudyResult(tables={"positivity": wendel})) == Verdict.DIFFERS
+
+
+def test_cli_positivity_decides_the_run_data_sets() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from depthlab.capacity.cli import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["positivity", "-w", "3", "-n", "4,6", "--instances", "30", "--seed", "7", "--json"])
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.output)
+    for case in got["cases"]:
+        _, y = make_data(3, case["n_points"], range(30), 7)  # the data sets `capacity run --seed 7` fits
+        assert case["feasible"] == int(cone_feasible(y).sum())
+        assert case["wendel_p"] == positivity_probability(case["n_points"], 3)
+    for bad, phrase in ((["-n", "0"], "must be ≥ 1"), (["-n", "1-100", "--instances", "5000"], "linear programs")):
+        r = runner.invoke(app, ["positivity", *bad])
+        assert r.exit_code == 2 and phrase in " ".join(r.output.split()), r.output

@@ -48,6 +48,7 @@ from depthlab.capacity.cli_options import (
     check_method,
     smooth_budget,
 )
+from depthlab.capacity.cli_positivity import positivity as _positivity
 from depthlab.capacity.cli_verify import RequireBoundOpt, check_bound
 from depthlab.capacity.cli_verify import verify as _verify
 from depthlab.clikit import (
@@ -416,3 +417,4 @@ def _gain(text: str) -> float:
 
 app.command("verify", cls=aliases(OLD))(handle_errors(_verify))
 app.command("negative", cls=aliases(OLD))(handle_errors(_negative))
+app.command("positivity", cls=aliases(OLD))(handle_errors(_positivity))

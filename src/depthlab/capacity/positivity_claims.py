@@ -17,7 +17,7 @@ from depthlab.report.claims import AtLeast, AtMost, Claim, Finding, NotMeasured,
 from depthlab.report.types import StudyResult
 
 WENDEL_ALPHA = 1e-3
-WENDEL_SOURCE = "Wendel 1962, 'A problem in geometric probability', Math. Scand. 10, 109–111"
+WENDEL_SOURCE = "Wendel 1962, 'A problem in geometric probability', Math. Scand. 11, 109–111"
 
 
 def _wendel(r: StudyResult):

@@ -19,7 +19,7 @@ is a per-data-set certificate for *every* such net of width d, trained or constr
 
 **Probability.** For targets with i.i.d. rows from a distribution symmetric about 0 and in general position
 (the study's ``y_i ~ N(0, I_d)``), the probability that N rows lie in an open half-space through 0 is
-Wendel's (J. G. Wendel, "A problem in geometric probability", *Math. Scand.* 10 (1962) 109–111):
+Wendel's (J. G. Wendel, "A problem in geometric probability", *Math. Scand.* 11 (1962) 109–111):
 
     P_W(N, d) = 2^{1−N} Σ_{k=0}^{d−1} C(N − 1, k),
 
