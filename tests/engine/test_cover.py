@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from depthlab.engine import FitConfig, cover_probability, fit, linearly_separable, perceptron, random_labels
 
@@ -38,3 +39,21 @@ def test_perceptron_matches_cover(n):
     assert not (res.success & ~lp).any()  # certified margins > 0 imply LP-separable
     np.testing.assert_array_equal(res.success, lp)  # the convex squared hinge is minimised to 0 iff separable
     assert (res.min_margin[res.success] > 0).all()
+
+
+def test_separating_vectors_return_certified_separators() -> None:
+    """The LP's separators have every margin ≥ 1 up to HiGHS's feasibility tolerance (1e-7), with and without an
+    affine term; inseparable sets (one point with both labels) get no separator."""
+    from depthlab.engine.separability import separating_vectors
+
+    gen = torch.Generator().manual_seed(11)
+    x = torch.randn(6, 7, 4, generator=gen, dtype=torch.float64)
+    y = torch.where(torch.rand(6, 7, generator=gen) < 0.5, 1.0, -1.0).double()
+    x[5, 1], y[5, 1] = x[5, 0], -y[5, 0]
+    for bias in (False, True):
+        w, ok = separating_vectors(x, y, bias=bias)
+        xa = torch.cat([x, torch.ones(6, 7, 1, dtype=torch.float64)], 2) if bias else x
+        margins = y.numpy() * np.einsum("mnd,md->mn", xa.numpy(), w)
+        assert ok.sum() >= 4 and not ok[5]
+        assert (margins[ok] >= 1 - 1e-7).all() and (w[~ok] == 0).all()
+        assert (ok == linearly_separable(x, y, bias=bias)).all()

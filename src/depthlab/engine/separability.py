@@ -26,6 +26,40 @@ def cover_probability(n: int, d: int) -> float:
     return math.fsum(math.comb(n - 1, k) for k in range(d)) / 2 ** (n - 1)
 
 
+def separating_vectors(x: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray, *, bias: bool = False
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`linearly_separable` with the separators: ``(w (M, d [+1]), separable (M,))``, ``w`` with every
+    margin ``y_i (wᵀx_i + b) ≥ 1`` where separable (zeros elsewhere; with ``bias`` the last entry is ``b``).
+
+    Raises:
+        InputError: shapes disagree or labels are not ±1.
+    """
+    xa = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float64)
+    ya = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y, dtype=np.float64)
+    if xa.ndim != 3:
+        raise InputError(f"x must have shape (M, N, d), got {xa.shape}")
+    ya = ya.reshape(ya.shape[0], -1) if ya.ndim >= 2 else ya
+    if ya.shape != xa.shape[:2]:
+        raise InputError(f"y must have shape (M, N) matching x {xa.shape[:2]}, got {ya.shape}")
+    if not np.all(np.abs(ya) == 1):
+        raise InputError("labels must be +1 or -1")
+    if bias:
+        xa = np.concatenate([xa, np.ones((*xa.shape[:2], 1))], axis=2)
+    m, n, d = xa.shape
+    w = np.zeros((m, d))
+    out = np.zeros(m, dtype=bool)
+    for k in range(m):
+        a_ub = -(ya[k][:, None] * xa[k])
+        res = scipy.optimize.linprog(np.zeros(d), A_ub=a_ub, b_ub=-np.ones(n), bounds=[(None, None)] * d,
+                                     method="highs")
+        if res.status not in (0, 2):
+            raise RuntimeError(f"linear program for model {k} ended with status {res.status}: {res.message}")
+        out[k] = res.status == 0
+        if out[k]:
+            w[k] = res.x
+    return w, out
+
+
 def linearly_separable(x: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray, *,
                        bias: bool = False) -> np.ndarray:
     """Decide, exactly by linear programming (HiGHS), whether each model's labelled points are separable.
@@ -44,24 +78,4 @@ def linearly_separable(x: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarra
     Raises:
         InputError: shapes disagree or labels are not ±1.
     """
-    xa = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float64)
-    ya = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y, dtype=np.float64)
-    if xa.ndim != 3:
-        raise InputError(f"x must have shape (M, N, d), got {xa.shape}")
-    ya = ya.reshape(ya.shape[0], -1) if ya.ndim >= 2 else ya
-    if ya.shape != xa.shape[:2]:
-        raise InputError(f"y must have shape (M, N) matching x {xa.shape[:2]}, got {ya.shape}")
-    if not np.all(np.abs(ya) == 1):
-        raise InputError("labels must be +1 or -1")
-    if bias:
-        xa = np.concatenate([xa, np.ones((*xa.shape[:2], 1))], axis=2)
-    m, n, d = xa.shape
-    out = np.zeros(m, dtype=bool)
-    for k in range(m):
-        a_ub = -(ya[k][:, None] * xa[k])
-        res = scipy.optimize.linprog(np.zeros(d), A_ub=a_ub, b_ub=-np.ones(n), bounds=[(None, None)] * d,
-                                     method="highs")
-        if res.status not in (0, 2):
-            raise RuntimeError(f"linear program for model {k} ended with status {res.status}: {res.message}")
-        out[k] = res.status == 0
-    return out
+    return separating_vectors(x, y, bias=bias)[1]

@@ -31,10 +31,10 @@ nothing.
 from __future__ import annotations
 
 import numpy as np
-import scipy.optimize
 import torch
 
 from depthlab.engine.families import mlp
+from depthlab.engine.separability import separating_vectors
 from depthlab.engine.unitwise.common import PAD_SEED, STATUS, UnitwiseSettings, assemble, empty_result, network
 from depthlab.engine.unitwise.tanh import tanh_unitwise
 
@@ -90,7 +90,8 @@ def _gauss_newton(x: torch.Tensor, y: torch.Tensor, z: torch.Tensor, steps: int,
 
 
 def cone_point(y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """A point of the open cone ``{m : Y m > 0}`` per model, by a linear program (``y_i·m ≥ 1``, HiGHS).
+    """A point of the open cone ``{m : Y m > 0}`` per model, by a linear program (``y_i·m ≥ 1``, HiGHS, through
+    :func:`depthlab.engine.separability.separating_vectors` with every label +1: a certificate, one LP per model).
 
     Args:
         y: ``(M, N, d)``.
@@ -100,18 +101,8 @@ def cone_point(y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         bias-free net of width d with σ ≥ 0 fits the targets, at any depth (Gordan's alternative;
         :mod:`depthlab.capacity.theory.positivity`).
     """
-    ya = y.detach().cpu().numpy()
-    m, _, d = ya.shape
-    out = np.zeros((m, d))
-    feasible = np.zeros(m, dtype=bool)
-    for k in range(m):  # a certificate, one LP per data set (as depthlab.engine.linearly_separable)
-        res = scipy.optimize.linprog(np.zeros(d), A_ub=-ya[k], b_ub=-np.ones(ya.shape[1]),
-                                     bounds=[(None, None)] * d, method="highs")
-        if res.status not in (0, 2):
-            raise RuntimeError(f"cone linear program for model {k} ended with status {res.status}: {res.message}")
-        if res.status == 0:
-            out[k], feasible[k] = res.x, True
-    return torch.from_numpy(out).to(y.device, y.dtype), torch.from_numpy(feasible).to(y.device)
+    w, ok = separating_vectors(y, np.ones(y.shape[:2]))
+    return torch.from_numpy(w).to(y.device, y.dtype), torch.from_numpy(ok).to(y.device)
 
 
 def _starts(y: torch.Tensor, m0: torch.Tensor, count: int) -> torch.Tensor:
