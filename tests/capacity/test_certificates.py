@@ -90,6 +90,18 @@ def test_verify_passes_and_residuals_agree_within_the_bound(real_run) -> None:
     assert '"ok": true' in r.output
 
 
+def test_verify_names_fits_exact_in_mpmath_but_not_guaranteed_in_float64(real_run) -> None:
+    c = load_certificate(certificate_files(real_run)[0])
+    r, b = residual_numpy(c, 0)
+    mp = residual_mpmath(c, 0)
+    tol = max(r, mp) + b / 4  # above both residuals, below NumPy residual + B: only the bound fails
+    rep = verify_certificate(c, tol=tol)
+    mine = [f for f in rep.failures if f"(trial {c.trial[0]}, restart {c.restart[0]})" in f]
+    assert not rep.ok and len(mine) == 1 and "exact arithmetic" in mine[0]
+    rep = verify_certificate(c, tol=tol, mp_max_width=0)  # without mpmath nothing is claimed about it
+    assert all("exact arithmetic" not in f for f in rep.failures)
+
+
 def test_verify_finds_run_folders_below_a_path(real_run, tmp_path) -> None:
     for name in ("a", "b"):  # e.g. the reference and grid folders of a reproduce output
         shutil.copytree(real_run, tmp_path / "out" / name)

@@ -159,6 +159,65 @@ def test_cli_positivity_decides_the_run_data_sets() -> None:
         _, y = make_data(3, case["n_points"], range(30), 7)  # the data sets `capacity run --seed 7` fits
         assert case["feasible"] == int(cone_feasible(y).sum())
         assert case["wendel_p"] == positivity_probability(case["n_points"], 3)
+        assert case["cp_upper"] >= case["feasible"] / 30 and not case["certified"]
     for bad, phrase in ((["-n", "0"], "must be ≥ 1"), (["-n", "1-100", "--instances", "5000"], "linear programs")):
         r = runner.invoke(app, ["positivity", *bad])
         assert r.exit_code == 2 and phrase in " ".join(r.output.split()), r.output
+
+
+def test_certified_ceiling_columns_follow_the_negative_rule() -> None:
+    from depthlab.capacity import negative as neg
+
+    # d = 2, N = 30: P_W = 30 / 2^29 ≈ 5.6e-8, so none of 3000 data sets is feasible (P(any) ≤ 1.7e-4); 0 of 3000
+    # is the fewest data sets for which 0 certifies (min_attempts_zero(1e-3) = 2995)
+    t = positivity_check([(30, 2), (3, 2)], trials=3000, seed=4)
+    hi, lo = t.iloc[0], t.iloc[1]
+    assert hi["feasible"] == 0 and hi["cp_upper"] == pytest.approx(1 - 0.05 ** (1 / 3000), rel=1e-12)
+    assert bool(hi["certified"]) and neg.min_attempts_zero() <= 3000
+    assert lo["wendel_p"] == 0.75 and not bool(lo["certified"]) and lo["cp_upper"] > lo["rate"]
+
+
+def test_negative_cases_and_shared_decisions() -> None:
+    from depthlab.capacity.positivity import negative_cases, positivity_negatives
+    from depthlab.capacity.theory import max_fittable
+
+    cases = negative_cases((1, 2, 3), (3,))
+    assert {(c["activation"], c["depth"]) for c in cases} == {(a, L) for a in ("relu", "sigmoid") for L in (2, 3)}
+    assert all(c["n_points"] == max_fittable(c["depth"], 3, c["activation"], bias=False) - 1 for c in cases)
+    t = positivity_negatives(cases, trials=40, seed=9)
+    for c in t.itertuples():
+        _, y = make_data(3, c.n_points, range(40), 9)  # the data sets `capacity run --seed 9` fits
+        assert c.feasible == int(cone_feasible(y).sum()) and c.wendel_p == positivity_probability(c.n_points, 3)
+        assert not c.certified  # 40 data sets are fewer than the rule's 2000
+
+
+def test_certified_negative_row_judges_the_raw_counts() -> None:
+    def table(*rows: tuple[int, int, float]) -> pd.DataFrame:
+        return pd.DataFrame([{"depth": 4, "width": 16, "activation": "sigmoid", "n_points": 63, "trials": n,
+                              "feasible": k, "rate": k / n, "wendel_p": p, "cp_upper": 0.0, "certified": True}
+                             for k, n, p in rows])  # stored cp_upper/certified deliberately wrong: unused
+
+    key = "positivity-certified-negative"
+    assert _verdict(key, StudyResult(tables={"positivity_negatives": table((4, 10_000, 2.9e-5))})) == Verdict.PASSES
+    assert _verdict(key, StudyResult(tables={"positivity_negatives": table((5, 10_000, 2.9e-5))})) == Verdict.FAILS
+    assert _verdict(key, StudyResult(tables={"positivity_negatives": table((0, 1000, 2.9e-5))})) == Verdict.FAILS
+    # a cell with P_W ≥ 1e-3 is shown, not judged: many feasible data sets there do not fail the row
+    both = table((0, 10_000, 2.9e-5), (600, 10_000, 0.067))
+    assert _verdict(key, StudyResult(tables={"positivity_negatives": both})) == Verdict.PASSES
+    assert _verdict(key, StudyResult(tables={"positivity_negatives": table((600, 10_000, 0.067))})) == \
+        Verdict.NOT_RUN
+    assert _verdict(key, StudyResult(tables={})) == Verdict.NOT_RUN
+
+
+def test_nearly_degenerate_target_set_is_decided_and_confirmed_by_gordan() -> None:
+    """Data set 1403 at (d, N, seed) = (16, 31, 0): HiGHS' simplex ends 'unknown' (status 4) on it; the decision
+    falls back to the interior-point method. Gordan's alternative confirms the answer independently: λ ≥ 0,
+    Σλ = 1, Yᵀλ = 0 is feasible (to rounding, ≤ 1e-12 for entries of size ~ 1), so no m has Ym > 0."""
+    import scipy.optimize
+
+    _, y = make_data(16, 31, [1403], 0)
+    assert not cone_feasible(y)[0]
+    ya = y[0].double().numpy()
+    res = scipy.optimize.linprog(np.zeros(31), A_eq=np.vstack([ya.T, np.ones((1, 31))]), b_eq=np.r_[np.zeros(16), 1],
+                                 bounds=[(0, None)] * 31, method="highs")
+    assert res.status == 0 and res.x.min() >= 0 and np.abs(ya.T @ res.x).max() <= 1e-12

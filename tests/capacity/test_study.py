@@ -81,6 +81,8 @@ def _full(fake_fitter, monkeypatch, tuned_on):
     monkeypatch.setitem(experiment.COVER_CASES, "full", [(4, 2)])
     monkeypatch.setitem(experiment.COVER_TRIALS, "full", 50)
     monkeypatch.setattr(experiment, "NEGATIVE_ATTEMPTS", 4)
+    monkeypatch.setitem(experiment.POSITIVITY_TRIALS, "full", 50)
+    monkeypatch.setattr(experiment, "POSITIVITY_NEGATIVE_TRIALS", 30)
     return fake, refs
 
 
@@ -103,6 +105,10 @@ def test_full_run_skips_a_cell_tuned_on_the_evaluation_seed(fake_fitter, monkeyp
                                                                                           "not_run"]
     assert rows["negative-tanh-d8-L2"].verdict == Verdict.FAILS  # 4 attempts never certify (a consistency check)
     assert rows["negative-tanh-d16-L3"].verdict == Verdict.NOT_RUN
+    # the LP's ceilings at bound − 1: 12 bias-free ReLU/sigmoid cells; 30 data sets never certify
+    pn = result.tables["positivity_negatives"]
+    assert len(pn) == 12 and (pn["trials"] == 30).all() and set(pn["width"]) == {8, 16}
+    assert rows["positivity-certified-negative"].verdict == Verdict.FAILS
 
 
 def test_full_run_with_gain_from_tuning_seeds(fake_fitter, monkeypatch, tmp_path) -> None:

@@ -45,7 +45,12 @@ from depthlab.capacity.experiment import (
     UNITWISE_SPECS,
     NegativeTarget,
 )
-from depthlab.capacity.positivity_claims import POSITIVITY_CONSISTENCY, POSITIVITY_FINDING, WENDEL_CLAIM
+from depthlab.capacity.positivity_claims import (
+    POSITIVITY_CONSISTENCY,
+    POSITIVITY_FINDING,
+    POSITIVITY_NEGATIVE,
+    WENDEL_CLAIM,
+)
 from depthlab.capacity.theory import capacity_bound, max_fittable, parameter_count, symmetry_dimension
 from depthlab.report.claims import (
     AtLeast,
@@ -559,6 +564,7 @@ CONSISTENCY = (
     *(_uw_target_claim(t) for t in NEGATIVE_TARGETS if t.depth == 2),
     UNITWISE_PAIRED,
     POSITIVITY_CONSISTENCY,
+    POSITIVITY_NEGATIVE,
 )
 
 

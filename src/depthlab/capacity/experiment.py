@@ -11,7 +11,8 @@ and off, more data sets and restarts, the reference-difficulty cells (tanh, d = 
 :data:`NEGATIVE_TARGETS` cell whose per-data-set N* misses its target, the certified-negative test at
 N = bound − 1 (table ``negatives``). At both scales the unit-wise cells (:data:`UNITWISE_SPECS`, method
 ``"unitwise"``, L = 2) beside the grid, paired with its data sets (tables ``unitwise``, ``unitwise_curves``,
-``unitwise_paired``).
+``unitwise_paired``). At both scales the positivity tables (``positivity``, ``positivity_cells``); at full scale
+also ``positivity_negatives``, the LP's certified ceilings at N = bound − 1 of the bias-free ReLU/sigmoid cells.
 
 :func:`run` returns the tables ``cells`` (N* per cell), ``curves`` (one row per (cell, N)), ``ratios``
 (N*(L)/N*(1)), ``linear`` and ``cover`` (sanity checks) and, at full scale, ``reference``. The claims judged on
@@ -31,7 +32,12 @@ import pandas as pd
 
 from depthlab.capacity.config import SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS
 from depthlab.capacity.grid import GridSpec, run_grid
-from depthlab.capacity.positivity import positivity_cells, positivity_check
+from depthlab.capacity.positivity import (
+    negative_cases,
+    positivity_cells,
+    positivity_check,
+    positivity_negatives,
+)
 from depthlab.capacity.sanity import cover_check, linear_capacity_check
 from depthlab.report.types import StudyContext, StudyResult
 
@@ -163,6 +169,11 @@ POSITIVITY_CASES = {
     "full": ((12, 8), (16, 8), (23, 8), (32, 16), (47, 16)),
 }
 POSITIVITY_TRIALS = {"quick": 200, "full": 1000}
+#: Full scale: certified ceilings from the same LP at N = bound − 1 of the bias-free ReLU/sigmoid cells
+#: (:func:`depthlab.capacity.positivity.positivity_negatives`; about 1 ms per data set)
+POSITIVITY_NEGATIVE_DEPTHS = (2, 3, 4)
+POSITIVITY_NEGATIVE_WIDTHS = (8, 16)
+POSITIVITY_NEGATIVE_TRIALS = 10_000
 LINEAR_WIDTH = 8
 LINEAR_TRIALS = 12
 
@@ -307,6 +318,11 @@ def run(ctx: StudyContext) -> StudyResult:
     ctx.report("the positivity obstruction (Wendel's half-space probability)")
     tables["positivity"] = positivity_check(POSITIVITY_CASES[ctx.scale], trials=POSITIVITY_TRIALS[ctx.scale],
                                             seed=ctx.seed)
+    if ctx.scale == "full":
+        ctx.report("certified ceilings at bound − 1 (positivity LP)")
+        tables["positivity_negatives"] = positivity_negatives(
+            negative_cases(POSITIVITY_NEGATIVE_DEPTHS, POSITIVITY_NEGATIVE_WIDTHS),
+            trials=POSITIVITY_NEGATIVE_TRIALS, seed=ctx.seed)
     tables["positivity_cells"] = positivity_cells(pd.concat([grid.points, uw_points], ignore_index=True),
                                                   seed=ctx.seed)
     two = grid.ratios[grid.ratios["depth_num"] == 2] if not grid.ratios.empty else grid.ratios
@@ -324,6 +340,8 @@ def run(ctx: StudyContext) -> StudyResult:
     }
     if ctx.scale == "full":
         config["reference"] = [dataclasses.replace(rs, seed=ctx.seed).as_dict() for rs in REFERENCE_SPECS]
+        config["positivity_negatives"] = {"depths": POSITIVITY_NEGATIVE_DEPTHS, "widths": POSITIVITY_NEGATIVE_WIDTHS,
+                                          "trials": POSITIVITY_NEGATIVE_TRIALS}
         config["negatives"] = {"attempts": NEGATIVE_ATTEMPTS,
                                "targets": [{**dataclasses.asdict(t), "init_gain": t.init_gain,
                                             "tuned_on": list(t.tuned_on)} for t in NEGATIVE_TARGETS]}

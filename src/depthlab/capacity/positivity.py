@@ -7,7 +7,9 @@ of the protocol (:func:`depthlab.capacity.success.make_data`) by linear programm
 
 * the decided fraction with Wendel's formula (:func:`positivity_check`: an outside formula, so a claim);
 * the fits of every covered cell with the decision on the same data sets (:func:`positivity_cells`: a fit on a
-  data set the LP rules out would contradict our derivation or the fit's certificate; a consistency check).
+  data set the LP rules out would contradict our derivation or the fit's certificate; a consistency check);
+* the feasible fraction at N = bound − 1 of each bias-free ReLU/sigmoid cell as a certified ceiling on P(fit) for
+  every method (:func:`positivity_negatives`), judged by the negative test's rule where it can pass.
 
 The decision is a certificate, not training: one HiGHS linear program per data set (``y_i·m ≥ 1`` for all i,
 through :func:`depthlab.engine.linearly_separable` with every label +1), a loop over data sets like the Cover
@@ -23,7 +25,9 @@ import pandas as pd
 import torch
 from scipy import stats
 
+from depthlab.capacity import negative as neg
 from depthlab.capacity.success import make_data
+from depthlab.capacity.theory import max_fittable
 from depthlab.capacity.theory.positivity import positivity_applies, positivity_probability
 from depthlab.engine import linearly_separable
 from depthlab.errors import InputError
@@ -57,7 +61,10 @@ def positivity_check(cases: Sequence[tuple[int, int]], *, trials: int, seed: int
     ``cases`` and compare the count with Wendel's probability (exact two-sided binomial test).
 
     Returns:
-        One row per case: ``n_points, width, trials, feasible, rate, wendel_p, binomial_se, pvalue``.
+        One row per case: ``n_points, width, trials, feasible, rate, wendel_p, binomial_se, pvalue``, and the
+        certified ceiling on P(fit at N) of every bias-free ReLU/sigmoid net of width d: ``cp_upper`` (the exact
+        one-sided 95 % Clopper–Pearson upper bound on ``feasible / trials``) and ``certified`` (the negative
+        test's rule, :func:`depthlab.capacity.negative.certified`: ≥ 2000 data sets and ``cp_upper`` < 1e-3).
     """
     rows = []
     for n, d in cases:
@@ -66,8 +73,33 @@ def positivity_check(cases: Sequence[tuple[int, int]], *, trials: int, seed: int
         p = positivity_probability(n, d)
         rows.append({"n_points": int(n), "width": int(d), "trials": int(trials), "feasible": k,
                      "rate": k / trials, "wendel_p": p, "binomial_se": float(np.sqrt(p * (1 - p) / trials)),
-                     "pvalue": _binomial_p(k, trials, p)})
+                     "pvalue": _binomial_p(k, trials, p), "cp_upper": neg.cp_upper(k, trials),
+                     "certified": neg.certified(k, trials)})
     return pd.DataFrame(rows)
+
+
+def negative_cases(depths: Sequence[int], widths: Sequence[int]) -> list[dict[str, int | str]]:
+    """The bias-free ReLU and sigmoid cells at ``depths`` × ``widths`` with their ``N = ⌊bound⌋ − 1`` (the
+    negative test's point, :func:`depthlab.capacity.theory.max_fittable`)."""
+    return [{"depth": int(L), "width": int(d), "activation": a, "n_points": max_fittable(L, d, a, bias=False) - 1}
+            for a in ("relu", "sigmoid") for d in widths for L in depths if positivity_applies(L, a, bias=False)]
+
+
+def positivity_negatives(cases: Sequence[dict[str, int | str]], *, trials: int, seed: int) -> pd.DataFrame:
+    """Certified ceilings on P(fit) at each case's N, for every method: :func:`positivity_check` on data sets
+    ``0 … trials − 1`` of ``make_data(d, N, ·, seed)`` (one decision per distinct (N, d), shared by the cells).
+
+    Args:
+        cases: rows of :func:`negative_cases` (``depth, width, activation, n_points``).
+
+    Returns:
+        One row per case: its keys, then ``trials, feasible, rate, wendel_p, cp_upper, certified``.
+    """
+    pairs = sorted({(int(c["n_points"]), int(c["width"])) for c in cases})
+    decided = positivity_check(pairs, trials=trials, seed=seed).set_index(["n_points", "width"])
+    cols = ["trials", "feasible", "rate", "wendel_p", "cp_upper", "certified"]
+    rows = [{**c, **decided.loc[(int(c["n_points"]), int(c["width"])), cols].to_dict()} for c in cases]
+    return pd.DataFrame(rows, columns=["depth", "width", "activation", "n_points", *cols])
 
 
 CELL_KEYS = ["depth", "width", "activation", "bias", "fit_method", "n_points"]
