@@ -83,6 +83,7 @@ def verify(
 
         depthlab capacity verify results/capacity-grid --tol 1e-10 --json
     """
+    from depthlab.capacity.audit import uncertified_claims
     from depthlab.capacity.certificates import certificate_files, load_certificate, verify_certificate
 
     files = certificate_files(path)
@@ -111,29 +112,3 @@ def verify(
         typer.echo(f"{fits} fits in {len(reports)} files: {verdict}")
     if not ok:
         raise typer.Exit(EXIT_NOT_VERIFIED)
-
-
-def uncertified_claims(certs: list) -> list[str]:
-    """For every run folder holding the certificates (``ROOT/certificates/*.npz`` beside ``ROOT/shards/``): each
-    fit a shard claims (``success``) must have a certificate entry and each entry a claim. Returns one message
-    per mismatch (empty: they match). A certificate without its shard (a unit interrupted between the two
-    writes) is checked on its own."""
-    import pandas as pd
-
-    held: dict[Path, dict[str, set[tuple[int, int]]]] = {}
-    for c in certs:
-        if c.path.parent.name == "certificates":
-            held.setdefault(c.path.parent.parent, {})[c.key] = {
-                (int(t), int(r)) for t, r in zip(c.trial, c.restart, strict=True)}
-    out = []
-    for root, keys in sorted(held.items()):
-        for shard in sorted((root / "shards").glob("*.parquet")):
-            rows = pd.read_parquet(shard, columns=["trial", "restart", "success"])
-            ok = rows["success"].to_numpy(dtype=bool)
-            claimed = {(int(t), int(r)) for t, r in zip(rows["trial"][ok], rows["restart"][ok], strict=True)}
-            have = keys.get(shard.stem, set())
-            out += [f"shard {shard.name} claims an exact fit (trial {t}, restart {r}) with no certificate"
-                    for t, r in sorted(claimed - have)]
-            out += [f"certificate {shard.stem}.npz holds (trial {t}, restart {r}), which its shard does not claim"
-                    for t, r in sorted(have - claimed)]
-    return out

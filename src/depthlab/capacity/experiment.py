@@ -11,8 +11,10 @@ and off, more data sets and restarts, the reference-difficulty cells (tanh, d = 
 :data:`NEGATIVE_TARGETS` cell whose per-data-set N* misses its target, the certified-negative test at
 N = bound − 1 (table ``negatives``). At both scales the unit-wise cells (:data:`UNITWISE_SPECS`, method
 ``"unitwise"``, L = 2) beside the grid, paired with its data sets (tables ``unitwise``, ``unitwise_curves``,
-``unitwise_paired``). At both scales the positivity tables (``positivity``, ``positivity_cells``); at full scale
-also ``positivity_negatives``, the LP's certified ceilings at N = bound − 1 of the bias-free ReLU/sigmoid cells.
+``unitwise_paired``). At both scales ``certificates`` and ``certificate_mismatches`` (the audit of every
+stored exact fit, :mod:`depthlab.capacity.audit`) and the positivity tables (``positivity``,
+``positivity_cells``); at full scale also ``positivity_negatives``, the LP's certified ceilings at
+N = bound − 1 of the bias-free ReLU/sigmoid cells.
 
 :func:`run` returns the tables ``cells`` (N* per cell), ``curves`` (one row per (cell, N)), ``ratios``
 (N*(L)/N*(1)), ``linear`` and ``cover`` (sanity checks) and, at full scale, ``reference``. The claims judged on
@@ -30,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from depthlab.capacity.audit import certificate_audit
 from depthlab.capacity.config import SMOOTH_LM_PATIENCE, SMOOTH_LM_STEPS
 from depthlab.capacity.grid import GridSpec, run_grid
 from depthlab.capacity.positivity import (
@@ -325,6 +328,9 @@ def run(ctx: StudyContext) -> StudyResult:
             trials=POSITIVITY_NEGATIVE_TRIALS, seed=ctx.seed)
     tables["positivity_cells"] = positivity_cells(pd.concat([grid.points, uw_points], ignore_index=True),
                                                   seed=ctx.seed)
+    ctx.report("certificate audit (every counted fit recomputed: float64 rule, mpmath where it cannot decide)")
+    tables["certificates"], mismatches = certificate_audit(ctx.out_dir)
+    tables["certificate_mismatches"] = pd.DataFrame({"message": mismatches}, dtype=str)
     two = grid.ratios[grid.ratios["depth_num"] == 2] if not grid.ratios.empty else grid.ratios
     summary = ("N*(2)/N*(1): " + ", ".join(f"{r.activation} d={r.width}: {r.ratio:.2f}" for r in two.itertuples())
                + ". " + PROTOCOL_NOTE)
