@@ -52,3 +52,24 @@ def fake_fitter(monkeypatch):
         return fake
 
     return make
+
+
+@pytest.fixture
+def tampered_copy(tmp_path):
+    """``tampered_copy(run, delta)``: a copy of run folder ``run`` whose first certificate has ``theta[0, 1]``
+    moved by ``delta``; returns ``(copy, that certificate's path, its arrays)``."""
+    import shutil
+
+    from depthlab.capacity.certificates import certificate_files
+
+    def make(run, delta: float):
+        out = tmp_path / "tampered"
+        shutil.copytree(run, out)
+        f = certificate_files(out)[0]
+        with np.load(f, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        arrays["theta"][0, 1] += delta
+        np.savez_compressed(f, **arrays)
+        return out, f, arrays
+
+    return make

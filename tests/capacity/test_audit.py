@@ -6,7 +6,6 @@ bound B, so every case is decided by the module's rule, not by a tolerance of th
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -52,14 +51,8 @@ def test_each_fit_lands_in_one_class_by_its_own_residuals(run_dir) -> None:
         assert (kk["confirmed"].astype(int) + kk["exact"] + kk["rejected"] == 1).all()
 
 
-def test_tampered_weights_are_rejected_and_disagree(run_dir, tmp_path) -> None:
-    out = tmp_path / "run"
-    shutil.copytree(run_dir, out)
-    f = certificate_files(out)[0]
-    with np.load(f, allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files}
-    arrays["theta"][0, 1] += 1e-3
-    np.savez_compressed(f, **arrays)
+def test_tampered_weights_are_rejected_and_disagree(run_dir, tampered_copy) -> None:
+    out, f, _ = tampered_copy(run_dir, 1e-3)
     t, mism = certificate_audit(out)
     row = t[t["file"] == str(f)].iloc[0]
     assert row["rejected"] == 1 and row["disagree"] == 1 and row["max_mpmath_rejected"] > 1e-8

@@ -110,14 +110,8 @@ def test_verify_finds_run_folders_below_a_path(real_run, tmp_path) -> None:
     assert f'"files": {2 * len(certificate_files(real_run))}' in r.output
 
 
-def test_a_tampered_weight_is_caught(real_run, tmp_path) -> None:
-    out = tmp_path / "run"
-    shutil.copytree(real_run, out)
-    f = certificate_files(out)[0]
-    with np.load(f, allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files}
-    arrays["theta"][0, 1] += 1e-6
-    np.savez_compressed(f, **arrays)
+def test_a_tampered_weight_is_caught(real_run, tampered_copy) -> None:
+    out, _, arrays = tampered_copy(real_run, 1e-6)
     r = runner.invoke(app, ["verify", str(out)])
     assert r.exit_code == EXIT_NOT_VERIFIED, r.output
     assert "FAILED" in r.output and f"fit (trial {arrays['trial'][0]}, restart {arrays['restart'][0]})" in r.output
