@@ -38,6 +38,7 @@ def test_quick_run_structure(fake_fitter, monkeypatch, tmp_path) -> None:
     fake_fitter()
     monkeypatch.setitem(experiment.SCALES, "quick", TINY)
     monkeypatch.setitem(experiment.COVER_CASES, "quick", [(4, 2)])
+    monkeypatch.setattr(experiment, "POSITIVITY_NEGATIVE_TRIALS", 30)
     result = experiment.run(_ctx(tmp_path, "quick"))
     assert {"cells", "curves", "ratios", "cover", "linear"} <= set(result.tables)
     rows = _rows(result, "quick")
@@ -57,6 +58,10 @@ def test_quick_run_structure(fake_fitter, monkeypatch, tmp_path) -> None:
     assert rows["one-layer-linear"].verdict == Verdict.DIFFERS
     assert rows["one-layer-linear"].failed == ("data sets fitted at N = d + 1",)
     assert rows["cover-theorem"].verdict == Verdict.HOLDS
+    # quick scale decides the two d = 16, L = 4 cells at bound − 1; 30 data sets never certify
+    pn = result.tables["positivity_negatives"]
+    assert sorted(zip(pn["activation"], pn["n_points"], strict=True)) == [("relu", 60), ("sigmoid", 63)]
+    assert rows["positivity-certified-negative"].verdict == Verdict.FAILS
     assert all(row.verdict != Verdict.ERROR for row in rows.values())
     # both seed sets are named in the methods and recorded in the config (the study's manifest)
     assert "evaluation seed 0" in result.methods and "tuning" in result.methods

@@ -13,8 +13,8 @@ N = bound − 1 (table ``negatives``). At both scales the unit-wise cells (:data
 ``"unitwise"``, L = 2) beside the grid, paired with its data sets (tables ``unitwise``, ``unitwise_curves``,
 ``unitwise_paired``). At both scales ``certificates`` and ``certificate_mismatches`` (the audit of every
 stored exact fit, :mod:`depthlab.capacity.audit`) and the positivity tables (``positivity``,
-``positivity_cells``); at full scale also ``positivity_negatives``, the LP's certified ceilings at
-N = bound − 1 of the bias-free ReLU/sigmoid cells.
+``positivity_cells``, ``positivity_negatives``: the LP's certified ceilings at N = bound − 1 of the bias-free
+ReLU/sigmoid cells, d = 16, L = 4 at quick scale, L = 2..4 and d = 8, 16 at full scale).
 
 :func:`run` returns the tables ``cells`` (N* per cell), ``curves`` (one row per (cell, N)), ``ratios``
 (N*(L)/N*(1)), ``linear`` and ``cover`` (sanity checks) and, at full scale, ``reference``. The claims judged on
@@ -172,10 +172,10 @@ POSITIVITY_CASES = {
     "full": ((12, 8), (16, 8), (23, 8), (32, 16), (47, 16)),
 }
 POSITIVITY_TRIALS = {"quick": 200, "full": 1000}
-#: Full scale: certified ceilings from the same LP at N = bound − 1 of the bias-free ReLU/sigmoid cells
-#: (:func:`depthlab.capacity.positivity.positivity_negatives`; about 1 ms per data set)
-POSITIVITY_NEGATIVE_DEPTHS = (2, 3, 4)
-POSITIVITY_NEGATIVE_WIDTHS = (8, 16)
+#: Certified ceilings from the same LP at N = bound − 1 of the bias-free ReLU/sigmoid cells
+#: (:func:`depthlab.capacity.positivity.positivity_negatives`; about 1 ms per data set): (depths, widths) per
+#: scale. Quick scale decides only the two cells the certified-negative row judges (d = 16, L = 4; ≈ 20 s).
+POSITIVITY_NEGATIVE_CELLS = {"quick": ((4,), (16,)), "full": ((2, 3, 4), (8, 16))}
 POSITIVITY_NEGATIVE_TRIALS = 10_000
 LINEAR_WIDTH = 8
 LINEAR_TRIALS = 12
@@ -321,11 +321,9 @@ def run(ctx: StudyContext) -> StudyResult:
     ctx.report("the positivity obstruction (Wendel's half-space probability)")
     tables["positivity"] = positivity_check(POSITIVITY_CASES[ctx.scale], trials=POSITIVITY_TRIALS[ctx.scale],
                                             seed=ctx.seed)
-    if ctx.scale == "full":
-        ctx.report("certified ceilings at bound − 1 (positivity LP)")
-        tables["positivity_negatives"] = positivity_negatives(
-            negative_cases(POSITIVITY_NEGATIVE_DEPTHS, POSITIVITY_NEGATIVE_WIDTHS),
-            trials=POSITIVITY_NEGATIVE_TRIALS, seed=ctx.seed)
+    ctx.report(f"certified ceilings at bound − 1 (positivity LP, {POSITIVITY_NEGATIVE_TRIALS:,} data sets per cell)")
+    tables["positivity_negatives"] = positivity_negatives(negative_cases(*POSITIVITY_NEGATIVE_CELLS[ctx.scale]),
+                                                          trials=POSITIVITY_NEGATIVE_TRIALS, seed=ctx.seed)
     tables["positivity_cells"] = positivity_cells(pd.concat([grid.points, uw_points], ignore_index=True),
                                                   seed=ctx.seed)
     ctx.report("certificate audit (every counted fit recomputed: float64 rule, mpmath where it cannot decide)")
@@ -343,11 +341,12 @@ def run(ctx: StudyContext) -> StudyResult:
         "linear": {"width": LINEAR_WIDTH, "trials": LINEAR_TRIALS},
         "cover": {"cases": COVER_CASES[ctx.scale], "trials": COVER_TRIALS[ctx.scale]},
         "positivity": {"cases": POSITIVITY_CASES[ctx.scale], "trials": POSITIVITY_TRIALS[ctx.scale]},
+        "positivity_negatives": {"depths": POSITIVITY_NEGATIVE_CELLS[ctx.scale][0],
+                                 "widths": POSITIVITY_NEGATIVE_CELLS[ctx.scale][1],
+                                 "trials": POSITIVITY_NEGATIVE_TRIALS},
     }
     if ctx.scale == "full":
         config["reference"] = [dataclasses.replace(rs, seed=ctx.seed).as_dict() for rs in REFERENCE_SPECS]
-        config["positivity_negatives"] = {"depths": POSITIVITY_NEGATIVE_DEPTHS, "widths": POSITIVITY_NEGATIVE_WIDTHS,
-                                          "trials": POSITIVITY_NEGATIVE_TRIALS}
         config["negatives"] = {"attempts": NEGATIVE_ATTEMPTS,
                                "targets": [{**dataclasses.asdict(t), "init_gain": t.init_gain,
                                             "tuned_on": list(t.tuned_on)} for t in NEGATIVE_TARGETS]}

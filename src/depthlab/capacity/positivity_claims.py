@@ -6,7 +6,7 @@
   set whose targets the LP rules out (our derivation);
 * consistency ``positivity-certified-negative``: at N = bound − 1 the LP's feasible fraction is a certified
   ceiling on P(fit) for every method; the cells whose Wendel probability is below 1e-3 (d = 16, L = 4) must
-  pass the negative test's rule (full scale);
+  pass the negative test's rule;
 * finding ``positivity-cap``: how far below the counting bound the obstruction caps the covered cells.
 """
 
@@ -104,7 +104,7 @@ class CertifiedCeiling(Rule):
 def _certified(r: StudyResult):
     t = r.tables.get("positivity_negatives")
     if t is None or t.empty:
-        raise NotMeasured("full-scale work (12 × 10 000 LPs); `depthlab reproduce --full` runs it, or "
+        raise NotMeasured("no LP decisions at bound − 1 in this result; one cell: "
                           "`depthlab capacity positivity -w 16 -n 60,63 --instances 10000`")
     judged = t[t["wendel_p"] < neg.P_MAX]
     if judged.empty:
