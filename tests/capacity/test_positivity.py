@@ -209,13 +209,18 @@ def test_certified_negative_row_judges_the_raw_counts() -> None:
     assert _verdict(key, StudyResult(tables={})) == Verdict.NOT_RUN
 
 
-def test_nearly_degenerate_target_set_is_decided_and_confirmed_by_gordan() -> None:
-    """Data set 1403 at (d, N, seed) = (16, 31, 0): HiGHS' simplex ends 'unknown' (status 4) on it; the decision
-    falls back to the interior-point method. Gordan's alternative confirms the answer independently: λ ≥ 0,
-    Σλ = 1, Yᵀλ = 0 is feasible (to rounding, ≤ 1e-12 for entries of size ~ 1), so no m has Ym > 0."""
+def test_nearly_degenerate_target_set_is_decided_and_confirmed_by_gordan(monkeypatch) -> None:
+    """Data set 1403 at (d, N, seed) = (16, 31, 0): HiGHS' simplex ends 'unknown' (status 4) on it. With the Gordan
+    certificate switched off, the LP path falls back to the interior-point method and decides; with it on, the
+    certificate decides first. An independent LP for Gordan's alternative confirms the answer: λ ≥ 0, Σλ = 1,
+    Yᵀλ = 0 is feasible (to rounding, ≤ 1e-12 for entries of size ~ 1), so no m has Ym > 0."""
     import scipy.optimize
 
+    from depthlab.engine import separability
+
     _, y = make_data(16, 31, [1403], 0)
+    assert not cone_feasible(y)[0]
+    monkeypatch.setattr(separability, "gordan_certificate", lambda a: (False, np.zeros(a.shape[0])))
     assert not cone_feasible(y)[0]
     ya = y[0].double().numpy()
     res = scipy.optimize.linprog(np.zeros(31), A_eq=np.vstack([ya.T, np.ones((1, 31))]), b_eq=np.r_[np.zeros(16), 1],

@@ -12,5 +12,5 @@ STUDY = Study(
     figures="depthlab.capacity.figures:FIGURES",
     cli="depthlab.capacity.cli:app",
     sweepable="depthlab.capacity.sweep:SWEEPABLE",
-    seconds={"quick": 45.0},  # measured idle 2026-12-07: 43 s (18 s fits and checks + 25 s LPs)
+    seconds={"quick": 25.0},  # measured idle 2026-12-07: 22 s (18 s fits and checks + 3 s LPs at bound − 1)
 )
