@@ -43,19 +43,17 @@ AUDIT_COLUMNS = ["file", "cell", "width", "n_points", "fits", *CLASSES, "max_res
 def _classes(cert: Certificate, mp_max_width: int, digits: int) -> dict[str, np.ndarray]:
     """Per fit of ``cert``: ``confirmed``, ``exact``, ``rejected`` (exactly one True per fit), ``disagree``
     (recomputed residuals differ by more than the rounding bound allows: 2B NumPy vs stored, B mpmath vs either)
-    and ``mp`` (mpmath residuals, NaN where not computed)."""
+    and ``mp`` (mpmath residuals, NaN where not computed). The checks are the verify rule's
+    (:meth:`~depthlab.capacity.certificates.FileReport.checks`)."""
     rep = verify_certificate(cert, mp_max_width=mp_max_width, digits=digits)
-    s, r, b, tol = rep.stored, rep.numpy, rep.bound, rep.tol
-    mp = np.full(s.shape, np.nan) if rep.mp is None else rep.mp.copy()
-    ok = (r + b <= tol) & (np.abs(r - s) <= 2 * b)
-    if rep.mp is not None:
-        ok &= rep.mp <= tol
+    mp = np.full(rep.stored.shape, np.nan) if rep.mp is None else rep.mp.copy()
+    c = rep.checks(mp)
+    ok = c["float64"] & c["numpy_agrees"] & c["mp_within"]
     for i in np.flatnonzero(~ok & np.isnan(mp)):  # the float64 rule cannot decide it: recompute in mpmath
         mp[i] = residual_mpmath(cert, int(i), digits)
-    have = ~np.isnan(mp)
-    disagree = np.abs(r - s) > 2 * b
-    disagree[have] |= (np.abs(mp[have] - s[have]) > b[have]) | (np.abs(mp[have] - r[have]) > b[have])
-    rejected = ~ok & ~(mp <= tol)
+    c = rep.checks(mp)
+    disagree = ~c["numpy_agrees"] | ~c["mp_agrees"]
+    rejected = ~ok & ~(mp <= rep.tol)
     return {"confirmed": ok & ~disagree, "exact": ~ok & ~rejected | ok & disagree, "rejected": rejected,
             "disagree": disagree, "mp": mp}
 

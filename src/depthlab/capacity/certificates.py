@@ -323,6 +323,17 @@ class FileReport:
     def ok(self) -> bool:
         return not self.failures
 
+    def checks(self, mp: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Per-fit pass masks of the verify rule (one place for it; :func:`verify_certificate` words them):
+        ``float64`` (NumPy residual + B ≤ tol), ``numpy_agrees`` (|NumPy − stored| ≤ 2B), ``mp_within``
+        (mpmath ≤ tol) and ``mp_agrees`` (mpmath within B of both). ``mp`` defaults to the report's mpmath
+        residuals; a NaN entry (not computed) passes both mpmath checks."""
+        mp = self.mp if mp is None else mp
+        mp = np.full(self.stored.shape, np.nan) if mp is None else mp
+        s, r, b = self.stored, self.numpy, self.bound
+        return {"float64": r + b <= self.tol, "numpy_agrees": np.abs(r - s) <= 2 * b, "mp_within": ~(mp > self.tol),
+                "mp_agrees": ~((np.abs(mp - s) > b) | (np.abs(mp - r) > b))}
+
     def as_dict(self) -> dict[str, Any]:
         return {"file": str(self.path), "cell": self.label, "fits": int(self.stored.size), "tol": self.tol,
                 "max_stored": float(self.stored.max()), "max_numpy": float(self.numpy.max()),
@@ -348,24 +359,25 @@ def verify_certificate(cert: Certificate, *, tol: float | None = None, mp_max_wi
         rn[i], bd[i] = residual_numpy(cert, i)
     mp = np.array([residual_mpmath(cert, i, digits) for i in range(k)]) if cert.width <= mp_max_width else None
     rep = FileReport(cert.path, cert.label, tol, cert.residual, rn, bd, mp)
+    ok = rep.checks()
     for i in range(k):
         who = f"fit (trial {cert.trial[i]}, restart {cert.restart[i]})"
         s, r, b = cert.residual[i], rn[i], bd[i]
-        if not (r + b <= tol):
+        if not ok["float64"][i]:
             exact = (f"; mpmath gives {mp[i]:.3e} ≤ tol: the stored weights fit in exact arithmetic, but a float64 "
                      "forward pass is not guaranteed within tol (ill-conditioned weights)"
                      if mp is not None and mp[i] <= tol and r <= tol else "")
             rep.failures.append(f"{who}: NumPy residual {r:.3e} (+ bound {b:.1e}) exceeds tol {tol:g}{exact}")
-        if not (abs(r - s) <= 2 * b):
+        if not ok["numpy_agrees"][i]:
             rep.failures.append(f"{who}: NumPy residual {r:.6e} differs from the stored {s:.6e} by "
                                 f"{abs(r - s):.1e} > 2B = {2 * b:.1e}")
         if mp is not None:
-            if not (mp[i] <= tol):
+            if not ok["mp_within"][i]:
                 rep.failures.append(f"{who}: mpmath residual {mp[i]:.3e} exceeds tol {tol:g}")
-            for name, v in (("stored", s), ("NumPy", r)):
-                if not (abs(mp[i] - v) <= b):
-                    rep.failures.append(f"{who}: mpmath residual {mp[i]:.6e} differs from the {name} {v:.6e} by "
-                                        f"{abs(mp[i] - v):.1e} > B = {b:.1e}")
+            if not ok["mp_agrees"][i]:
+                rep.failures += [f"{who}: mpmath residual {mp[i]:.6e} differs from the {name} {v:.6e} by "
+                                 f"{abs(mp[i] - v):.1e} > B = {b:.1e}"
+                                 for name, v in (("stored", s), ("NumPy", r)) if not abs(mp[i] - v) <= b]
     return rep
 
 

@@ -11,9 +11,10 @@ of the protocol (:func:`depthlab.capacity.success.make_data`) by linear programm
 * the feasible fraction at N = bound − 1 of each bias-free ReLU/sigmoid cell as a certified ceiling on P(fit) for
   every method (:func:`positivity_negatives`), judged by the negative test's rule where it can pass.
 
-The decision is a certificate, not training: one HiGHS linear program per data set (``y_i·m ≥ 1`` for all i,
-through :func:`depthlab.engine.linearly_separable` with every label +1), a loop over data sets like the Cover
-check's. Data set ``t`` at (seed, d, N) is the same for every cell of that width, so each is decided once.
+The decision is a certificate, not training: per data set a checked Gordan certificate (no ``m``) or else one
+HiGHS linear program (``y_i·m ≥ 1`` for all i), through :func:`depthlab.engine.linearly_separable` with every
+label +1, a loop over data sets like the Cover check's. Data set ``t`` at (seed, d, N) is the same for every
+cell of that width, so each is decided once.
 """
 
 from __future__ import annotations
