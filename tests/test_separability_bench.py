@@ -3,16 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-import pytest
-
-BENCH = str(Path(__file__).resolve().parents[1] / "benchmarks")
-
-
-@pytest.fixture(autouse=True)
-def _bench_on_path(monkeypatch) -> None:
-    monkeypatch.syspath_prepend(BENCH)  # the script imports its sibling helper module _bench
 
 
 def test_tiny_run_agrees(benchmark_script, capsys, tmp_path) -> None:

@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pytest
-
-BENCH = str(Path(__file__).resolve().parents[1] / "benchmarks")
-
-
-@pytest.fixture(autouse=True)
-def _bench_on_path(monkeypatch) -> None:
-    monkeypatch.syspath_prepend(BENCH)  # the script imports its sibling helper module _bench
 
 
 def test_scipy_baseline_jacobian_matches_finite_differences(benchmark_script) -> None:
