@@ -3,7 +3,8 @@
 A square bias-free tanh net of width d and depth 3 fits (X, Y) (N × d each, rank Y = d) iff
 H = tanh(tanh(X W1) W2) has col(H) = col(Y), with W3 = H⁺Y. With Q⊥ (N × (N − d)) an orthonormal basis of
 col(Y)^⊥, the output layer drops out of the equations Q⊥ᵀ H = 0: 2d² unknowns and d(N − d) equations, the same
-count N ≤ 3d as the full net (P/d = 3d). This script runs Levenberg–Marquardt on four residuals built on
+count N ≤ 3d as the full net (P/d = 3d). This script runs Levenberg–Marquardt (the engine's
+batched step and damping, :mod:`depthlab.engine.lm`) on four residuals built on
 that reduction, from random starts, and reports how many data sets each fits *as a network* (W3 by least
 squares, relative residual ≤ ``--tol``) beside the median condition number of H:
 
@@ -30,10 +31,12 @@ import time
 from collections.abc import Callable
 
 import torch
-from torch.func import jacfwd, vmap
+from torch.func import vmap
 
 from _bench import add_thread_arg, apply_threads, emit, environment
 from depthlab.capacity.success import make_data
+from depthlab.engine.config import FitConfig
+from depthlab.engine.lm import lm_step, nielsen_update, stacked_jacobian
 
 VARIANTS = ("norm-w2", "norm-both", "unit-normalised", "subspace")
 
@@ -70,7 +73,7 @@ def probe(variant: str, d: int, n: int, trials: int, starts: int, iters: int, sc
     x, y = make_data(d, n, range(trials), seed)
     qp = torch.stack([_qperp(yy) for yy in y])
     res = _residual(variant, d, scale)
-    R, J = vmap(res), vmap(jacfwd(res))
+    R = vmap(res)
     gen = torch.Generator().manual_seed(1234)
     fitted = torch.zeros(trials, dtype=torch.bool)
     conds, t0 = [], time.perf_counter()
@@ -79,23 +82,23 @@ def probe(variant: str, d: int, n: int, trials: int, starts: int, iters: int, sc
         w2 = th[:, d * d:].reshape(trials, d, d)
         w2 = w2 / w2.norm(dim=1, keepdim=True) * scale
         th = torch.cat([th[:, : d * d], w2.reshape(trials, -1)], 1)
-        lam = torch.full((trials,), 1e-2, dtype=torch.float64)
         r = R(th, x, qp)
-        f = (r * r).sum(1)
-        for _ in range(iters):
-            jm = J(th, x, qp)
-            a = jm.transpose(1, 2) @ jm
-            eye = torch.eye(a.shape[-1], dtype=torch.float64)
-            damp = lam[:, None, None] * torch.diagonal(a, dim1=1, dim2=2).mean(1)[:, None, None] + 1e-12
-            step = -torch.linalg.solve(a + damp * eye, jm.transpose(1, 2) @ r.unsqueeze(-1)).squeeze(-1)
-            rn = R(th + step, x, qp)
-            fn = (rn * rn).sum(1)
-            acc = fn < f
-            th = torch.where(acc[:, None], th + step, th)
-            r = torch.where(acc[:, None], rn, r)
-            f = torch.where(acc, fn, f)
-            lam = torch.where(acc, lam / 3, lam * 4).clamp(1e-12, 1e8)
-            if bool((f < 1e-26).all()):
+        f = 0.5 * r.square().sum(1)
+        lam = nu = lam0 = None
+        for _ in range(iters):  # the engine's LM pieces: batched Jacobian, damped step, Nielsen's damping update
+            jac = stacked_jacobian(lambda t: R(t, x, qp), th, r.shape[1])
+            if lam is None:
+                lam = FitConfig().lm_tau * jac.square().sum(1).mean(1).clamp_min(torch.finfo(f.dtype).tiny)
+                nu, lam0 = torch.full_like(f, 2.0), lam.clone()
+            delta, ok = lm_step(jac, r, lam)
+            g = torch.bmm(r.unsqueeze(1), jac).squeeze(1)
+            r_new = R(th + delta, x, qp)
+            f_new = 0.5 * r_new.square().sum(1)
+            accept, lam, nu = nielsen_update(f, f_new, delta, g, ok, lam, nu)
+            th = torch.where(accept[:, None], th + delta, th)
+            r = torch.where(accept[:, None], r_new, r)
+            f = torch.where(accept, f_new, f)
+            if bool(((f < 1e-26) | (lam > 1e16 * lam0)).all()):
                 break
         w1 = th[:, : d * d].reshape(trials, d, d)
         w2 = th[:, d * d:].reshape(trials, d, d)
