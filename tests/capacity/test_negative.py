@@ -228,3 +228,58 @@ def test_resume_with_a_larger_best_is_refused(tmp_path) -> None:
     with pytest.raises(Exception, match="fewer than --best 2"):
         neg.run_negative(TINY, 3, tmp_path, attempts=4, chunk=2, best=2, device="cpu")
     assert len(neg.run_negative(TINY, 3, tmp_path, attempts=4, chunk=2, best=1, device="cpu")["best"]) == 1
+
+
+@pytest.mark.parametrize(("text", "want"), [(None, None), ("0/1", (0, 1)), ("2/3", (2, 3))])
+def test_parse_part(text, want) -> None:
+    assert neg.parse_part(text) == want
+
+
+@pytest.mark.parametrize("text", ["3/3", "-1/2", "1", "a/b", "0/0", "1/"])
+def test_parse_part_refuses_bad_parts(text) -> None:
+    with pytest.raises(neg.ConfigError, match="--part must be I/K"):
+        neg.parse_part(text)
+
+
+def test_part_chunks_cover_every_chunk_once() -> None:
+    for n, k in [(30, 1), (30, 4), (7, 3), (2, 5)]:
+        got = sorted(c for i in range(k) for c in neg.part_chunks(n, (i, k)))
+        assert got == list(range(n))
+    assert neg.part_chunks(5, None) == [0, 1, 2, 3, 4]
+
+
+def test_parts_share_a_folder_and_match_a_whole_run(tmp_path, monkeypatch) -> None:
+    """Parts 0/2 and 1/2 on one folder fit disjoint chunks; the last part writes the same negative.json (bar the
+    timestamps and timings) as one whole run in another folder."""
+    calls = []
+    real = success.fit_cell_point_params
+
+    def counting(cell, n, x, y, device="cpu", **kw):
+        calls.append(list(kw["trials"]))
+        return real(cell, n, x, y, device, **kw)
+
+    monkeypatch.setattr(success, "fit_cell_point_params", counting)
+    first = neg.run_negative(TINY, 3, tmp_path / "p", attempts=5, chunk=2, best=2, device="cpu", part=(1, 2))
+    assert calls == [[2, 3]]
+    assert first == {"format": neg.FORMAT, "complete": False, "part": [1, 2], "chunks": 3, "chunks_done": 1,
+                     "attempts": 5, "attempts_done": 2}
+    assert not (tmp_path / "p" / "negative.json").exists()
+    last = neg.run_negative(TINY, 3, tmp_path / "p", attempts=5, chunk=2, best=2, device="cpu", part=(0, 2))
+    assert calls == [[2, 3], [0, 1], [4]] and last["complete"] is True
+    whole = neg.run_negative(TINY, 3, tmp_path / "w", attempts=5, chunk=2, best=2, device="cpu")
+    skip = {"created", "compute_seconds", "seconds_per_attempt"}
+    assert {k: v for k, v in last.items() if k not in skip} == {k: v for k, v in whole.items() if k not in skip}
+    assert json.loads((tmp_path / "p" / "negative.json").read_text())["attempts"] == 5
+
+
+def test_command_part_reports_progress_then_the_verdict(tmp_path) -> None:
+    base = ["negative", "-a", "tanh", "-L", "2", "-w", "2", "--points", "3", "--attempts", "4", "--chunk", "2",
+            "--best", "1", "--lm-steps", "20", "--lm-patience", "5", "--device", "cpu", "-o", str(tmp_path)]
+    r = runner.invoke(app, [*base, "--part", "0/2"])
+    assert r.exit_code == 0, r.output
+    assert "1 of 2 chunks (2 of 4 attempts) finished" in r.output
+    r = runner.invoke(app, [*base, "--part", "1/2"])
+    assert r.exit_code == 0, r.output
+    assert "verdict:" in r.output and (tmp_path / "negative.json").exists()
+    bad = runner.invoke(app, [*base, "--part", "2/2"])
+    assert bad.exit_code == 2 and "--part must be I/K" in bad.output

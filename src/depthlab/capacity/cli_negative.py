@@ -53,6 +53,12 @@ def negative(
         "--chunk", help="Attempts per engine call and shard (the unit a resumed run skips).")] = 100,
     best: Annotated[int, typer.Option(
         "--best", help="Lowest-residual attempts whose Jacobian singular values and rank are reported.")] = 16,
+    part: Annotated[str | None, typer.Option(
+        "--part", metavar="I/K",
+        help="Run part I of K (0 ≤ I < K): only chunks I, I + K, I + 2K, … . K processes with the same "
+        "arguments and -o share the folder without fitting a chunk twice (a Slurm array: --part "
+        "$SLURM_ARRAY_TASK_ID/K). The part that finds every chunk finished writes negative.json; the others "
+        "report how many chunks are done.")] = None,
     out: Annotated[Path, out_option("capacity", "negative", "shards, certificates and negative.json")
                    ] = NEGATIVE_OUT,
     seed: SeedOption = 0,
@@ -79,6 +85,8 @@ def negative(
         depthlab capacity negative -a relu -L 2 -w 8 --method activation-homotopy --attempts 3000
 
         depthlab capacity negative -a tanh -L 2 -w 8 --points 15 --attempts 200 --json
+
+        depthlab capacity negative -a tanh -L 2 -w 16 -o results/neg16 --part 0/2   (and --part 1/2 beside it)
     """
     from depthlab.errors import ConfigError
 
@@ -92,6 +100,9 @@ def negative(
     if n < 1:
         raise ConfigError(f"the counting bound {nb:.2f} leaves no N = bound − 1 ≥ 1; pass --points")
     check_request(n, attempts, top, nb, chunk, best)
+    from depthlab.capacity.negative import parse_part, part_chunks
+
+    parts = parse_part(part)
     check_cell_memory((depth,), (width,), bias, n, max_memory, f"capacity negative --depth {depth} --width {width}")
     from depthlab.capacity.config import CellConfig
     from depthlab.capacity.negative import run_negative
@@ -106,16 +117,23 @@ def negative(
         cell = dataclasses.replace(cell, lm_steps=steps, lm_patience=patience)
     dev = resolve_device(device)
     with make_progress() as prog:
-        task = prog.add_task(f"{cell.label} N={n}: chunks", total=math.ceil(attempts / chunk))
+        task = prog.add_task(f"{cell.label} N={n}: chunks", total=len(part_chunks(math.ceil(attempts / chunk),
+                                                                                   parts)))
 
         def tick(done: int, total: int, computed: bool) -> None:
             prog.update(task, completed=done, description=f"{cell.label} N={n}: chunk {done}/{total}"
                         f"{'' if computed else ' (cached)'}")
 
-        res = run_negative(cell, n, out, attempts=attempts, device=dev, chunk=chunk, best=best, on_chunk=tick)
+        res = run_negative(cell, n, out, attempts=attempts, device=dev, chunk=chunk, best=best, on_chunk=tick,
+                           part=parts)
     res["device"] = str(dev)
     if json:
         emit_json(res)
+        return
+    if not res["complete"]:
+        typer.echo(f"part {part}: done; {res['chunks_done']} of {res['chunks']} chunks ({res['attempts_done']} of "
+                   f"{res['attempts']} attempts) finished in {out}. negative.json is written by the part that "
+                   "finds every chunk finished (or re-run without --part).")
         return
     q = res["residuals"]["quantiles"]
     typer.echo(f"{cell.label}, N = {n} (bound (P − S)/d = ({p} − {s})/{width} = {nb:.2f}), method {method}")

@@ -152,6 +152,31 @@ def chunks(attempts: int, size: int) -> list[tuple[int, int]]:
     return [(a, min(a + size, attempts)) for a in range(0, attempts, size)]
 
 
+def parse_part(text: str | None) -> tuple[int, int] | None:
+    """``"I/K"`` (0 ≤ I < K) as ``(I, K)``; ``None`` stays ``None``. Part I of K owns the chunks whose index is
+    ≡ I (mod K) (:func:`part_chunks`), so K processes (a Slurm array, several GPUs) share one output folder
+    without running a chunk twice."""
+    if text is None:
+        return None
+    head, sep, tail = str(text).partition("/")
+    try:
+        i, k = int(head), int(tail)
+    except ValueError:
+        i, k = -1, 0
+    if not sep or k < 1 or not 0 <= i < k:
+        raise ConfigError(f"--part must be I/K with 0 ≤ I < K (e.g. 0/4 … 3/4, or $SLURM_ARRAY_TASK_ID/4), "
+                          f"got {text!r}")
+    return i, k
+
+
+def part_chunks(n_chunks: int, part: tuple[int, int] | None) -> list[int]:
+    """Indices of the chunks part ``(I, K)`` computes (every chunk when ``part`` is ``None``): I, I + K, …"""
+    if part is None:
+        return list(range(n_chunks))
+    i, k = part
+    return list(range(i, n_chunks, k))
+
+
 def chunk_key(point_key: str, a: int, b: int) -> str:
     """Shard (and certificate) name of the chunk of data sets ``[a, b)`` at one (cell, N)."""
     return f"{point_key}-t{a}-{b}"
@@ -187,7 +212,8 @@ def negative_cell(cell: Any) -> Any:
 
 def run_negative(cell: Any, n_points: int, out: str | Path, *, attempts: int = DEFAULT_ATTEMPTS,
                  device: Any = "cpu", chunk: int = DEFAULT_CHUNK, best: int = DEFAULT_BEST,
-                 on_chunk: Callable[[int, int, bool], None] | None = None) -> dict[str, Any]:
+                 on_chunk: Callable[[int, int, bool], None] | None = None,
+                 part: tuple[int, int] | None = None) -> dict[str, Any]:
     """Run (or resume) ``attempts`` attempts of ``cell`` at N — data sets 0 … A − 1 of :func:`negative_cell`
     (its ``trials`` and ``restarts`` are replaced) — in chunks, then write and return ``<out>/negative.json``.
 
@@ -196,6 +222,13 @@ def run_negative(cell: Any, n_points: int, out: str | Path, *, attempts: int = D
     ``<out>/best/<chunk key>.npz`` (both atomic, before the chunk's shard ``<out>/shards/<chunk key>.parquet``,
     which marks it finished), so an interrupted run resumes without recomputing finished chunks.
     ``on_chunk(done, total, computed)`` is called after each chunk.
+
+    ``part = (I, K)`` computes only the chunks of index ≡ I (mod K) (:func:`part_chunks`): K processes with the
+    same arguments and parts 0 … K − 1 share ``out`` and never fit a chunk twice (per-chunk results depend only
+    on the seed and the data-set indices, not on which process ran them). A part that finds every chunk of the
+    run finished writes ``negative.json`` and returns it like a whole run; otherwise it writes nothing more and
+    returns ``{"complete": False, "chunks": …, "chunks_done": …, "attempts_done": …}`` (no verdict: the rule is
+    applied to the whole run only).
     """
     import io
 
@@ -215,7 +248,9 @@ def run_negative(cell: Any, n_points: int, out: str | Path, *, attempts: int = D
     store = ShardStore(out)
     pkey = cell.point_key(n)
     plan = chunks(int(attempts), chunk)
-    for i, (a, b) in enumerate(plan):
+    mine = part_chunks(len(plan), part)
+    for done, i in enumerate(mine):
+        a, b = plan[i]
         key = chunk_key(pkey, a, b)
         computed = not store.has(key)
         if computed:
@@ -229,8 +264,13 @@ def run_negative(cell: Any, n_points: int, out: str | Path, *, attempts: int = D
             atomic_write_bytes(out / "best" / f"{key}.npz", buf.getvalue())
             store.write(key, rows, config={**cell.as_dict(), "n_points": n, "trials_from": a, "trials_to": b})
         if on_chunk is not None:
-            on_chunk(i + 1, len(plan), computed)
+            on_chunk(done + 1, len(mine), computed)
     keys = [chunk_key(pkey, a, b) for a, b in plan]
+    finished = [store.has(k) for k in keys]
+    if not all(finished):  # only with a part: the other parts' chunks are still running (or not started)
+        return {"format": FORMAT, "complete": False, "part": list(part or ()), "chunks": len(plan),
+                "chunks_done": sum(finished), "attempts": int(attempts),
+                "attempts_done": sum(b - a for (a, b), f in zip(plan, finished, strict=True) if f)}
     import pandas as pd
 
     rows = pd.concat([store.read(k) for k in keys], ignore_index=True)
@@ -263,6 +303,7 @@ def run_negative(cell: Any, n_points: int, out: str | Path, *, attempts: int = D
                         symmetry=symmetry_dimension(cell.depth, cell.width, cell.activation, bias=cell.bias),
                         best=diag, cell=cell.as_dict())
     summary["chunks"] = len(plan)
+    summary["complete"] = True
     summary["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     atomic_write_json(out / "negative.json", summary)
     return summary
