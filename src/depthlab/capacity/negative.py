@@ -171,9 +171,7 @@ def parse_part(text: str | None) -> tuple[int, int] | None:
 
 def part_chunks(n_chunks: int, part: tuple[int, int] | None) -> list[int]:
     """Indices of the chunks part ``(I, K)`` computes (every chunk when ``part`` is ``None``): I, I + K, …"""
-    if part is None:
-        return list(range(n_chunks))
-    i, k = part
+    i, k = part or (0, 1)
     return list(range(i, n_chunks, k))
 
 
